@@ -1,0 +1,335 @@
+package scenarios
+
+import (
+	"slices"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// This file is the schema: one function per mapping, listing its keys (the
+// json tag names in types.go) and how each value is read.
+
+func (d *decoder) scenario(root *yaml.Node, s *Scenario) {
+	m, ok := d.mapping(root, "", "apiVersion", "kind", "metadata", "spec")
+	if !ok {
+		return
+	}
+	required(m, "apiVersion", d.str, &s.APIVersion)
+	required(m, "kind", d.str, &s.Kind)
+	required(m, "metadata", d.metadata, &s.Metadata)
+	required(m, "spec", d.spec, &s.Spec)
+}
+
+func (d *decoder) metadata(n *yaml.Node, path string, dst *Metadata) bool {
+	m, ok := d.mapping(n, path, "name", "description")
+	if !ok {
+		return false
+	}
+	required(m, "name", d.str, &dst.Name)
+	optional(m, "description", d.str, &dst.Description)
+	return true
+}
+
+func (d *decoder) spec(n *yaml.Node, path string, dst *Spec) bool {
+	m, ok := d.mapping(n, path, "seed", "duration", "kubernetesVersion", "maxEvents", "cluster", "faults", "expect")
+	if !ok {
+		return false
+	}
+	optional(m, "seed", d.uint64, &dst.Seed)
+	required(m, "duration", d.duration, &dst.Duration)
+	optional(m, "kubernetesVersion", d.kubernetesVersion, &dst.KubernetesVersion)
+	optional(m, "maxEvents", d.uint64, &dst.MaxEvents)
+	required(m, "cluster", d.cluster, &dst.Cluster)
+	optional(m, "faults", d.faults, &dst.Faults)
+	optional(m, "expect", d.expectations, &dst.Expect)
+	return true
+}
+
+// kubernetesVersion takes the text as written, so that an unquoted 1.30
+// (a YAML float) still means "1.30", and checks it now: defaults depend on it.
+func (d *decoder) kubernetesVersion(n *yaml.Node, path string, dst *string) bool {
+	if !d.scalar(n, path, `a version such as "1.31"`, "!!str", "!!float", "!!int") {
+		return false
+	}
+	if _, err := ParseVersion(n.Value); err != nil {
+		d.fail(n.Line, path, "%v", err)
+		return false
+	}
+	*dst = n.Value
+	return true
+}
+
+func (d *decoder) cluster(n *yaml.Node, path string, dst *Cluster) bool {
+	m, ok := d.mapping(n, path, "nodePools", "apiServer", "storage", "network", "kubelet", "nodeLifecycle", "clients")
+	if !ok {
+		return false
+	}
+	required(m, "nodePools", d.nodePools, &dst.NodePools)
+	optional(m, "apiServer", d.apiServer, &dst.APIServer)
+	optional(m, "storage", d.storage, &dst.Storage)
+	optional(m, "network", d.network, &dst.Network)
+	optional(m, "kubelet", d.kubelet, &dst.Kubelet)
+	optional(m, "nodeLifecycle", d.nodeLifecycle, &dst.NodeLifecycle)
+	optional(m, "clients", d.clients, &dst.Clients)
+	return true
+}
+
+func (d *decoder) nodePools(n *yaml.Node, path string, dst *[]NodePool) bool {
+	items, ok := d.items(n, path)
+	if !ok {
+		return false
+	}
+	// Allocated once, so pointers recorded in d.set stay valid.
+	pools := make([]NodePool, len(items))
+	for i, item := range items {
+		d.nodePool(item, itemPath(path, i), &pools[i])
+	}
+	*dst = pools
+	return true
+}
+
+func (d *decoder) nodePool(n *yaml.Node, path string, dst *NodePool) bool {
+	m, ok := d.mapping(n, path, "name", "count", "zones", "cpu", "memory")
+	if !ok {
+		return false
+	}
+	required(m, "name", d.str, &dst.Name)
+	required(m, "count", d.int, &dst.Count)
+	optional(m, "zones", d.stringList, &dst.Zones)
+	optional(m, "cpu", d.quantity(parseMilliValue), &dst.CPUMilli)
+	optional(m, "memory", d.quantity(parseValue), &dst.MemoryBytes)
+	return true
+}
+
+func (d *decoder) apiServer(n *yaml.Node, path string, dst *APIServer) bool {
+	m, ok := d.mapping(n, path, "maxRequestsInflight", "maxMutatingRequestsInflight", "queueLength", "queueWaitLimit", "serviceTime")
+	if !ok {
+		return false
+	}
+	optional(m, "maxRequestsInflight", d.int, &dst.MaxRequestsInflight)
+	optional(m, "maxMutatingRequestsInflight", d.int, &dst.MaxMutatingRequestsInflight)
+	optional(m, "queueLength", d.int, &dst.QueueLength)
+	optional(m, "queueWaitLimit", d.duration, &dst.QueueWaitLimit)
+	optional(m, "serviceTime", d.dist, &dst.ServiceTime)
+	return true
+}
+
+func (d *decoder) storage(n *yaml.Node, path string, dst *Storage) bool {
+	m, ok := d.mapping(n, path, "commitLatency", "readLatency")
+	if !ok {
+		return false
+	}
+	optional(m, "commitLatency", d.dist, &dst.CommitLatency)
+	optional(m, "readLatency", d.dist, &dst.ReadLatency)
+	return true
+}
+
+func (d *decoder) network(n *yaml.Node, path string, dst *Network) bool {
+	m, ok := d.mapping(n, path, "latency", "loss", "streamFailureDetection")
+	if !ok {
+		return false
+	}
+	optional(m, "latency", d.dist, &dst.Latency)
+	optional(m, "loss", d.float, &dst.Loss)
+	optional(m, "streamFailureDetection", d.duration, &dst.StreamFailureDetection)
+	return true
+}
+
+func (d *decoder) kubelet(n *yaml.Node, path string, dst *Kubelet) bool {
+	m, ok := d.mapping(n, path, "nodeLeaseDuration", "nodeStatusUpdateFrequency", "nodeStatusReportFrequency", "jitter")
+	if !ok {
+		return false
+	}
+	optional(m, "nodeLeaseDuration", d.duration, &dst.NodeLeaseDuration)
+	optional(m, "nodeStatusUpdateFrequency", d.duration, &dst.NodeStatusUpdateFrequency)
+	optional(m, "nodeStatusReportFrequency", d.duration, &dst.NodeStatusReportFrequency)
+	optional(m, "jitter", d.boolPointer, &dst.Jitter)
+	return true
+}
+
+func (d *decoder) nodeLifecycle(n *yaml.Node, path string, dst *NodeLifecycle) bool {
+	m, ok := d.mapping(n, path, "monitorPeriod", "gracePeriod")
+	if !ok {
+		return false
+	}
+	optional(m, "monitorPeriod", d.duration, &dst.MonitorPeriod)
+	optional(m, "gracePeriod", d.duration, &dst.GracePeriod)
+	return true
+}
+
+func (d *decoder) clients(n *yaml.Node, path string, dst *Clients) bool {
+	m, ok := d.mapping(n, path, "kubelet", "heartbeat", "controllerManager")
+	if !ok {
+		return false
+	}
+	optional(m, "kubelet", d.clientLimits, &dst.Kubelet)
+	optional(m, "heartbeat", d.clientLimits, &dst.Heartbeat)
+	optional(m, "controllerManager", d.clientLimits, &dst.ControllerManager)
+	return true
+}
+
+func (d *decoder) clientLimits(n *yaml.Node, path string, dst *ClientLimits) bool {
+	m, ok := d.mapping(n, path, "qps", "burst", "timeout")
+	if !ok {
+		return false
+	}
+	optional(m, "qps", d.float, &dst.QPS)
+	optional(m, "burst", d.int, &dst.Burst)
+	optional(m, "timeout", d.duration, &dst.Timeout)
+	return true
+}
+
+// Distribution kinds and the parameters each one takes, all required.
+var distKinds = []string{"constant", "uniform", "exponential", "lognormal", "normal"}
+
+func distParams(kind string) []string {
+	switch kind {
+	case "constant":
+		return []string{"value"}
+	case "uniform":
+		return []string{"min", "max"}
+	case "exponential":
+		return []string{"mean"}
+	case "lognormal":
+		return []string{"median", "p99"}
+	case "normal":
+		return []string{"mean", "stddev"}
+	}
+	return nil
+}
+
+// param returns a pointer to the Dist field a parameter name stands for.
+func (dist *Dist) param(name string) *time.Duration {
+	switch name {
+	case "value":
+		return &dist.Value
+	case "min":
+		return &dist.Min
+	case "max":
+		return &dist.Max
+	case "mean":
+		return &dist.Mean
+	case "median":
+		return &dist.Median
+	case "p99":
+		return &dist.P99
+	case "stddev":
+		return &dist.Stddev
+	}
+	return nil
+}
+
+var allDistParams = []string{"value", "min", "max", "mean", "median", "p99", "stddev"}
+
+// dist reads a duration (a constant) or a mapping with a kind and exactly
+// the parameters that kind takes.
+func (d *decoder) dist(n *yaml.Node, path string, dst *Dist) bool {
+	switch n.Kind {
+	case yaml.ScalarNode:
+		var v time.Duration
+		if !d.duration(n, path, &v) {
+			return false
+		}
+		*dst = Dist{Kind: "constant", Value: v}
+		return true
+	case yaml.MappingNode:
+	default:
+		d.wrongType(n, path, `a duration such as "2ms" or a mapping with a kind`)
+		return false
+	}
+	m, ok := d.mapping(n, path, append([]string{"kind"}, allDistParams...)...)
+	if !ok {
+		return false
+	}
+	before := len(d.errs)
+	var dist Dist
+	required(m, "kind", d.str, &dist.Kind)
+	params := distParams(dist.Kind)
+	if dist.Kind != "" && params == nil {
+		d.fail(m.values["kind"].Line, m.child("kind"), "unknown distribution kind %q%s; want %s", dist.Kind, didYouMean(dist.Kind, distKinds), quoteList(distKinds))
+	}
+	for _, key := range m.keys {
+		if key != "kind" && params != nil && !slices.Contains(params, key) {
+			d.fail(d.lines[m.child(key)], m.child(key), "not a parameter of kind %q (it takes %s)", dist.Kind, quoteList(params))
+		}
+	}
+	for _, p := range params {
+		var v time.Duration
+		if optional(m, p, d.duration, &v) {
+			*dist.param(p) = v
+		} else {
+			d.fail(m.line, m.child(p), "required for kind %q", dist.Kind)
+		}
+	}
+	if len(d.errs) > before {
+		return false
+	}
+	*dst = dist
+	return true
+}
+
+func (d *decoder) faults(n *yaml.Node, path string, dst *[]Fault) bool {
+	items, ok := d.items(n, path)
+	if !ok {
+		return false
+	}
+	faults := make([]Fault, len(items))
+	for i, item := range items {
+		p := itemPath(path, i)
+		faults[i].Line = d.lines[p]
+		d.fault(item, p, &faults[i])
+	}
+	*dst = faults
+	return true
+}
+
+func (d *decoder) fault(n *yaml.Node, path string, dst *Fault) bool {
+	m, ok := d.mapping(n, path, "at", "type", "nodes", "duration")
+	if !ok {
+		return false
+	}
+	required(m, "at", d.duration, &dst.At)
+	required(m, "type", d.str, &dst.Type)
+	required(m, "nodes", d.nodeSelector, &dst.Nodes)
+	optional(m, "duration", d.duration, &dst.Duration)
+	return true
+}
+
+func (d *decoder) nodeSelector(n *yaml.Node, path string, dst *NodeSelector) bool {
+	m, ok := d.mapping(n, path, "names", "pool", "zone", "count")
+	if !ok {
+		return false
+	}
+	optional(m, "names", d.stringList, &dst.Names)
+	optional(m, "pool", d.str, &dst.Pool)
+	optional(m, "zone", d.str, &dst.Zone)
+	optional(m, "count", d.int, &dst.Count)
+	return true
+}
+
+func (d *decoder) expectations(n *yaml.Node, path string, dst *[]Expect) bool {
+	items, ok := d.items(n, path)
+	if !ok {
+		return false
+	}
+	expects := make([]Expect, len(items))
+	for i, item := range items {
+		p := itemPath(path, i)
+		expects[i].Line = d.lines[p]
+		d.expect(item, p, &expects[i])
+	}
+	*dst = expects
+	return true
+}
+
+func (d *decoder) expect(n *yaml.Node, path string, dst *Expect) bool {
+	m, ok := d.mapping(n, path, "metric", "min", "max")
+	if !ok {
+		return false
+	}
+	required(m, "metric", d.str, &dst.Metric)
+	optional(m, "min", d.bound, &dst.Min)
+	optional(m, "max", d.bound, &dst.Max)
+	return true
+}

@@ -1,0 +1,42 @@
+package scenarios
+
+import (
+	"testing"
+)
+
+func FuzzParse(f *testing.F) {
+	for _, name := range Builtins() {
+		data, err := builtinFiles.ReadFile("builtin/" + name + ".yaml")
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	f.Add([]byte(base))
+	f.Add([]byte(explicit))
+	for _, tc := range badCases {
+		f.Add([]byte(tc.yaml))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s, err := Parse("fuzz.yaml", data)
+		if err != nil {
+			if s != nil {
+				t.Fatalf("scenario and error both returned")
+			}
+			if len(Errors(err)) == 0 {
+				t.Fatalf("error without an *Error: %v", err)
+			}
+			return
+		}
+		if s.Spec.Duration <= 0 || len(s.Spec.Cluster.NodePools) == 0 {
+			t.Fatalf("invalid scenario accepted: %+v", s.Spec)
+		}
+		if (s.Version() == Version{}) {
+			t.Fatalf("accepted version %q does not parse", s.Spec.KubernetesVersion)
+		}
+		// What Parse accepts, Validate accepts: defaults never break a rule.
+		if err := s.Validate(); err != nil {
+			t.Fatalf("parsed scenario fails Validate: %v", err)
+		}
+	})
+}

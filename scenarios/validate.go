@@ -1,0 +1,449 @@
+package scenarios
+
+import (
+	"fmt"
+	"math"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Limits on what a scenario may ask for.
+const (
+	MaxDuration = 24 * time.Hour
+	MaxNodes    = 100000
+)
+
+// dns1123Label is a Kubernetes DNS-1123 label (without the length limit,
+// checked separately for a clearer message).
+var dns1123Label = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
+
+// zoneName is a Kubernetes label value, what topology.kubernetes.io/zone holds.
+var zoneName = regexp.MustCompile(`^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$`)
+
+// Validate checks a complete (defaulted) scenario: ranges, cross-field
+// rules and references from faults to nodes. Parse already ran it; it is
+// exported for scenarios built in code. Problems are joined *Errors.
+func (s *Scenario) Validate() error {
+	v := validator{file: s.File}
+	v.scenario(s)
+	return joinErrors(v.errs)
+}
+
+// validator checks values. lines (field path → line) and set (fields the
+// file gave) come from the decoder; both are nil for a scenario built in code.
+type validator struct {
+	file  string
+	lines map[string]int
+	set   fieldSet
+	errs  []*Error
+}
+
+func (v *validator) fail(path, format string, args ...any) {
+	v.errs = append(v.errs, &Error{File: v.file, Line: v.lineOf(path), Field: path, Msg: fmt.Sprintf(format, args...)})
+}
+
+// lineOf finds path's line, or that of its nearest ancestor in the file:
+// a defaulted field is reported where its enclosing mapping is.
+func (v *validator) lineOf(path string) int {
+	for p := path; p != ""; p = parentPath(p) {
+		if line, ok := v.lines[p]; ok {
+			return line
+		}
+	}
+	return 0
+}
+
+// parentPath strips the last ".field" or "[i]" from a field path.
+func parentPath(path string) string {
+	if strings.HasSuffix(path, "]") {
+		if i := strings.LastIndexByte(path, '['); i >= 0 {
+			return path[:i]
+		}
+	}
+	if i := strings.LastIndexByte(path, '.'); i >= 0 {
+		return path[:i]
+	}
+	return ""
+}
+
+func (v *validator) scenario(s *Scenario) {
+	if s.APIVersion != APIVersion {
+		v.fail("apiVersion", "must be %q, got %q", APIVersion, s.APIVersion)
+	}
+	if s.Kind != Kind {
+		v.fail("kind", "must be %q, got %q", Kind, s.Kind)
+	}
+	v.dnsLabel("metadata.name", s.Metadata.Name)
+	v.spec(&s.Spec)
+}
+
+func (v *validator) dnsLabel(path, name string) {
+	switch {
+	case name == "":
+		v.fail(path, "must not be empty")
+	case len(name) > 63:
+		v.fail(path, "must be at most 63 characters, got %d", len(name))
+	case !dns1123Label.MatchString(name):
+		v.fail(path, "must be a DNS-1123 label (lower-case letters, digits and '-', starting and ending with a letter or digit), got %q", name)
+	}
+}
+
+func (v *validator) spec(sp *Spec) {
+	switch {
+	case sp.Duration <= 0:
+		v.fail("spec.duration", "must be greater than 0, got %v", sp.Duration)
+	case sp.Duration > MaxDuration:
+		v.fail("spec.duration", "must be at most %v, got %v", MaxDuration, sp.Duration)
+	}
+	if sp.KubernetesVersion != "" {
+		if _, err := ParseVersion(sp.KubernetesVersion); err != nil {
+			v.fail("spec.kubernetesVersion", "%v", err)
+		}
+	}
+	v.cluster(&sp.Cluster)
+	for i := range sp.Faults {
+		v.fault(itemPath("spec.faults", i), &sp.Faults[i], sp)
+	}
+	for i := range sp.Expect {
+		v.expect(itemPath("spec.expect", i), &sp.Expect[i])
+	}
+}
+
+func (v *validator) cluster(c *Cluster) {
+	v.nodePools(c.NodePools)
+	v.apiServer("spec.cluster.apiServer", &c.APIServer)
+	v.dist("spec.cluster.storage.commitLatency", c.Storage.CommitLatency)
+	v.dist("spec.cluster.storage.readLatency", c.Storage.ReadLatency)
+	v.network("spec.cluster.network", &c.Network)
+	v.kubelet("spec.cluster.kubelet", &c.Kubelet)
+	v.nodeLifecycle("spec.cluster.nodeLifecycle", &c.NodeLifecycle)
+	v.client("spec.cluster.clients.kubelet", &c.Clients.Kubelet)
+	v.client("spec.cluster.clients.heartbeat", &c.Clients.Heartbeat)
+	v.client("spec.cluster.clients.controllerManager", &c.Clients.ControllerManager)
+}
+
+func (v *validator) nodePools(pools []NodePool) {
+	const path = "spec.cluster.nodePools"
+	if len(pools) == 0 {
+		v.fail(path, "must list at least one node pool")
+		return
+	}
+	firstIndex := map[string]int{}
+	total := 0
+	for i := range pools {
+		p := &pools[i]
+		pp := itemPath(path, i)
+		v.dnsLabel(pp+".name", p.Name)
+		if first, dup := firstIndex[p.Name]; dup {
+			v.fail(pp+".name", "duplicate pool name %q (also %s)", p.Name, itemPath(path, first))
+		} else {
+			firstIndex[p.Name] = i
+		}
+		switch {
+		case p.Count < 1:
+			v.fail(pp+".count", "must be at least 1, got %d", p.Count)
+		case p.Count > MaxNodes:
+			v.fail(pp+".count", "must be at most %d, got %d", MaxNodes, p.Count)
+		default:
+			total += p.Count
+		}
+		v.zones(pp+".zones", p.Zones)
+		if p.CPUMilli <= 0 {
+			v.fail(pp+".cpu", "must be greater than 0, got %dm", p.CPUMilli)
+		}
+		if p.MemoryBytes <= 0 {
+			v.fail(pp+".memory", "must be greater than 0, got %d bytes", p.MemoryBytes)
+		}
+	}
+	if total > MaxNodes {
+		v.fail(path, "%d nodes in total, more than the maximum of %d", total, MaxNodes)
+	}
+}
+
+func (v *validator) zones(path string, zones []string) {
+	if len(zones) == 0 {
+		v.fail(path, "must list at least one zone")
+	}
+	for i, z := range zones {
+		zp := itemPath(path, i)
+		switch {
+		case len(z) > 63 || !zoneName.MatchString(z):
+			v.fail(zp, "must be a label value (at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit), got %q", z)
+		case slices.Index(zones, z) < i:
+			v.fail(zp, "duplicate zone %q", z)
+		}
+	}
+}
+
+func (v *validator) apiServer(path string, a *APIServer) {
+	v.atLeast(path+".maxRequestsInflight", a.MaxRequestsInflight, 1)
+	v.atLeast(path+".maxMutatingRequestsInflight", a.MaxMutatingRequestsInflight, 1)
+	v.atLeast(path+".queueLength", a.QueueLength, 0)
+	v.nonNegative(path+".queueWaitLimit", a.QueueWaitLimit)
+	v.dist(path+".serviceTime", a.ServiceTime)
+}
+
+func (v *validator) network(path string, n *Network) {
+	v.dist(path+".latency", n.Latency)
+	if !(n.Loss >= 0 && n.Loss < 1) {
+		v.fail(path+".loss", "must be at least 0 and less than 1, got %v", n.Loss)
+	}
+	v.positive(path+".streamFailureDetection", n.StreamFailureDetection)
+}
+
+func (v *validator) kubelet(path string, k *Kubelet) {
+	v.positive(path+".nodeLeaseDuration", k.NodeLeaseDuration)
+	v.positive(path+".nodeStatusUpdateFrequency", k.NodeStatusUpdateFrequency)
+	v.positive(path+".nodeStatusReportFrequency", k.NodeStatusReportFrequency)
+}
+
+// nodeLifecycle: the controller must look at least once within the grace
+// period, or a node could never be marked NotReady on time.
+func (v *validator) nodeLifecycle(path string, nl *NodeLifecycle) {
+	if !v.positive(path+".monitorPeriod", nl.MonitorPeriod) || !v.nonNegative(path+".gracePeriod", nl.GracePeriod) {
+		return
+	}
+	if nl.GracePeriod <= nl.MonitorPeriod {
+		if v.set[&nl.MonitorPeriod] && !v.set[&nl.GracePeriod] {
+			v.fail(path+".monitorPeriod", "must be less than gracePeriod (%v), got %v", nl.GracePeriod, nl.MonitorPeriod)
+		} else {
+			v.fail(path+".gracePeriod", "must be greater than monitorPeriod (%v), got %v", nl.MonitorPeriod, nl.GracePeriod)
+		}
+	}
+}
+
+// client mirrors client-go: QPS < 0 disables throttling; QPS 0 would mean
+// "use client-go's default of 5", which a scenario should say explicitly.
+func (v *validator) client(path string, c *ClientLimits) {
+	switch {
+	case math.IsNaN(c.QPS) || math.IsInf(c.QPS, 0):
+		v.fail(path+".qps", "must be a finite number, got %v", c.QPS)
+	case c.QPS == 0:
+		v.fail(path+".qps", "must not be 0: use a negative qps to disable throttling")
+	case c.QPS > 0 && c.Burst < 1:
+		v.fail(path+".burst", "must be at least 1 when qps > 0, got %d", c.Burst)
+	case c.Burst < 0:
+		v.fail(path+".burst", "must not be negative, got %d", c.Burst)
+	}
+	v.nonNegative(path+".timeout", c.Timeout)
+}
+
+func (v *validator) dist(path string, d Dist) {
+	params := distParams(d.Kind)
+	if params == nil {
+		v.fail(path+".kind", "must be one of %s, got %q", quoteList(distKinds), d.Kind)
+		return
+	}
+	for _, name := range allDistParams {
+		value := *d.param(name)
+		switch {
+		case !slices.Contains(params, name):
+			if value != 0 {
+				v.fail(path+"."+name, "not a parameter of kind %q (it takes %s)", d.Kind, quoteList(params))
+			}
+		case value < 0:
+			v.fail(path+"."+name, "must not be negative, got %v", value)
+		}
+	}
+	switch d.Kind {
+	case "uniform":
+		if d.Min > d.Max {
+			v.fail(path+".min", "must not exceed max (%v), got %v", d.Max, d.Min)
+		}
+	case "exponential":
+		v.positive(path+".mean", d.Mean)
+	case "lognormal":
+		if v.positive(path+".median", d.Median) && d.P99 < d.Median {
+			v.fail(path+".p99", "must be at least median (%v), got %v", d.Median, d.P99)
+		}
+	}
+}
+
+func (v *validator) fault(path string, f *Fault, sp *Spec) {
+	if v.nonNegative(path+".at", f.At) && f.At >= sp.Duration {
+		v.fail(path+".at", "must be before the end of the run (spec.duration %v), got %v", sp.Duration, f.At)
+	}
+	v.nonNegative(path+".duration", f.Duration)
+	switch f.Type {
+	case FaultStopKubelet:
+	case FaultRestartKubelet:
+		if f.Duration != 0 {
+			v.fail(path+".duration", "restartKubelet is instantaneous and takes no duration (use stopKubelet with a duration)")
+		}
+	case FaultPartition:
+		if f.Duration == 0 {
+			v.fail(path+".duration", "required for partition: how long until the partition heals")
+		}
+	default:
+		types := []string{FaultStopKubelet, FaultRestartKubelet, FaultPartition}
+		v.fail(path+".type", "unknown fault type %q%s; want %s", f.Type, didYouMean(f.Type, types), quoteList(types))
+	}
+	v.selector(path+".nodes", &f.Nodes, sp.Cluster.NodePools)
+}
+
+func (v *validator) selector(path string, sel *NodeSelector, pools []NodePool) {
+	if sel.Count < 0 || sel.Count == 0 && v.set[&sel.Count] {
+		v.fail(path+".count", "must be at least 1, got %d", sel.Count)
+		return
+	}
+	switch {
+	case len(sel.Names) > 0:
+		v.selectorNames(path, sel, pools)
+	case sel.Pool == "" && sel.Zone == "":
+		v.fail(path, "select nodes by names, pool or zone")
+	default:
+		v.selectorPoolZone(path, sel, pools)
+	}
+}
+
+func (v *validator) selectorNames(path string, sel *NodeSelector, pools []NodePool) {
+	if sel.Pool != "" || sel.Zone != "" {
+		v.fail(path+".names", "cannot be combined with pool or zone")
+	}
+	if sel.Count != 0 {
+		v.fail(path+".count", "cannot be combined with names")
+	}
+	for i, name := range sel.Names {
+		np := itemPath(path+".names", i)
+		if why := nodeMissing(name, pools); why != "" {
+			v.fail(np, "%s", why)
+		} else if slices.Index(sel.Names, name) < i {
+			v.fail(np, "node %q is listed twice", name)
+		}
+	}
+}
+
+// nodeMissing explains why no node is called name, or returns "" if one is.
+// Node i of pool p is called "p-i", i in decimal without leading zeros.
+func nodeMissing(name string, pools []NodePool) string {
+	dash := strings.LastIndexByte(name, '-')
+	if dash < 0 {
+		return fmt.Sprintf("no node named %q (node i of pool p is named \"p-i\", counting from 0)", name)
+	}
+	poolName, index := name[:dash], name[dash+1:]
+	pool := findPool(pools, poolName)
+	if pool == nil {
+		return fmt.Sprintf("no node named %q: there is no pool %q (node i of pool p is named \"p-i\", counting from 0)", name, poolName)
+	}
+	if pool.Count < 1 {
+		return fmt.Sprintf("no node named %q: pool %q has no nodes", name, poolName)
+	}
+	i, err := strconv.Atoi(index)
+	if err != nil || i < 0 || i >= pool.Count || strconv.Itoa(i) != index {
+		return fmt.Sprintf("no node named %q: pool %q has nodes %s-0 to %s-%d", name, poolName, poolName, poolName, pool.Count-1)
+	}
+	return ""
+}
+
+func findPool(pools []NodePool, name string) *NodePool {
+	for i := range pools {
+		if pools[i].Name == name {
+			return &pools[i]
+		}
+	}
+	return nil
+}
+
+func (v *validator) selectorPoolZone(path string, sel *NodeSelector, pools []NodePool) {
+	candidates := pools
+	if sel.Pool != "" {
+		pool := findPool(pools, sel.Pool)
+		if pool == nil {
+			v.fail(path+".pool", "no node pool named %q%s", sel.Pool, didYouMean(sel.Pool, poolNames(pools)))
+			return
+		}
+		candidates = []NodePool{*pool}
+	}
+	if sel.Zone != "" && !slices.Contains(allZones(pools), sel.Zone) {
+		v.fail(path+".zone", "no node pool has zone %q%s", sel.Zone, didYouMean(sel.Zone, allZones(pools)))
+		return
+	}
+	matched := 0
+	for _, p := range candidates {
+		matched += nodesInZone(p, sel.Zone)
+	}
+	switch {
+	case matched == 0 && sel.Pool != "":
+		v.fail(path, "selects no nodes: pool %q has no node in zone %q", sel.Pool, sel.Zone)
+	case matched == 0:
+		v.fail(path, "selects no nodes: no pool has a node in zone %q", sel.Zone)
+	case sel.Count > matched:
+		v.fail(path+".count", "only %d nodes match, got count %d", matched, sel.Count)
+	}
+}
+
+// nodesInZone counts pool p's nodes in zone ("" for all): node i sits in
+// Zones[i % len(Zones)].
+func nodesInZone(p NodePool, zone string) int {
+	if zone == "" {
+		return p.Count
+	}
+	j := slices.Index(p.Zones, zone)
+	if j < 0 || j >= p.Count {
+		return 0
+	}
+	return (p.Count - j + len(p.Zones) - 1) / len(p.Zones)
+}
+
+func poolNames(pools []NodePool) []string {
+	names := make([]string, len(pools))
+	for i, p := range pools {
+		names[i] = p.Name
+	}
+	return names
+}
+
+func allZones(pools []NodePool) []string {
+	var zones []string
+	for _, p := range pools {
+		zones = append(zones, p.Zones...)
+	}
+	return zones
+}
+
+func (v *validator) expect(path string, e *Expect) {
+	if e.Metric == "" || strings.ContainsAny(e.Metric, " \t\r\n") {
+		v.fail(path+".metric", "must be a metric name without spaces, got %q", e.Metric)
+	}
+	if e.Min == nil && e.Max == nil {
+		v.fail(path, "give min, max or both")
+		return
+	}
+	for _, b := range []struct {
+		name  string
+		value *float64
+	}{{"min", e.Min}, {"max", e.Max}} {
+		if b.value != nil && (math.IsNaN(*b.value) || math.IsInf(*b.value, 0)) {
+			v.fail(path+"."+b.name, "must be a finite number, got %v", *b.value)
+			return
+		}
+	}
+	if e.Min != nil && e.Max != nil && *e.Min > *e.Max {
+		v.fail(path+".min", "must not exceed max (%v), got %v", *e.Max, *e.Min)
+	}
+}
+
+func (v *validator) atLeast(path string, value, least int) {
+	if value < least {
+		v.fail(path, "must be at least %d, got %d", least, value)
+	}
+}
+
+func (v *validator) nonNegative(path string, d time.Duration) bool {
+	if d < 0 {
+		v.fail(path, "must not be negative, got %v", d)
+		return false
+	}
+	return true
+}
+
+func (v *validator) positive(path string, d time.Duration) bool {
+	if d <= 0 {
+		v.fail(path, "must be greater than 0, got %v", d)
+		return false
+	}
+	return true
+}
