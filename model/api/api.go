@@ -1,0 +1,220 @@
+// Package api is the vocabulary the modeled components share: verbs,
+// resources, compact objects, requests and responses, and the network
+// message kinds that carry them. It holds data only; no behaviour.
+//
+// What the model leaves out: objects carry only the fields the simulated
+// components read (a Node is its Ready condition and heartbeat times, a
+// Lease its renew time); everything else is summarised by a serialized size.
+package api
+
+import (
+	"time"
+
+	"github.com/orrery-sim/orrery/sim"
+)
+
+// Network message kinds. Component-private timer kinds start at KindPrivate.
+const (
+	KindRequest      int32 = 1 // client → API server, Data *Request
+	KindResponse     int32 = 2 // API server → client, Data *Request
+	KindWatchStarted int32 = 3 // first message on a watch stream, A = request ID
+	KindWatchEvent   int32 = 4 // on a watch stream, Data *WatchEvent
+	KindStorageOp    int32 = 5 // API server ↔ storage, Data *StorageOp
+	KindPrivate      int32 = 100
+)
+
+// Verb is a Kubernetes API verb, as audit logs and RBAC name them.
+type Verb uint8
+
+const (
+	Get Verb = iota
+	List
+	Watch
+	Create
+	Update
+	Patch
+	Delete
+	numVerbs
+)
+
+var verbNames = [...]string{"get", "list", "watch", "create", "update", "patch", "delete"}
+
+func (v Verb) String() string { return verbNames[v] }
+
+// Mutating reports whether the verb writes.
+func (v Verb) Mutating() bool { return v >= Create }
+
+// Verbs lists every verb, in order.
+func Verbs() []Verb {
+	out := make([]Verb, numVerbs)
+	for i := range out {
+		out[i] = Verb(i)
+	}
+	return out
+}
+
+// Resource is an API resource (with subresource where it matters).
+type Resource uint8
+
+const (
+	Nodes Resource = iota
+	NodeStatus
+	Leases
+	NumResources
+)
+
+var resourceNames = [...]string{"nodes", "nodes/status", "leases"}
+
+func (r Resource) String() string { return resourceNames[r] }
+
+// Stored is the resource whose objects a request reads or writes: a
+// subresource writes its parent object.
+func (r Resource) Stored() Resource {
+	if r == NodeStatus {
+		return Nodes
+	}
+	return r
+}
+
+// ConditionStatus is a condition's status.
+type ConditionStatus uint8
+
+const (
+	ConditionUnknown ConditionStatus = iota
+	ConditionTrue
+	ConditionFalse
+)
+
+var conditionNames = [...]string{"Unknown", "True", "False"}
+
+func (c ConditionStatus) String() string { return conditionNames[c] }
+
+// Object is the compact form of a stored object. ID is the object's index
+// within its resource (node i and its Lease share ID i).
+type Object struct {
+	Resource        Resource
+	ID              int32
+	Size            int32 // serialized bytes, for write-volume accounting
+	ResourceVersion int64
+
+	// Lease fields.
+	RenewTime sim.Time
+
+	// Node fields: the Ready condition.
+	Ready              ConditionStatus
+	HeartbeatTime      sim.Time
+	LastTransitionTime sim.Time
+}
+
+// Code is a response status: an HTTP status, or a negative client-side outcome.
+type Code int16
+
+const (
+	OK              Code = 200
+	Created         Code = 201
+	NotFound        Code = 404
+	Conflict        Code = 409
+	Gone            Code = 410
+	TooManyRequests Code = 429
+	InternalError   Code = 500
+	ClientTimeout   Code = -1 // the client gave up waiting
+	ClientCancelled Code = -2 // the calling process stopped
+)
+
+// Success reports a 2xx code.
+func (c Code) Success() bool { return c >= 200 && c < 300 }
+
+// Responder is told when a request it issued has completed.
+type Responder interface {
+	OnResponse(req *Request)
+}
+
+// Transport is the client a request travelled through; it gets the
+// response first (for timeouts and retries) and passes it on to the Responder.
+type Transport interface {
+	HandleResponse(ev *sim.Event)
+}
+
+// Request is one API call, from the client's send to its response. It
+// travels by pointer: the API server writes the response into it.
+type Request struct {
+	ID       uint64
+	Verb     Verb
+	Resource Resource
+	// Name is the object ID for single-object calls and for list/watch
+	// field selectors (metadata.name=...); -1 for all objects.
+	Name int32
+	// ResourceVersion is the precondition of an update (0: none), or where a
+	// watch starts.
+	ResourceVersion int64
+	// FromCache: a get or list with resourceVersion "0", served from the
+	// API server's cache.
+	FromCache bool
+	// Object is the body of create, update and patch.
+	Object Object
+
+	// Set by the client.
+	From        sim.EndpointID
+	Caller      Responder
+	Via         Transport
+	Sent        sim.Time // when the caller asked (before throttling)
+	OnWire      sim.Time // when it left the client
+	Retries     int      // 429 retries so far
+	Pending     bool     // sent and not yet completed
+	Abandoned   bool     // the client timed out; ignore any response
+	ClientEpoch uint32   // the client's epoch when sent; a stopped client ignores older ones
+
+	// Set by the API server.
+	Code       Code
+	Result     Object
+	Items      []Object // list results
+	RetryAfter time.Duration
+	Arrived    sim.Time
+}
+
+// WatchEventType is what happened to an object.
+type WatchEventType uint8
+
+const (
+	Added WatchEventType = iota
+	Modified
+	Deleted
+)
+
+// WatchEvent is one change, shared read-only by every watcher it is sent to
+// (serialized once, as the watch cache does since Kubernetes 1.17).
+type WatchEvent struct {
+	Type   WatchEventType
+	Object Object
+}
+
+// StorageOpKind is what the API server asks of storage.
+type StorageOpKind uint8
+
+const (
+	OpRange StorageOpKind = iota
+	OpPut
+	OpCreate
+	OpDelete
+)
+
+// StorageOp is one storage call. ExpectRevision > 0 makes a put a
+// compare-and-swap on the key's mod revision (the optimistic concurrency
+// behind 409 Conflict).
+type StorageOp struct {
+	Kind           StorageOpKind
+	Resource       Resource
+	ID             int32
+	ExpectRevision int64
+	Value          Object
+	Tag            int32          // the API server's own reference
+	ReplyTo        sim.EndpointID // where storage sends the result
+	Origin         *Request       // the API request this op serves
+
+	// Results.
+	Err      Code // 0, NotFound, Conflict
+	Revision int64
+	Found    bool
+	Current  Object
+	Arrived  sim.Time
+}

@@ -1,0 +1,356 @@
+// Package apiserver models kube-apiserver: requests take a seat out of a
+// concurrency limit (read-only and mutating pools, as --max-requests-inflight
+// and --max-mutating-requests-inflight), wait in a bounded queue when none is
+// free, cost a sampled CPU service time, call storage, and answer. A cache
+// fed by storage's watch stream serves resourceVersion="0" reads and feeds
+// watchers: each change is encoded once and sent to every watcher whose
+// selector matches.
+//
+// What the model leaves out, for now: API Priority and Fairness (one FIFO
+// queue per pool stands in for its queues: a request waits at most
+// QueueWaitLimit, and a full queue rejects with 429 Retry-After 1s); the
+// stages of the request pipeline (one service time covers them); the watch
+// cache's bounded history (a watch that starts from an old resource version
+// is sent the current state of every object changed since, instead of each
+// intermediate event, and never gets 410 Gone); multiple replicas.
+package apiserver
+
+import (
+	"time"
+
+	"github.com/orrery-sim/orrery/model/api"
+	"github.com/orrery-sim/orrery/sim"
+)
+
+// Config is the API server's configuration.
+type Config struct {
+	MaxRequestsInflight         int
+	MaxMutatingRequestsInflight int
+	QueueLength                 int
+	QueueWaitLimit              time.Duration
+	ServiceTime                 sim.Dist
+}
+
+// retryAfter is the Retry-After of a 429 from the max-inflight filter
+// (k8s.io/apiserver/pkg/server/filters/maxinflight.go: "Retry-After: 1").
+const retryAfter = time.Second
+
+const (
+	kindServed int32 = api.KindPrivate + iota
+	kindQueueTimeout
+)
+
+// Server is the API server component.
+type Server struct {
+	eng     *sim.Engine
+	net     *sim.Network
+	rec     *sim.Recorder
+	self    sim.EndpointID
+	storage sim.EndpointID
+	rng     *sim.Rand
+	cfg     Config
+
+	pools [2]seatPool // read-only, mutating
+
+	cache   [api.NumResources][]api.Object
+	inCache [api.NumResources][]bool
+	cacheRV int64
+
+	watchers []watcher
+	all      [api.NumResources][]int32   // watchers of every object of a resource
+	byName   [api.NumResources][][]int32 // watchers of one object (field selector)
+
+	opPool []*api.StorageOp
+
+	duration      [api.NumResources][7]*sim.LatencySeries
+	codes         map[codeKey]*sim.Counter
+	watchSent     *sim.Counter
+	watchersGauge *sim.Gauge
+}
+
+type codeKey struct {
+	verb api.Verb
+	res  api.Resource
+	code api.Code
+}
+
+type watcher struct {
+	stream sim.StreamID
+	res    api.Resource
+	name   int32
+	alive  bool
+}
+
+type seatPool struct {
+	limit int
+	inUse int
+	queue []*api.Request
+	meter *sim.ResourceMeter
+}
+
+// New returns an API server registered on the network as name, calling
+// storage at the given endpoint.
+func New(eng *sim.Engine, net *sim.Network, rec *sim.Recorder, name string, storage sim.EndpointID, cfg Config) *Server {
+	s := &Server{eng: eng, net: net, rec: rec, storage: storage, rng: eng.Rand("apiserver/" + name), cfg: cfg, codes: map[codeKey]*sim.Counter{}}
+	s.self = net.AddEndpoint(name, s)
+	s.pools[0] = seatPool{limit: cfg.MaxRequestsInflight, meter: rec.Resource("apiserver_seats", cfg.MaxRequestsInflight, "kind", "readOnly")}
+	s.pools[1] = seatPool{limit: cfg.MaxMutatingRequestsInflight, meter: rec.Resource("apiserver_seats", cfg.MaxMutatingRequestsInflight, "kind", "mutating")}
+	s.watchSent = rec.Counter("apiserver_watch_events_sent_total")
+	s.watchersGauge = rec.Gauge("apiserver_registered_watchers")
+	return s
+}
+
+// Endpoint is the server's network endpoint.
+func (s *Server) Endpoint() sim.EndpointID { return s.self }
+
+// SeedCache puts obj into the cache as part of the initial state.
+func (s *Server) SeedCache(obj api.Object) {
+	s.storeInCache(obj)
+	s.cacheRV = max(s.cacheRV, obj.ResourceVersion)
+}
+
+// CacheRevision is the newest revision the cache has seen.
+func (s *Server) CacheRevision() int64 { return s.cacheRV }
+
+// AttachWatch registers an already-open watch stream for res (name -1: all
+// objects): the state of a cluster that was running before time started.
+func (s *Server) AttachWatch(stream sim.StreamID, res api.Resource, name int32) {
+	s.addWatcher(stream, res, name)
+}
+
+func (s *Server) storeInCache(obj api.Object) {
+	r := obj.Resource
+	for int(obj.ID) >= len(s.cache[r]) {
+		s.cache[r] = append(s.cache[r], api.Object{})
+		s.inCache[r] = append(s.inCache[r], false)
+	}
+	s.cache[r][obj.ID] = obj
+	s.inCache[r][obj.ID] = true
+}
+
+func (s *Server) cached(r api.Resource, id int32) (api.Object, bool) {
+	if id >= 0 && int(id) < len(s.cache[r]) && s.inCache[r][id] {
+		return s.cache[r][id], true
+	}
+	return api.Object{}, false
+}
+
+// Handle dispatches the server's events.
+func (s *Server) Handle(ev *sim.Event) {
+	switch ev.Kind {
+	case api.KindRequest:
+		s.admit(ev.Data.(*api.Request))
+	case kindServed:
+		s.afterService(ev.Data.(*api.Request))
+	case kindQueueTimeout:
+		s.queueTimeout(ev.Data.(*api.Request), uint64(ev.A))
+	case api.KindStorageOp:
+		s.storageDone(ev.Data.(*api.StorageOp))
+	case api.KindWatchEvent:
+		s.observe(ev.Data.(*api.WatchEvent))
+	case sim.KindStreamClosed:
+		s.removeWatcher(ev.Stream)
+	}
+}
+
+func poolOf(v api.Verb) int {
+	if v.Mutating() {
+		return 1
+	}
+	return 0
+}
+
+// admit gives the request a seat, a place in the queue, or a 429.
+func (s *Server) admit(req *api.Request) {
+	now := s.eng.Now()
+	req.Arrived = now
+	if req.Verb == api.Watch {
+		// Long-running requests are exempt from the inflight limits.
+		s.startWatch(req)
+		return
+	}
+	p := &s.pools[poolOf(req.Verb)]
+	switch {
+	case p.inUse < p.limit:
+		s.serve(p, req)
+	case len(p.queue) < s.cfg.QueueLength:
+		p.queue = append(p.queue, req)
+		p.meter.Enqueue(now)
+		s.eng.Schedule(sim.Event{At: now.Add(s.cfg.QueueWaitLimit), Target: s, Kind: kindQueueTimeout, A: int64(req.ID), Data: req, From: sim.NoEndpoint, To: sim.NoEndpoint, Stream: sim.NoStream})
+	default:
+		s.reject(req)
+	}
+}
+
+func (s *Server) reject(req *api.Request) {
+	req.Code, req.RetryAfter = api.TooManyRequests, retryAfter
+	s.respond(req)
+}
+
+func (s *Server) queueTimeout(req *api.Request, id uint64) {
+	p := &s.pools[poolOf(req.Verb)]
+	for i, q := range p.queue {
+		if q == req && q.ID == id {
+			p.queue = append(p.queue[:i], p.queue[i+1:]...)
+			p.meter.Dequeue(s.eng.Now(), s.eng.Now().Sub(req.Arrived))
+			s.reject(req)
+			return
+		}
+	}
+}
+
+func (s *Server) serve(p *seatPool, req *api.Request) {
+	p.inUse++
+	p.meter.Acquire(s.eng.Now(), 1)
+	s.eng.Schedule(sim.Event{At: s.eng.Now().Add(s.cfg.ServiceTime.Sample(s.rng)), Target: s, Kind: kindServed, Data: req, From: sim.NoEndpoint, To: sim.NoEndpoint, Stream: sim.NoStream})
+}
+
+// afterService answers from the cache or calls storage.
+func (s *Server) afterService(req *api.Request) {
+	switch req.Verb {
+	case api.Get:
+		if req.FromCache {
+			obj, ok := s.cached(req.Resource.Stored(), req.Name)
+			s.finishRead(req, obj, ok)
+			return
+		}
+		s.callStorage(req, api.OpRange, 0)
+	case api.List:
+		s.listFromCache(req)
+	case api.Create:
+		s.callStorage(req, api.OpCreate, 0)
+	case api.Update:
+		s.callStorage(req, api.OpPut, req.ResourceVersion)
+	case api.Patch:
+		// GuaranteedUpdate: apply the patch to the cached object and write
+		// with a compare on its revision; on conflict, retry on storage's copy.
+		cur, _ := s.cached(req.Resource.Stored(), req.Name)
+		s.callStorage(req, api.OpPut, max(cur.ResourceVersion, 1))
+	case api.Delete:
+		s.callStorage(req, api.OpDelete, req.ResourceVersion)
+	}
+}
+
+func (s *Server) finishRead(req *api.Request, obj api.Object, ok bool) {
+	if ok {
+		req.Code, req.Result = api.OK, obj
+	} else {
+		req.Code = api.NotFound
+	}
+	s.finish(req)
+}
+
+func (s *Server) listFromCache(req *api.Request) {
+	res := req.Resource.Stored()
+	if req.Name >= 0 {
+		if obj, ok := s.cached(res, req.Name); ok {
+			req.Items = append(req.Items[:0], obj)
+		}
+	} else {
+		for id, ok := range s.inCache[res] {
+			if ok {
+				req.Items = append(req.Items, s.cache[res][id])
+			}
+		}
+	}
+	req.Code = api.OK
+	req.Result.ResourceVersion = s.cacheRV
+	s.finish(req)
+}
+
+func (s *Server) callStorage(req *api.Request, kind api.StorageOpKind, expect int64) {
+	var op *api.StorageOp
+	if n := len(s.opPool); n > 0 {
+		op = s.opPool[n-1]
+		s.opPool = s.opPool[:n-1]
+	} else {
+		op = &api.StorageOp{}
+	}
+	*op = api.StorageOp{Kind: kind, Resource: req.Resource.Stored(), ID: req.Name, ExpectRevision: expect, Value: req.Object, Origin: req}
+	s.net.Send(s.self, s.storage, api.KindStorageOp, 0, 0, op)
+}
+
+func (s *Server) storageDone(op *api.StorageOp) {
+	req := op.Origin
+	if op.Err == api.Conflict && req.Verb == api.Patch && op.Found {
+		// Retry the patch on the fresh copy storage returned.
+		op.ExpectRevision, op.Err = op.Current.ResourceVersion, 0
+		s.net.Send(s.self, s.storage, api.KindStorageOp, 0, 0, op)
+		return
+	}
+	switch {
+	case op.Err != 0:
+		req.Code = op.Err
+	case op.Kind == api.OpCreate:
+		req.Code, req.Result = api.Created, op.Current
+	default:
+		req.Code, req.Result = api.OK, op.Current
+	}
+	op.Origin = nil
+	s.opPool = append(s.opPool, op)
+	s.finish(req)
+}
+
+// finish answers a served request and hands its seat to the next in queue.
+func (s *Server) finish(req *api.Request) {
+	s.respond(req)
+	now := s.eng.Now()
+	p := &s.pools[poolOf(req.Verb)]
+	p.inUse--
+	p.meter.Release(now, 1)
+	if len(p.queue) > 0 {
+		next := p.queue[0]
+		p.queue = p.queue[1:]
+		p.meter.Dequeue(now, now.Sub(next.Arrived))
+		s.serve(p, next)
+	}
+}
+
+func (s *Server) respond(req *api.Request) {
+	s.durationOf(req.Verb, req.Resource).Observe(s.eng.Now().Sub(req.Arrived))
+	s.codeCounter(req.Verb, req.Resource, req.Code).Inc()
+	s.net.Send(s.self, req.From, api.KindResponse, 0, 0, req)
+}
+
+func (s *Server) durationOf(v api.Verb, r api.Resource) *sim.LatencySeries {
+	d := s.duration[r][v]
+	if d == nil {
+		d = s.rec.Latency("apiserver_request_duration_seconds", "verb", v.String(), "resource", r.String())
+		s.duration[r][v] = d
+	}
+	return d
+}
+
+func (s *Server) codeCounter(v api.Verb, r api.Resource, c api.Code) *sim.Counter {
+	k := codeKey{v, r, c}
+	ctr := s.codes[k]
+	if ctr == nil {
+		ctr = s.rec.Counter("apiserver_request_total", "verb", v.String(), "resource", r.String(), "code", codeString(c))
+		s.codes[k] = ctr
+	}
+	return ctr
+}
+
+func codeString(c api.Code) string {
+	switch c {
+	case api.ClientTimeout:
+		return "timeout"
+	case api.ClientCancelled:
+		return "cancelled"
+	}
+	return itoa(int(c))
+}
+
+func itoa(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	var b [8]byte
+	i := len(b)
+	for n > 0 {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	return string(b[i:])
+}

@@ -1,0 +1,109 @@
+package apiserver
+
+import (
+	"github.com/orrery-sim/orrery/model/api"
+	"github.com/orrery-sim/orrery/sim"
+)
+
+// startWatch opens a stream to the watcher, registers it, announces the
+// stream (KindWatchStarted carries the request ID), catches the watcher up
+// on objects changed since its resource version, and answers 200.
+func (s *Server) startWatch(req *api.Request) {
+	stream := s.net.OpenStream(req.From, s.self)
+	res := req.Resource.Stored()
+	s.addWatcher(stream, res, req.Name)
+	s.net.SendStream(stream, s.self, api.KindWatchStarted, int64(req.ID), 0, nil)
+	s.catchUp(stream, res, req.Name, req.ResourceVersion)
+	req.Code = api.OK
+	req.Result.ResourceVersion = s.cacheRV
+	s.respond(req)
+}
+
+func (s *Server) catchUp(stream sim.StreamID, res api.Resource, name int32, since int64) {
+	send := func(obj api.Object) {
+		if obj.ResourceVersion > since {
+			s.watchSent.Inc()
+			s.net.SendStream(stream, s.self, api.KindWatchEvent, 0, 0, &api.WatchEvent{Type: api.Modified, Object: obj})
+		}
+	}
+	if name >= 0 {
+		if obj, ok := s.cached(res, name); ok {
+			send(obj)
+		}
+		return
+	}
+	for id, ok := range s.inCache[res] {
+		if ok {
+			send(s.cache[res][id])
+		}
+	}
+}
+
+func (s *Server) addWatcher(stream sim.StreamID, res api.Resource, name int32) {
+	idx := int32(len(s.watchers))
+	s.watchers = append(s.watchers, watcher{stream: stream, res: res, name: name, alive: true})
+	if name < 0 {
+		s.all[res] = append(s.all[res], idx)
+	} else {
+		for int(name) >= len(s.byName[res]) {
+			s.byName[res] = append(s.byName[res], nil)
+		}
+		s.byName[res][name] = append(s.byName[res][name], idx)
+	}
+	s.watchersGauge.Set(s.eng.Now(), s.watchersGauge.Value()+1)
+}
+
+// removeWatcher forgets the watcher on a closed stream. Streams are few per
+// watcher list, so a linear scan is cheaper than an index.
+func (s *Server) removeWatcher(stream sim.StreamID) {
+	for i := range s.watchers {
+		w := &s.watchers[i]
+		if w.stream != stream || !w.alive {
+			continue
+		}
+		w.alive = false
+		if w.name < 0 {
+			s.all[w.res] = without(s.all[w.res], int32(i))
+		} else {
+			s.byName[w.res][w.name] = without(s.byName[w.res][w.name], int32(i))
+		}
+		s.watchersGauge.Set(s.eng.Now(), s.watchersGauge.Value()-1)
+		return
+	}
+}
+
+func without(list []int32, x int32) []int32 {
+	for i, v := range list {
+		if v == x {
+			return append(list[:i], list[i+1:]...)
+		}
+	}
+	return list
+}
+
+// observe applies a change from storage to the cache and dispatches it to
+// every matching watcher. The event is shared, not copied: encoded once.
+func (s *Server) observe(we *api.WatchEvent) {
+	obj := we.Object
+	s.cacheRV = max(s.cacheRV, obj.ResourceVersion)
+	if we.Type == api.Deleted {
+		if int(obj.ID) < len(s.inCache[obj.Resource]) {
+			s.inCache[obj.Resource][obj.ID] = false
+		}
+	} else {
+		s.storeInCache(obj)
+	}
+	for _, w := range s.all[obj.Resource] {
+		s.dispatch(w, we)
+	}
+	if int(obj.ID) < len(s.byName[obj.Resource]) {
+		for _, w := range s.byName[obj.Resource][obj.ID] {
+			s.dispatch(w, we)
+		}
+	}
+}
+
+func (s *Server) dispatch(w int32, we *api.WatchEvent) {
+	s.watchSent.Inc()
+	s.net.SendStream(s.watchers[w].stream, s.self, api.KindWatchEvent, 0, 0, we)
+}

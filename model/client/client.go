@@ -1,0 +1,201 @@
+package client
+
+import (
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/orrery-sim/orrery/model/api"
+	"github.com/orrery-sim/orrery/sim"
+)
+
+// Config is a client's rate limit and timeout, as in client-go's rest.Config.
+type Config struct {
+	// QPS and Burst set the token bucket; QPS < 0 disables throttling.
+	QPS   float64
+	Burst int
+	// Timeout bounds each request from the moment it leaves the client (0: none).
+	Timeout time.Duration
+}
+
+// maxRetries is how often client-go retries a response that carries
+// Retry-After (k8s.io/client-go/rest/request.go: maxRetries 10).
+const maxRetries = 10
+
+const (
+	kindSend int32 = api.KindPrivate + iota
+	kindTimeout
+	kindRetry
+)
+
+// epoch is virtual time zero on the wall-clock axis x/time/rate wants. It
+// is a fixed date, not a reading of the clock.
+var epoch = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+
+func wallOf(t sim.Time) time.Time { return epoch.Add(time.Duration(t)) }
+
+// Client sends API requests from its owner's endpoint to the API server.
+type Client struct {
+	eng     *sim.Engine
+	net     *sim.Network
+	self    sim.EndpointID
+	server  sim.EndpointID
+	limiter *rate.Limiter
+	timeout time.Duration
+
+	nextID   uint64
+	epoch    uint32 // bumped by Stop: everything older is abandoned
+	pool     []*api.Request
+	Throttle *sim.LatencySeries // time spent waiting for a token
+	latency  *latencyTable
+}
+
+// latencyTable holds one client-side latency series per (verb, resource).
+type latencyTable struct {
+	rec    *sim.Recorder
+	series [api.NumResources][7]*sim.LatencySeries
+}
+
+func (t *latencyTable) get(v api.Verb, r api.Resource) *sim.LatencySeries {
+	s := t.series[r][v]
+	if s == nil {
+		s = t.rec.Latency("rest_client_request_duration_seconds", "verb", v.String(), "resource", r.String())
+		t.series[r][v] = s
+	}
+	return s
+}
+
+// Shared holds what every client of a run shares: the recorder's series.
+type Shared struct{ latency *latencyTable }
+
+// NewShared returns the shared client state for rec.
+func NewShared(rec *sim.Recorder) *Shared { return &Shared{latency: &latencyTable{rec: rec}} }
+
+// New returns a client sending from self to server.
+func New(eng *sim.Engine, net *sim.Network, sh *Shared, self, server sim.EndpointID, cfg Config) *Client {
+	c := &Client{eng: eng, net: net, self: self, server: server, timeout: cfg.Timeout, latency: sh.latency,
+		Throttle: sh.latency.rec.Latency("rest_client_rate_limiter_duration_seconds")}
+	if cfg.QPS > 0 {
+		c.limiter = rate.NewLimiter(rate.Limit(cfg.QPS), cfg.Burst)
+		// client-go's limiter starts full (flowcontrol.NewTokenBucketRateLimiter).
+	}
+	return c
+}
+
+// Endpoint is the client's (its owner's) endpoint.
+func (c *Client) Endpoint() sim.EndpointID { return c.self }
+
+// NewRequest returns a blank request from the client's pool.
+func (c *Client) NewRequest(verb api.Verb, res api.Resource, name int32) *api.Request {
+	var req *api.Request
+	if n := len(c.pool); n > 0 {
+		req = c.pool[n-1]
+		c.pool = c.pool[:n-1]
+		*req = api.Request{}
+	} else {
+		req = &api.Request{}
+	}
+	c.nextID++
+	req.ID, req.Verb, req.Resource, req.Name = c.nextID, verb, res, name
+	return req
+}
+
+// Release returns a completed request to the pool. Abandoned requests are
+// left to the garbage collector: the server may still hold them.
+func (c *Client) Release(req *api.Request) {
+	if !req.Abandoned {
+		req.Items = nil
+		c.pool = append(c.pool, req)
+	}
+}
+
+// Do sends req, throttled by the token bucket; caller.OnResponse runs when it
+// completes, fails, or times out.
+func (c *Client) Do(req *api.Request, caller api.Responder) {
+	req.Caller, req.Via, req.From = caller, c, c.self
+	req.Sent = c.eng.Now()
+	req.Pending, req.ClientEpoch = true, c.epoch
+	c.throttleThenSend(req)
+}
+
+func (c *Client) throttleThenSend(req *api.Request) {
+	if c.limiter != nil {
+		now := wallOf(c.eng.Now())
+		delay := c.limiter.ReserveN(now, 1).DelayFrom(now)
+		c.Throttle.Observe(delay)
+		if delay > 0 {
+			c.eng.Schedule(sim.Event{At: c.eng.Now().Add(delay), Target: c, Kind: kindSend, A: int64(req.ID), Data: req, From: sim.NoEndpoint, To: sim.NoEndpoint, Stream: sim.NoStream})
+			return
+		}
+	}
+	c.send(req)
+}
+
+func (c *Client) send(req *api.Request) {
+	req.OnWire = c.eng.Now()
+	c.net.Send(c.self, c.server, api.KindRequest, 0, 0, req)
+	if c.timeout > 0 {
+		c.eng.Schedule(sim.Event{At: c.eng.Now().Add(c.timeout), Target: c, Kind: kindTimeout, A: int64(req.ID), Data: req, From: sim.NoEndpoint, To: sim.NoEndpoint, Stream: sim.NoStream})
+	}
+}
+
+func (c *Client) live(req *api.Request, id int64) bool {
+	return req.ID == uint64(id) && req.Pending && !req.Abandoned && req.ClientEpoch == c.epoch
+}
+
+// Handle runs the client's own timers: delayed sends and timeouts.
+func (c *Client) Handle(ev *sim.Event) {
+	req := ev.Data.(*api.Request)
+	if !c.live(req, ev.A) {
+		return
+	}
+	switch ev.Kind {
+	case kindSend:
+		c.send(req)
+	case kindRetry:
+		c.throttleThenSend(req)
+	case kindTimeout:
+		req.Abandoned = true
+		c.complete(req, api.ClientTimeout)
+	}
+}
+
+// HandleResponse takes a response off the network (api.Transport).
+func (c *Client) HandleResponse(ev *sim.Event) {
+	req := ev.Data.(*api.Request)
+	if !c.live(req, int64(req.ID)) {
+		return
+	}
+	if req.Code == api.TooManyRequests && req.RetryAfter > 0 && req.Retries < maxRetries {
+		// client-go sleeps Retry-After, then retries through the limiter again.
+		req.Retries++
+		req.ID = c.bumpID()
+		c.eng.Schedule(sim.Event{At: c.eng.Now().Add(req.RetryAfter), Target: c, Kind: kindRetry, A: int64(req.ID), Data: req, From: sim.NoEndpoint, To: sim.NoEndpoint, Stream: sim.NoStream})
+		return
+	}
+	c.complete(req, req.Code)
+}
+
+// bumpID gives a retried request a new ID, so that the first attempt's
+// timeout cannot fire on the retry.
+func (c *Client) bumpID() uint64 {
+	c.nextID++
+	return c.nextID
+}
+
+func (c *Client) complete(req *api.Request, code api.Code) {
+	req.Pending = false
+	req.Code = code
+	c.latency.get(req.Verb, req.Resource).Observe(c.eng.Now().Sub(req.Sent))
+	req.Caller.OnResponse(req)
+}
+
+// Stop abandons every outstanding request without telling their callers:
+// the owning process has stopped.
+func (c *Client) Stop() {
+	c.epoch++
+	if c.limiter != nil {
+		// A restarted process gets a fresh, full bucket.
+		c.limiter = rate.NewLimiter(c.limiter.Limit(), c.limiter.Burst())
+	}
+}

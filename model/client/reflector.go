@@ -1,0 +1,189 @@
+package client
+
+import (
+	"time"
+
+	"github.com/orrery-sim/orrery/model/api"
+	"github.com/orrery-sim/orrery/sim"
+)
+
+// Store is an informer's local cache: the reflector replaces it with a
+// list's items and applies each watch event to it.
+type Store interface {
+	Replace(items []api.Object)
+	Apply(ev *api.WatchEvent)
+}
+
+// minWatchTimeout is the reflector's minimum watch timeout; each watch asks
+// for rand[1,2) × 5 minutes (k8s.io/client-go/tools/cache/reflector.go,
+// defaultMinWatchTimeout).
+const minWatchTimeout = 5 * time.Minute
+
+const (
+	kindRelist int32 = api.KindPrivate + 10 + iota
+	kindWatchTimeout
+)
+
+// Reflector keeps a Store in step with the API server: list, then watch
+// from the list's resource version; re-watch when a watch times out; after a
+// failed list or a broken watch, back off and relist.
+type Reflector struct {
+	c        *Client
+	net      *sim.Network
+	rng      *sim.Rand
+	resource api.Resource
+	name     int32 // field selector metadata.name, or -1
+	store    Store
+
+	running      bool
+	synced       bool
+	lastRV       int64
+	stream       sim.StreamID
+	watchReq     uint64
+	backoff      Backoff
+	relistTimer  *sim.Timer
+	watchTimeout *sim.Timer
+
+	Relists *sim.Counter
+}
+
+// NewReflector returns a stopped reflector for resource (name -1: all objects).
+func NewReflector(c *Client, net *sim.Network, rng *sim.Rand, rec *sim.Recorder, res api.Resource, name int32, store Store) *Reflector {
+	r := &Reflector{c: c, net: net, rng: rng, resource: res, name: name, store: store, stream: sim.NoStream, backoff: ReflectorBackoff()}
+	r.relistTimer = c.eng.NewTimer(r, kindRelist)
+	r.watchTimeout = c.eng.NewTimer(r, kindWatchTimeout)
+	r.Relists = rec.Counter("reflector_lists_total", "resource", res.String())
+	return r
+}
+
+// Synced reports whether the store has been filled by a list.
+func (r *Reflector) Synced() bool { return r.synced }
+
+// Start lists and then watches.
+func (r *Reflector) Start() {
+	r.running = true
+	r.list()
+}
+
+// StartWatching begins from an already-synced store at resource version rv
+// on an open stream: the state of a cluster that was running before the
+// simulation began.
+func (r *Reflector) StartWatching(rv int64, stream sim.StreamID) {
+	r.running, r.synced, r.lastRV, r.stream = true, true, rv, stream
+	r.armWatchTimeout()
+}
+
+// Stop ends the reflector: its process stopped. The store keeps its contents.
+func (r *Reflector) Stop() {
+	r.running = false
+	r.synced = false
+	r.relistTimer.Stop()
+	r.watchTimeout.Stop()
+	if r.stream != sim.NoStream {
+		r.net.CloseStream(r.stream, r.c.self)
+		r.stream = sim.NoStream
+	}
+}
+
+func (r *Reflector) list() {
+	if r.stream != sim.NoStream { // a late-established watch from an earlier attempt
+		r.net.CloseStream(r.stream, r.c.self)
+		r.stream = sim.NoStream
+	}
+	r.Relists.Inc()
+	req := r.c.NewRequest(api.List, r.resource, r.name)
+	req.FromCache = true // the reflector's first list asks for resourceVersion "0"
+	r.c.Do(req, r)
+}
+
+func (r *Reflector) watch() {
+	req := r.c.NewRequest(api.Watch, r.resource, r.name)
+	req.ResourceVersion = r.lastRV
+	r.watchReq = req.ID
+	r.c.Do(req, r)
+}
+
+// OnResponse handles the outcome of a list or a watch request.
+func (r *Reflector) OnResponse(req *api.Request) {
+	defer r.c.Release(req)
+	if !r.running {
+		return
+	}
+	switch req.Verb {
+	case api.List:
+		if !req.Code.Success() {
+			r.retryLater()
+			return
+		}
+		r.store.Replace(req.Items)
+		r.synced = true
+		r.lastRV = req.Result.ResourceVersion
+		r.watch()
+	case api.Watch:
+		// Success is signalled on the stream (KindWatchStarted); only a
+		// failure matters here, and only if no stream was established.
+		if !req.Code.Success() && r.stream == sim.NoStream && req.ID == r.watchReq {
+			r.retryLater()
+		}
+	}
+}
+
+func (r *Reflector) retryLater() {
+	r.relistTimer.Reset(r.backoff.Next(r.c.eng.Now(), r.rng))
+}
+
+func (r *Reflector) armWatchTimeout() {
+	r.watchTimeout.Reset(time.Duration(float64(minWatchTimeout) * (1 + r.rng.Float64())))
+}
+
+// HandleStream takes a stream message addressed to the owner; it reports
+// whether the message belonged to this reflector.
+func (r *Reflector) HandleStream(ev *sim.Event) bool {
+	switch ev.Kind {
+	case api.KindWatchStarted:
+		if !r.running || uint64(ev.A) != r.watchReq {
+			return false
+		}
+		r.stream = ev.Stream
+		r.armWatchTimeout()
+		return true
+	case api.KindWatchEvent:
+		if ev.Stream != r.stream {
+			return false
+		}
+		we := ev.Data.(*api.WatchEvent)
+		r.store.Apply(we)
+		r.lastRV = max(r.lastRV, we.Object.ResourceVersion)
+		return true
+	case sim.KindStreamClosed:
+		if ev.Stream != r.stream || r.stream == sim.NoStream {
+			return false
+		}
+		r.stream = sim.NoStream
+		r.watchTimeout.Stop()
+		if r.running {
+			r.retryLater()
+		}
+		return true
+	}
+	return false
+}
+
+// Handle runs the reflector's timers.
+func (r *Reflector) Handle(ev *sim.Event) {
+	if !r.running {
+		return
+	}
+	switch ev.Kind {
+	case kindRelist:
+		r.list()
+	case kindWatchTimeout:
+		// The watch ran its course: close it and re-watch from the last
+		// resource version, without a list.
+		if r.stream != sim.NoStream {
+			r.net.CloseStream(r.stream, r.c.self)
+			r.stream = sim.NoStream
+		}
+		r.watch()
+	}
+}

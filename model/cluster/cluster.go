@@ -1,0 +1,224 @@
+// Package cluster builds a simulated cluster from a scenario: the engine,
+// the network, storage, the API server, one kubelet per node and the node
+// lifecycle controller, in the state of a cluster that has been running for
+// a while (objects stored, informers synced, watches open, heartbeat loops at
+// random phases). It schedules the scenario's faults and keeps the
+// convergence bookkeeping.
+//
+// Wiring is the only place that touches several components: after Build,
+// components talk only through the network.
+package cluster
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/orrery-sim/orrery/model/api"
+	"github.com/orrery-sim/orrery/model/apiserver"
+	"github.com/orrery-sim/orrery/model/client"
+	"github.com/orrery-sim/orrery/model/kubelet"
+	"github.com/orrery-sim/orrery/model/nodelifecycle"
+	"github.com/orrery-sim/orrery/model/storage"
+	"github.com/orrery-sim/orrery/scenarios"
+	"github.com/orrery-sim/orrery/sim"
+)
+
+// Serialized object sizes, for write-volume accounting.
+const (
+	// leaseSize: "Lease ~300 B" (kubernetes/community
+	// sig-scalability/configs-and-limits/faq.md).
+	leaseSize = 300
+	// nodeSize: a Node "may easily exceed 15kB" (kubernetes/enhancements
+	// keps/sig-node/589-efficient-node-heartbeats/README.md).
+	nodeSize = 15000
+)
+
+// Endpoint names.
+const (
+	StorageName           = "etcd"
+	APIServerName         = "kube-apiserver"
+	ControllerManagerName = "kube-controller-manager"
+)
+
+// Node is one simulated node.
+type Node struct {
+	Name, Pool, Zone string
+}
+
+// Cluster is a built simulation, ready to run.
+type Cluster struct {
+	Scenario *scenarios.Scenario
+	Eng      *sim.Engine
+	Net      *sim.Network
+	Rec      *sim.Recorder
+
+	Storage   *storage.Store
+	APIServer *apiserver.Server
+	NodeLife  *nodelifecycle.Controller
+	Kubelets  []*kubelet.Kubelet
+	Nodes     []Node
+
+	Tracker *Tracker
+	faults  []activeFault
+}
+
+// Build makes the cluster a scenario describes.
+func Build(sc *scenarios.Scenario) (*Cluster, error) {
+	spec := &sc.Spec
+	eng := sim.NewEngine(spec.Seed)
+	eng.SetMaxEvents(spec.MaxEvents)
+	rec := sim.NewRecorder(GaugeBucket(spec.Duration))
+	netLatency, err := Dist(spec.Cluster.Network.Latency)
+	if err != nil {
+		return nil, err
+	}
+	net := sim.NewNetwork(eng, netLatency)
+	net.SetLoss(spec.Cluster.Network.Loss)
+	net.SetFailureDetection(spec.Cluster.Network.StreamFailureDetection)
+
+	c := &Cluster{Scenario: sc, Eng: eng, Net: net, Rec: rec}
+	if err := c.buildControlPlane(); err != nil {
+		return nil, err
+	}
+	c.buildNodes()
+	c.Tracker = newTracker(eng, rec, c.Nodes, spec.Faults)
+	c.Storage.SetObserver(c.Tracker)
+	c.startNodeLifecycle()
+	c.scheduleFaults()
+	return c, nil
+}
+
+func (c *Cluster) buildControlPlane() error {
+	cl := &c.Scenario.Spec.Cluster
+	commit, err := Dist(cl.Storage.CommitLatency)
+	if err != nil {
+		return err
+	}
+	read, err := Dist(cl.Storage.ReadLatency)
+	if err != nil {
+		return err
+	}
+	service, err := Dist(cl.APIServer.ServiceTime)
+	if err != nil {
+		return err
+	}
+	c.Storage = storage.New(c.Eng, c.Net, c.Rec, StorageName, storage.Config{CommitLatency: commit, ReadLatency: read})
+	c.APIServer = apiserver.New(c.Eng, c.Net, c.Rec, APIServerName, c.Storage.Endpoint(), apiserver.Config{
+		MaxRequestsInflight:         cl.APIServer.MaxRequestsInflight,
+		MaxMutatingRequestsInflight: cl.APIServer.MaxMutatingRequestsInflight,
+		QueueLength:                 cl.APIServer.QueueLength,
+		QueueWaitLimit:              cl.APIServer.QueueWaitLimit,
+		ServiceTime:                 service,
+	})
+	// The API server's cache watches storage over one stream.
+	c.Storage.Subscribe(c.Net.OpenStream(c.APIServer.Endpoint(), c.Storage.Endpoint()))
+	return nil
+}
+
+func clientConfig(l scenarios.ClientLimits) client.Config {
+	return client.Config{QPS: l.QPS, Burst: l.Burst, Timeout: l.Timeout}
+}
+
+func (c *Cluster) buildNodes() {
+	spec := &c.Scenario.Spec
+	kc := spec.Cluster.Kubelet
+	cfg := kubelet.Config{
+		NodeLeaseDuration:         kc.NodeLeaseDuration,
+		NodeStatusUpdateFrequency: kc.NodeStatusUpdateFrequency,
+		NodeStatusReportFrequency: kc.NodeStatusReportFrequency,
+		Jitter:                    kc.Jitter == nil || *kc.Jitter,
+		Heartbeat:                 clientConfig(spec.Cluster.Clients.Heartbeat),
+		Main:                      clientConfig(spec.Cluster.Clients.Kubelet),
+		LeaseSize:                 leaseSize,
+		NodeSize:                  nodeSize,
+	}
+	shared := client.NewShared(c.Rec)
+	metrics := kubelet.NewMetrics(c.Rec)
+	for _, pool := range spec.Cluster.NodePools {
+		for i := 0; i < pool.Count; i++ {
+			c.Nodes = append(c.Nodes, Node{Name: fmt.Sprintf("%s-%d", pool.Name, i), Pool: pool.Name, Zone: pool.Zones[i%len(pool.Zones)]})
+		}
+	}
+	for id, n := range c.Nodes {
+		node := c.seed(api.Object{Resource: api.Nodes, ID: int32(id), Size: nodeSize, Ready: api.ConditionTrue})
+		lease := c.seed(api.Object{Resource: api.Leases, ID: int32(id), Size: leaseSize})
+		k := kubelet.New(c.Eng, c.Net, c.Rec, shared, metrics, n.Name, int32(id), c.APIServer.Endpoint(), cfg)
+		watch := c.Net.OpenStream(k.Endpoint(), c.APIServer.Endpoint())
+		c.APIServer.AttachWatch(watch, api.Nodes, int32(id))
+		k.StartRunning(lease, node, watch)
+		c.Kubelets = append(c.Kubelets, k)
+	}
+}
+
+// seed stores an object of the initial state in storage and the API cache.
+func (c *Cluster) seed(obj api.Object) api.Object {
+	obj = c.Storage.Seed(obj)
+	c.APIServer.SeedCache(obj)
+	return obj
+}
+
+func (c *Cluster) startNodeLifecycle() {
+	spec := &c.Scenario.Spec
+	names := make([]string, len(c.Nodes))
+	var nodes, leases []api.Object
+	for i, n := range c.Nodes {
+		names[i] = n.Name
+		node, _ := c.Storage.Get(api.Nodes, int32(i))
+		lease, _ := c.Storage.Get(api.Leases, int32(i))
+		nodes, leases = append(nodes, node), append(leases, lease)
+	}
+	c.NodeLife = nodelifecycle.New(c.Eng, c.Net, c.Rec, client.NewShared(c.Rec), ControllerManagerName, c.APIServer.Endpoint(), nodelifecycle.Config{
+		MonitorPeriod: spec.Cluster.NodeLifecycle.MonitorPeriod,
+		GracePeriod:   spec.Cluster.NodeLifecycle.GracePeriod,
+		Client:        clientConfig(spec.Cluster.Clients.ControllerManager),
+		NodeSize:      nodeSize,
+		NodeNames:     names,
+	})
+	nodeWatch := c.Net.OpenStream(c.NodeLife.Endpoint(), c.APIServer.Endpoint())
+	leaseWatch := c.Net.OpenStream(c.NodeLife.Endpoint(), c.APIServer.Endpoint())
+	c.APIServer.AttachWatch(nodeWatch, api.Nodes, -1)
+	c.APIServer.AttachWatch(leaseWatch, api.Leases, -1)
+	phase := c.Eng.Rand("cluster/node-lifecycle-phase").Float64()
+	c.NodeLife.StartRunning(nodes, leases, c.Storage.Revision(), nodeWatch, leaseWatch, phase)
+}
+
+// Run runs the simulation to the scenario's end and closes the books.
+func (c *Cluster) Run() error {
+	end := sim.Time(c.Scenario.Spec.Duration)
+	err := c.Eng.Run(end)
+	c.Tracker.finish(c.Eng.Now())
+	return err
+}
+
+// End is the virtual time the run covers.
+func (c *Cluster) End() sim.Time { return sim.Time(c.Scenario.Spec.Duration) }
+
+// GaugeBucket picks the gauge resolution for a run: the smallest round
+// step that keeps a gauge under about 240 points.
+func GaugeBucket(d time.Duration) time.Duration {
+	steps := []time.Duration{time.Second, 2 * time.Second, 5 * time.Second, 10 * time.Second, 15 * time.Second, 30 * time.Second,
+		time.Minute, 2 * time.Minute, 5 * time.Minute, 10 * time.Minute, 15 * time.Minute, 30 * time.Minute, time.Hour}
+	for _, s := range steps {
+		if d/s <= 240 {
+			return s
+		}
+	}
+	return time.Hour
+}
+
+// Dist turns a scenario distribution into the engine's.
+func Dist(d scenarios.Dist) (sim.Dist, error) {
+	switch d.Kind {
+	case "constant", "":
+		return sim.Constant(d.Value), nil
+	case "uniform":
+		return sim.Uniform{Min: d.Min, Max: d.Max}, nil
+	case "exponential":
+		return sim.Exponential{Mean: d.Mean}, nil
+	case "lognormal":
+		return sim.NewLogNormal(d.Median, d.P99), nil
+	case "normal":
+		return sim.Normal{Mean: d.Mean, Stddev: d.Stddev}, nil
+	}
+	return nil, fmt.Errorf("unknown distribution kind %q", d.Kind)
+}

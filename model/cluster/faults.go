@@ -1,0 +1,304 @@
+package cluster
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/orrery-sim/orrery/model/api"
+	"github.com/orrery-sim/orrery/scenarios"
+	"github.com/orrery-sim/orrery/sim"
+)
+
+const (
+	kindFaultStart int32 = iota
+	kindFaultEnd
+)
+
+type activeFault struct {
+	spec      scenarios.Fault
+	nodes     []int32
+	partition sim.PartitionID
+}
+
+// faultInjector is the engine target of fault events; it acts on the
+// components directly, as a person with a shell on the machines would.
+type faultInjector struct{ c *Cluster }
+
+func (f *faultInjector) Handle(ev *sim.Event) {
+	c := f.c
+	i := int(ev.A)
+	switch ev.Kind {
+	case kindFaultStart:
+		c.startFault(i)
+	case kindFaultEnd:
+		c.endFault(i)
+	}
+}
+
+// SelectNodes resolves a node selector to node IDs, in node order.
+func (c *Cluster) SelectNodes(sel scenarios.NodeSelector) []int32 {
+	var out []int32
+	for id, n := range c.Nodes {
+		if sel.Count > 0 && len(out) == sel.Count {
+			break
+		}
+		if len(sel.Names) > 0 && !contains(sel.Names, n.Name) {
+			continue
+		}
+		if sel.Pool != "" && n.Pool != sel.Pool {
+			continue
+		}
+		if sel.Zone != "" && n.Zone != sel.Zone {
+			continue
+		}
+		out = append(out, int32(id))
+	}
+	return out
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *Cluster) scheduleFaults() {
+	inj := &faultInjector{c: c}
+	for i, spec := range c.Scenario.Spec.Faults {
+		c.faults = append(c.faults, activeFault{spec: spec, nodes: c.SelectNodes(spec.Nodes)})
+		c.Tracker.faults[i].Nodes = c.faults[i].nodes
+		at := sim.Time(spec.At)
+		c.Eng.ScheduleWithPriority(sim.Event{At: at, Target: inj, Kind: kindFaultStart, A: int64(i), From: sim.NoEndpoint, To: sim.NoEndpoint, Stream: sim.NoStream}, sim.PriorityUrgent)
+		if spec.Duration > 0 {
+			c.Eng.ScheduleWithPriority(sim.Event{At: at.Add(spec.Duration), Target: inj, Kind: kindFaultEnd, A: int64(i), From: sim.NoEndpoint, To: sim.NoEndpoint, Stream: sim.NoStream}, sim.PriorityUrgent)
+		}
+	}
+}
+
+func (c *Cluster) nodeList(ids []int32) string {
+	const shown = 5
+	var names []string
+	for i, id := range ids {
+		if i == shown {
+			names = append(names, fmt.Sprintf("and %d more", len(ids)-shown))
+			break
+		}
+		names = append(names, c.Nodes[id].Name)
+	}
+	return strings.Join(names, ", ")
+}
+
+func (c *Cluster) startFault(i int) {
+	f := &c.faults[i]
+	now := c.Eng.Now()
+	c.Tracker.faultStarted(now, i)
+	switch f.spec.Type {
+	case scenarios.FaultStopKubelet:
+		for _, id := range f.nodes {
+			c.Kubelets[id].Stop()
+		}
+		c.Rec.Note(now, "fault", fmt.Sprintf("fault %d: stop kubelet on %s", i, c.nodeList(f.nodes)))
+	case scenarios.FaultRestartKubelet:
+		for _, id := range f.nodes {
+			c.Kubelets[id].Restart()
+		}
+		c.Rec.Note(now, "fault", fmt.Sprintf("fault %d: restart kubelet on %s", i, c.nodeList(f.nodes)))
+		c.Tracker.faultEnded(now, i)
+		c.Tracker.restarted(now, f.nodes)
+	case scenarios.FaultPartition:
+		eps := make([]sim.EndpointID, len(f.nodes))
+		for j, id := range f.nodes {
+			eps[j] = c.Kubelets[id].Endpoint()
+		}
+		f.partition = c.Net.Partition(fmt.Sprintf("fault-%d", i), eps, []sim.EndpointID{c.APIServer.Endpoint()})
+		c.Rec.Note(now, "fault", fmt.Sprintf("fault %d: partition %s from the API server for %v", i, c.nodeList(f.nodes), f.spec.Duration))
+	}
+}
+
+func (c *Cluster) endFault(i int) {
+	f := &c.faults[i]
+	now := c.Eng.Now()
+	switch f.spec.Type {
+	case scenarios.FaultStopKubelet:
+		for _, id := range f.nodes {
+			c.Kubelets[id].Start()
+		}
+		c.Rec.Note(now, "fault", fmt.Sprintf("fault %d ends: start kubelet on %s", i, c.nodeList(f.nodes)))
+	case scenarios.FaultPartition:
+		c.Net.Heal(f.partition)
+		c.Rec.Note(now, "fault", fmt.Sprintf("fault %d ends: partition healed", i))
+	}
+	c.Tracker.faultEnded(now, i)
+}
+
+// FaultRecord is what happened with one fault, for the convergence report.
+type FaultRecord struct {
+	Index int
+	Type  string
+	Nodes []int32
+	At    sim.Time
+	// End is when the fault stopped acting (heal, restart); -1 if it never did.
+	End sim.Time
+	// DetectedAt is when the first affected node was stored not Ready; -1 if never.
+	DetectedAt sim.Time
+	// ConvergedAt is when every node was stored Ready again after End (and
+	// stayed so until the next fault or the end of the run); -1 if never.
+	ConvergedAt sim.Time
+	judged      bool
+}
+
+// Tracker watches committed Node objects — the cluster's state of record —
+// to count Ready nodes and to time each fault's detection and convergence.
+// It is bookkeeping installed as a storage observer, not a component.
+type Tracker struct {
+	eng           *sim.Engine
+	rec           *sim.Recorder
+	nodes         []Node
+	readyNow      []bool
+	ready         int
+	allReadySince sim.Time // -1 while some node is not Ready
+	faults        []FaultRecord
+
+	readyGauge  *sim.Gauge
+	transitions *sim.Counter
+}
+
+func newTracker(eng *sim.Engine, rec *sim.Recorder, nodes []Node, faults []scenarios.Fault) *Tracker {
+	t := &Tracker{eng: eng, rec: rec, nodes: nodes, readyNow: make([]bool, len(nodes)), ready: len(nodes),
+		readyGauge: rec.Gauge("nodes_ready"), transitions: rec.Counter("nodes_not_ready_transitions_total")}
+	for i := range t.readyNow {
+		t.readyNow[i] = true
+	}
+	t.readyGauge.Set(0, float64(len(nodes)))
+	for i, f := range faults {
+		t.faults = append(t.faults, FaultRecord{Index: i, Type: f.Type, At: sim.Time(f.At), End: -1, DetectedAt: -1, ConvergedAt: -1})
+	}
+	return t
+}
+
+// Faults returns the fault records.
+func (t *Tracker) Faults() []FaultRecord { return t.faults }
+
+// Ready is the number of nodes stored Ready now.
+func (t *Tracker) Ready() int { return t.ready }
+
+// NotReadyTransitions counts stored Ready→not-Ready transitions.
+func (t *Tracker) NotReadyTransitions() int64 { return t.transitions.Value }
+
+// Committed implements storage.CommitObserver.
+func (t *Tracker) Committed(now sim.Time, prev *api.Object, existed bool, cur *api.Object) {
+	if cur.Resource != api.Nodes || int(cur.ID) >= len(t.nodes) {
+		return
+	}
+	id := cur.ID
+	isReady := cur.Ready == api.ConditionTrue
+	if t.readyNow[id] == isReady {
+		return
+	}
+	t.readyNow[id] = isReady
+	name := t.nodes[id].Name
+	if isReady {
+		t.ready++
+		t.rec.Note(now, "cluster", fmt.Sprintf("%s is Ready again", name))
+	} else {
+		t.ready--
+		t.transitions.Inc()
+		t.rec.Note(now, "cluster", fmt.Sprintf("%s is NotReady (Ready=%s)", name, cur.Ready))
+		t.detected(now, id)
+	}
+	t.readyGauge.Set(now, float64(t.ready))
+	if t.ready == len(t.nodes) {
+		t.allReadySince = now
+		t.rec.Note(now, "cluster", "all nodes Ready")
+	} else {
+		t.allReadySince = -1
+	}
+}
+
+func (t *Tracker) detected(now sim.Time, id int32) {
+	for i := range t.faults {
+		f := &t.faults[i]
+		if f.judged || f.DetectedAt >= 0 || now < f.At || !f.affects(id) {
+			continue
+		}
+		f.DetectedAt = now
+	}
+}
+
+func (f *FaultRecord) affects(id int32) bool {
+	for _, n := range f.Nodes {
+		if n == id {
+			return true
+		}
+	}
+	return false
+}
+
+// faultStarted judges the convergence of earlier faults that have ended:
+// a new fault starts a new story.
+func (t *Tracker) faultStarted(now sim.Time, index int) {
+	for i := range t.faults {
+		if i != index && t.faults[i].At <= now {
+			t.judge(&t.faults[i], now, false)
+		}
+	}
+}
+
+func (t *Tracker) faultEnded(now sim.Time, index int) {
+	if t.faults[index].End < 0 {
+		t.faults[index].End = now
+	}
+}
+
+// restarted ends earlier stopKubelet faults whose nodes have all been
+// restarted by a restartKubelet fault.
+func (t *Tracker) restarted(now sim.Time, ids []int32) {
+	for i := range t.faults {
+		f := &t.faults[i]
+		if f.Type != scenarios.FaultStopKubelet || f.End >= 0 || f.At > now {
+			continue
+		}
+		all := true
+		for _, n := range f.Nodes {
+			if !containsID(ids, n) {
+				all = false
+			}
+		}
+		if all {
+			f.End = now
+		}
+	}
+}
+
+func containsID(ids []int32, x int32) bool {
+	for _, id := range ids {
+		if id == x {
+			return true
+		}
+	}
+	return false
+}
+
+// judge decides whether an ended fault converged, looking at the state at
+// now. final marks the end of the run.
+func (t *Tracker) judge(f *FaultRecord, now sim.Time, final bool) {
+	if f.judged || f.End < 0 || f.End > now {
+		if final {
+			f.judged = true
+		}
+		return
+	}
+	f.judged = true
+	if t.allReadySince >= 0 {
+		f.ConvergedAt = max(t.allReadySince, f.End)
+	}
+}
+
+func (t *Tracker) finish(end sim.Time) {
+	for i := range t.faults {
+		t.judge(&t.faults[i], end, true)
+	}
+}

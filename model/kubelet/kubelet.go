@@ -1,0 +1,428 @@
+// Package kubelet models the kubelet's two heartbeats, as the kubelet and
+// k8s.io/component-helpers implement them:
+//
+//   - The node Lease (component-helpers apimachinery/lease/controller.go):
+//     wait.JitterUntil(sync, renewInterval, 0.04, sliding) where
+//     renewInterval = 0.25 × nodeLeaseDurationSeconds. A sync updates the
+//     Lease from the last one it wrote, with up to 5 immediate retries; a
+//     409 Conflict or five failures fall back to backoffEnsureLease, which
+//     GETs (and if need be creates) the Lease, sleeping 200ms, 400ms, … up
+//     to 7s between failed attempts.
+//   - Node status (pkg/kubelet/kubelet_node_status.go): every
+//     nodeStatusUpdateFrequency (jittered 0.04, sliding) the kubelet compares
+//     the status it would post with the Node in its informer (try 0) or a GET
+//     from the API server (tries 1–4), and PATCHes nodes/status only if the
+//     Ready condition changed or nodeStatusReportFrequency has passed since
+//     the last report.
+//
+// Both heartbeats use the heartbeat client (QPS -1: unthrottled, timeout
+// min(nodeStatusUpdateFrequency, lease duration), cmd/kubelet/app/server.go);
+// the node informer uses the main client (kubeAPIQPS/kubeAPIBurst).
+//
+// What the model leaves out: pods, volumes, images, resource pressure and
+// every condition but Ready; node registration (nodes exist when the run
+// starts); the fast status updates at startup.
+package kubelet
+
+import (
+	"time"
+
+	"github.com/orrery-sim/orrery/model/api"
+	"github.com/orrery-sim/orrery/model/client"
+	"github.com/orrery-sim/orrery/sim"
+)
+
+// Config holds the kubelet settings the model uses.
+type Config struct {
+	NodeLeaseDuration         time.Duration
+	NodeStatusUpdateFrequency time.Duration
+	NodeStatusReportFrequency time.Duration
+	Jitter                    bool
+	Heartbeat, Main           client.Config
+	LeaseSize, NodeSize       int32
+}
+
+// renewIntervalFraction: the Lease is renewed every 0.25 of its duration
+// (pkg/kubelet/kubelet.go: nodeLeaseRenewIntervalFraction).
+const renewIntervalFraction = 0.25
+
+// jitterFactor is the JitterUntil factor of both heartbeat loops.
+const jitterFactor = 0.04
+
+// maxUpdateRetries: immediate Lease update attempts per sync
+// (component-helpers lease/controller.go). nodeStatusUpdateRetry is the same
+// for node status (pkg/kubelet/kubelet.go).
+const (
+	maxUpdateRetries      = 5
+	nodeStatusUpdateRetry = 5
+	ensureMaxBackoff      = 7 * time.Second
+)
+
+const (
+	kindRenew int32 = api.KindPrivate + 20 + iota
+	kindEnsureRetry
+	kindStatus
+)
+
+// After an ensure (GET or create of the Lease), where the sync continues.
+type ensureThen uint8
+
+const (
+	thenUpdateFromEnsured ensureThen = iota // sync's fallback: update from the ensured Lease
+	thenContinueUpdates                     // a conflict inside an update loop: next attempt
+)
+
+// Kubelet is one node's kubelet.
+type Kubelet struct {
+	eng  *sim.Engine
+	rng  *sim.Rand
+	cfg  Config
+	id   int32
+	name string
+
+	self      sim.EndpointID
+	heartbeat *client.Client
+	main      *client.Client
+	informer  *client.Reflector
+	node      nodeStore
+	running   bool
+
+	// Lease controller.
+	latest      api.Object
+	haveLatest  bool
+	updateTries int
+	fallback    bool // the update loop started from an ensured Lease; failing it ends the sync
+	ensureThen  ensureThen
+	ensureSleep time.Duration
+	renewTimer  *sim.Timer
+	ensureTimer *sim.Timer
+
+	// Node status loop.
+	statusTry   int
+	lastReport  sim.Time
+	statusTimer *sim.Timer
+
+	m *Metrics
+}
+
+// Metrics are the kubelets' shared counters.
+type Metrics struct {
+	LeaseSyncFailures  *sim.Counter
+	StatusSyncFailures *sim.Counter
+	Restarts           *sim.Counter
+}
+
+// NewMetrics registers the kubelet counters.
+func NewMetrics(rec *sim.Recorder) *Metrics {
+	return &Metrics{
+		LeaseSyncFailures:  rec.Counter("kubelet_lease_sync_failures_total"),
+		StatusSyncFailures: rec.Counter("kubelet_node_status_sync_failures_total"),
+		Restarts:           rec.Counter("kubelet_restarts_total"),
+	}
+}
+
+// nodeStore is the kubelet's node informer cache: its own Node only.
+type nodeStore struct {
+	obj api.Object
+	ok  bool
+}
+
+func (s *nodeStore) Replace(items []api.Object) {
+	s.ok = len(items) > 0
+	if s.ok {
+		s.obj = items[0]
+	}
+}
+
+func (s *nodeStore) Apply(ev *api.WatchEvent) {
+	s.obj, s.ok = ev.Object, ev.Type != api.Deleted
+}
+
+// New returns a stopped kubelet for node id, registered on the network as name.
+func New(eng *sim.Engine, net *sim.Network, rec *sim.Recorder, sh *client.Shared, m *Metrics, name string, id int32, server sim.EndpointID, cfg Config) *Kubelet {
+	k := &Kubelet{eng: eng, rng: eng.Rand("kubelet/" + name), cfg: cfg, id: id, name: name, m: m}
+	k.self = net.AddEndpoint(name, k)
+	k.heartbeat = client.New(eng, net, sh, k.self, server, cfg.Heartbeat)
+	k.main = client.New(eng, net, sh, k.self, server, cfg.Main)
+	k.informer = client.NewReflector(k.main, net, k.rng.Fork("reflector"), rec, api.Nodes, id, &k.node)
+	k.renewTimer = eng.NewTimer(k, kindRenew)
+	k.ensureTimer = eng.NewTimer(k, kindEnsureRetry)
+	k.statusTimer = eng.NewTimer(k, kindStatus)
+	return k
+}
+
+// Endpoint is the kubelet's network endpoint.
+func (k *Kubelet) Endpoint() sim.EndpointID { return k.self }
+
+// Name is the node's name.
+func (k *Kubelet) Name() string { return k.name }
+
+// Running reports whether the kubelet process is up.
+func (k *Kubelet) Running() bool { return k.running }
+
+// StartRunning puts the kubelet in the state of one that has been running
+// before time 0: it holds the Lease it last wrote, its informer is synced on
+// an open watch stream, and its loops are at random phases.
+func (k *Kubelet) StartRunning(lease, node api.Object, watch sim.StreamID) {
+	k.running = true
+	k.latest, k.haveLatest = lease, true
+	k.node = nodeStore{obj: node, ok: true}
+	k.informer.StartWatching(node.ResourceVersion, watch)
+	k.renewTimer.Reset(time.Duration(k.rng.Float64() * float64(k.renewInterval())))
+	k.statusTimer.Reset(time.Duration(k.rng.Float64() * float64(k.cfg.NodeStatusUpdateFrequency)))
+	k.lastReport = sim.Time(-int64(k.rng.Float64() * float64(k.cfg.NodeStatusReportFrequency)))
+}
+
+// Stop kills the kubelet process: timers stop, outstanding requests are
+// forgotten, the watch connection closes.
+func (k *Kubelet) Stop() {
+	if !k.running {
+		return
+	}
+	k.running = false
+	k.renewTimer.Stop()
+	k.ensureTimer.Stop()
+	k.statusTimer.Stop()
+	k.informer.Stop()
+	k.heartbeat.Stop()
+	k.main.Stop()
+}
+
+// Start starts the kubelet process from scratch: it knows no Lease, lists
+// its Node, and runs both loops at once (JitterUntil runs f immediately).
+func (k *Kubelet) Start() {
+	if k.running {
+		return
+	}
+	k.running = true
+	k.haveLatest = false
+	k.node = nodeStore{}
+	k.lastReport = sim.Time(-1 << 62) // never reported: the first sync reports
+	k.informer.Start()
+	k.syncLease()
+	k.syncStatus()
+}
+
+// Restart stops and starts the process.
+func (k *Kubelet) Restart() {
+	k.m.Restarts.Inc()
+	k.Stop()
+	k.Start()
+}
+
+func (k *Kubelet) renewInterval() time.Duration {
+	return time.Duration(renewIntervalFraction * float64(k.cfg.NodeLeaseDuration))
+}
+
+func (k *Kubelet) jittered(d time.Duration) time.Duration {
+	if !k.cfg.Jitter {
+		return d
+	}
+	return client.Jitter(k.rng, d, jitterFactor)
+}
+
+// Handle dispatches the kubelet's events.
+func (k *Kubelet) Handle(ev *sim.Event) {
+	if !k.running {
+		return
+	}
+	switch ev.Kind {
+	case api.KindResponse:
+		req := ev.Data.(*api.Request)
+		req.Via.HandleResponse(ev)
+	case api.KindWatchStarted, api.KindWatchEvent, sim.KindStreamClosed:
+		k.informer.HandleStream(ev)
+	case kindRenew:
+		k.syncLease()
+	case kindEnsureRetry:
+		k.getLease()
+	case kindStatus:
+		k.syncStatus()
+	}
+}
+
+// OnResponse routes the outcome of the kubelet's own requests.
+func (k *Kubelet) OnResponse(req *api.Request) {
+	defer k.heartbeat.Release(req)
+	switch {
+	case req.Resource == api.Leases && req.Verb == api.Update:
+		k.onLeaseUpdate(req)
+	case req.Resource == api.Leases && req.Verb == api.Get:
+		k.onLeaseGet(req)
+	case req.Resource == api.Leases && req.Verb == api.Create:
+		k.onLeaseCreate(req)
+	case req.Resource == api.NodeStatus && req.Verb == api.Patch:
+		k.onStatusPatch(req)
+	case req.Resource == api.Nodes && req.Verb == api.Get:
+		k.onNodeGet(req)
+	}
+}
+
+// --- Lease controller ---
+
+func (k *Kubelet) syncLease() {
+	if k.haveLatest {
+		k.fallback = false
+		k.updateTries = 0
+		k.updateLease()
+		return
+	}
+	k.ensureLease(thenUpdateFromEnsured)
+}
+
+func (k *Kubelet) updateLease() {
+	req := k.heartbeat.NewRequest(api.Update, api.Leases, k.id)
+	req.ResourceVersion = k.latest.ResourceVersion
+	req.Object = k.latest
+	req.Object.RenewTime = k.eng.Now()
+	req.Object.Size = k.cfg.LeaseSize
+	k.heartbeat.Do(req, k)
+}
+
+func (k *Kubelet) onLeaseUpdate(req *api.Request) {
+	if req.Code.Success() {
+		k.latest, k.haveLatest = req.Result, true
+		k.leaseSyncDone()
+		return
+	}
+	k.updateTries++
+	if req.Code == api.Conflict && k.updateTries < maxUpdateRetries {
+		k.ensureLease(thenContinueUpdates)
+		return
+	}
+	if k.updateTries < maxUpdateRetries {
+		k.updateLease()
+		return
+	}
+	k.m.LeaseSyncFailures.Inc()
+	if k.fallback {
+		k.leaseSyncDone() // "will retry after renewInterval"
+		return
+	}
+	k.ensureLease(thenUpdateFromEnsured)
+}
+
+func (k *Kubelet) ensureLease(then ensureThen) {
+	k.ensureThen = then
+	k.ensureSleep = 100 * time.Millisecond
+	k.getLease()
+}
+
+func (k *Kubelet) getLease() {
+	k.heartbeat.Do(k.heartbeat.NewRequest(api.Get, api.Leases, k.id), k)
+}
+
+func (k *Kubelet) onLeaseGet(req *api.Request) {
+	switch {
+	case req.Code.Success():
+		k.ensured(req.Result, false)
+	case req.Code == api.NotFound:
+		c := k.heartbeat.NewRequest(api.Create, api.Leases, k.id)
+		c.Object = api.Object{Resource: api.Leases, ID: k.id, RenewTime: k.eng.Now(), Size: k.cfg.LeaseSize}
+		k.heartbeat.Do(c, k)
+	default:
+		k.retryEnsure()
+	}
+}
+
+func (k *Kubelet) onLeaseCreate(req *api.Request) {
+	if req.Code.Success() {
+		k.ensured(req.Result, true)
+		return
+	}
+	k.retryEnsure()
+}
+
+// retryEnsure sleeps min(2×sleep, 7s) and tries again (backoffEnsureLease).
+func (k *Kubelet) retryEnsure() {
+	k.ensureSleep = min(2*k.ensureSleep, ensureMaxBackoff)
+	k.ensureTimer.Reset(k.ensureSleep)
+}
+
+func (k *Kubelet) ensured(lease api.Object, created bool) {
+	k.latest, k.haveLatest = lease, true
+	switch k.ensureThen {
+	case thenContinueUpdates:
+		k.updateLease()
+	case thenUpdateFromEnsured:
+		if created {
+			k.leaseSyncDone() // no update needed right after creating it
+			return
+		}
+		k.fallback = true
+		k.updateTries = 0
+		k.updateLease()
+	}
+}
+
+func (k *Kubelet) leaseSyncDone() {
+	k.renewTimer.Reset(k.jittered(k.renewInterval()))
+}
+
+// --- Node status ---
+
+func (k *Kubelet) syncStatus() {
+	k.statusTry = 0
+	k.tryStatus()
+}
+
+func (k *Kubelet) tryStatus() {
+	if k.statusTry == 0 {
+		if !k.informer.Synced() || !k.node.ok {
+			k.statusFailed() // "error getting node": the lister has not synced
+			return
+		}
+		k.decideStatus(k.node.obj)
+		return
+	}
+	k.heartbeat.Do(k.heartbeat.NewRequest(api.Get, api.Nodes, k.id), k)
+}
+
+func (k *Kubelet) onNodeGet(req *api.Request) {
+	if !req.Code.Success() {
+		k.statusFailed()
+		return
+	}
+	k.decideStatus(req.Result)
+}
+
+// decideStatus patches the Node if Ready changed or a report is due.
+func (k *Kubelet) decideStatus(orig api.Object) {
+	now := k.eng.Now()
+	changed := orig.Ready != api.ConditionTrue
+	if !changed && now.Sub(k.lastReport) < k.cfg.NodeStatusReportFrequency {
+		k.statusDone()
+		return
+	}
+	req := k.heartbeat.NewRequest(api.Patch, api.NodeStatus, k.id)
+	req.Object = orig
+	req.Object.Ready, req.Object.HeartbeatTime = api.ConditionTrue, now
+	if changed {
+		req.Object.LastTransitionTime = now
+	}
+	req.Object.Size = k.cfg.NodeSize
+	k.heartbeat.Do(req, k)
+}
+
+func (k *Kubelet) onStatusPatch(req *api.Request) {
+	if !req.Code.Success() {
+		k.statusFailed()
+		return
+	}
+	k.lastReport = k.eng.Now()
+	k.statusDone()
+}
+
+func (k *Kubelet) statusFailed() {
+	k.statusTry++
+	if k.statusTry < nodeStatusUpdateRetry {
+		k.tryStatus()
+		return
+	}
+	k.m.StatusSyncFailures.Inc()
+	k.statusDone()
+}
+
+func (k *Kubelet) statusDone() {
+	k.statusTimer.Reset(k.jittered(k.cfg.NodeStatusUpdateFrequency))
+}
