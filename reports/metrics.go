@@ -1,0 +1,217 @@
+package reports
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/orrery-sim/orrery/model/cluster"
+	"github.com/orrery-sim/orrery/scenarios"
+)
+
+// metrics flattens the report into the named figures that `expect:`
+// assertions refer to. Durations are in seconds.
+func metrics(r *Report, c *cluster.Cluster) map[string]float64 {
+	m := map[string]float64{}
+	put := func(name string, v float64) { m[name] = v }
+	putPercentiles := func(prefix string, p Percentiles) {
+		if p.Count == 0 {
+			return
+		}
+		put(prefix+".count", float64(p.Count))
+		put(prefix+".mean", p.Mean)
+		put(prefix+".p50", p.P50)
+		put(prefix+".p90", p.P90)
+		put(prefix+".p99", p.P99)
+		put(prefix+".max", p.Max)
+	}
+	var rejected int64
+	for _, rs := range r.Requests {
+		key := rs.Verb + "." + rs.Resource
+		putPercentiles("latency."+key, rs.Latency)
+		putPercentiles("clientLatency."+key, rs.ClientSide)
+		put("requests."+key+".count", float64(rs.Count))
+		put("requests."+key+".errors", float64(rs.Errors))
+		put("requests."+key+".perSecond", rs.PerSecond)
+		rejected += rs.Codes["429"]
+	}
+	put("apiserver.rejected", float64(rejected))
+	put("apiserver.watchEventsSent", float64(r.Counters["apiserver_watch_events_sent_total"]))
+	for _, res := range r.Resources {
+		p := resourceMetricPrefix(res.Name)
+		put(p+".utilization", res.Utilization)
+		put(p+".peakInUse", res.PeakInUse)
+		put(p+".meanQueueLength", res.MeanQueueLength)
+		put(p+".peakQueueLength", float64(res.PeakQueueLength))
+		putPercentiles(p+".queueWait", res.QueueWait)
+	}
+	put("storage.writes", float64(r.Storage.Writes))
+	put("storage.writeBytes", float64(r.Storage.WriteBytes))
+	put("storage.conflicts", float64(r.Storage.Conflicts))
+	put("storage.reads", float64(r.Storage.Reads))
+	putPercentiles("storage.commitLatency", r.Storage.CommitLatency)
+	put("nodes.total", float64(r.Summary.Nodes))
+	put("nodes.readyAtEnd", float64(r.Summary.NodesReadyAtEnd))
+	put("nodes.notReadyTransitions", float64(c.Tracker.NotReadyTransitions()))
+	put("convergence.allConverged", boolMetric(r.Convergence.AllConverged))
+	var slowest float64
+	for _, f := range r.Convergence.Faults {
+		p := fmt.Sprintf("fault.%d", f.Index)
+		put(p+".converged", boolMetric(f.Converged != nil))
+		if f.DetectSeconds != nil {
+			put(p+".detectSeconds", *f.DetectSeconds)
+		}
+		if f.ConvergeSeconds != nil {
+			put(p+".convergeSeconds", *f.ConvergeSeconds)
+			slowest = max(slowest, *f.ConvergeSeconds)
+		}
+	}
+	put("convergence.maxConvergeSeconds", slowest)
+	put("network.lost", float64(c.Net.Stats.Lost))
+	put("network.cut", float64(c.Net.Stats.Cut))
+	put("network.streamsBroken", float64(c.Net.Stats.StreamsBroken))
+	put("events.processed", float64(r.Summary.Events))
+	return m
+}
+
+func boolMetric(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// resourceMetricPrefix turns `apiserver_seats{kind="mutating"}` into
+// `apiserver.seats.mutating`.
+func resourceMetricPrefix(key string) string {
+	name, labels, _ := strings.Cut(key, "{")
+	parts := []string{strings.ReplaceAll(name, "_", ".")}
+	for _, kv := range strings.Split(strings.TrimSuffix(labels, "}"), ",") {
+		if _, v, ok := strings.Cut(kv, "="); ok {
+			parts = append(parts, strings.Trim(v, `"`))
+		}
+	}
+	return strings.Join(parts, ".")
+}
+
+// metricFamilies are the names a scenario may assert on even when the run
+// produced no value for them (no request of that kind, a fault never
+// detected): such an expectation fails instead of being a bad input.
+var metricFamilies = []*regexp.Regexp{
+	regexp.MustCompile(`^(latency|clientLatency)\.(get|list|watch|create|update|patch|delete)\.[a-z/]+\.(count|mean|p50|p90|p99|max)$`),
+	regexp.MustCompile(`^requests\.(get|list|watch|create|update|patch|delete)\.[a-z/]+\.(count|errors|perSecond)$`),
+	regexp.MustCompile(`^[a-z.A-Z]+\.queueWait\.(count|mean|p50|p90|p99|max)$`),
+	regexp.MustCompile(`^storage\.commitLatency\.(count|mean|p50|p90|p99|max)$`),
+}
+
+var faultMetric = regexp.MustCompile(`^fault\.(\d+)\.(detectSeconds|convergeSeconds|converged)$`)
+
+// ExpectResult is one checked expectation.
+type ExpectResult struct {
+	Metric string   `json:"metric"`
+	Min    *float64 `json:"min,omitempty"`
+	Max    *float64 `json:"max,omitempty"`
+	Value  *float64 `json:"value,omitempty"`
+	Pass   bool     `json:"pass"`
+	Note   string   `json:"note,omitempty"`
+	Line   int      `json:"line"`
+}
+
+// UnknownMetricError is an expectation naming a metric no run can produce.
+type UnknownMetricError struct {
+	File, Metric, Suggestion string
+	Line                     int
+}
+
+func (e *UnknownMetricError) Error() string {
+	msg := fmt.Sprintf("%s:%d: spec.expect: unknown metric %q", e.File, e.Line, e.Metric)
+	if e.Suggestion != "" {
+		msg += fmt.Sprintf(" (did you mean %q?)", e.Suggestion)
+	}
+	return msg + "; `orrery run --format json` lists every metric under \"metrics\""
+}
+
+// CheckExpectations evaluates the scenario's expectations against the
+// report's metrics, storing the results in the report. It returns an
+// *UnknownMetricError for a metric that cannot exist.
+func CheckExpectations(r *Report, sc *scenarios.Scenario) error {
+	r.Expectations = []ExpectResult{}
+	for _, e := range sc.Spec.Expect {
+		res := ExpectResult{Metric: e.Metric, Min: e.Min, Max: e.Max, Line: e.Line}
+		v, ok := r.Metrics[e.Metric]
+		if !ok {
+			if !knownFamily(e.Metric, len(sc.Spec.Faults)) {
+				return &UnknownMetricError{File: sc.File, Line: e.Line, Metric: e.Metric, Suggestion: closest(e.Metric, r.Metrics)}
+			}
+			res.Note = "no value: the run produced no sample for this metric"
+			r.Expectations = append(r.Expectations, res)
+			continue
+		}
+		res.Value = &v
+		res.Pass = (e.Min == nil || v >= *e.Min) && (e.Max == nil || v <= *e.Max)
+		r.Expectations = append(r.Expectations, res)
+	}
+	return nil
+}
+
+// Failed counts failed expectations.
+func (r *Report) Failed() int {
+	n := 0
+	for _, e := range r.Expectations {
+		if !e.Pass {
+			n++
+		}
+	}
+	return n
+}
+
+func knownFamily(name string, faults int) bool {
+	if m := faultMetric.FindStringSubmatch(name); m != nil {
+		i, err := strconv.Atoi(m[1])
+		return err == nil && i < faults
+	}
+	for _, re := range metricFamilies {
+		if re.MatchString(name) {
+			return true
+		}
+	}
+	return false
+}
+
+// closest suggests the known metric with the smallest edit distance.
+func closest(name string, known map[string]float64) string {
+	keys := make([]string, 0, len(known))
+	for k := range known {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	best, bestD := "", len(name)/2+1
+	for _, k := range keys {
+		if d := editDistance(name, k); d < bestD {
+			best, bestD = k, d
+		}
+	}
+	return best
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}

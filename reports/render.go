@@ -1,0 +1,172 @@
+package reports
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// JSON writes the report as indented JSON. Map keys are sorted by
+// encoding/json, so the output is deterministic.
+func (r *Report) JSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
+
+// Text writes the terminal summary.
+func (r *Report) Text(w io.Writer) error {
+	p := &printer{w: w}
+	s := r.Scenario
+	p.f("orrery · %s (%s) · seed %d · %s of virtual time · Kubernetes %s\n", s.Name, s.File, s.Seed, s.Duration, s.KubernetesVersion)
+	if s.Description != "" {
+		p.f("%s\n", s.Description)
+	}
+	p.f("%d nodes (%d Ready at the end) · %d events\n", r.Summary.Nodes, r.Summary.NodesReadyAtEnd, r.Summary.Events)
+
+	p.section("REQUESTS — latency as the API server measures it (apiserver_request_duration_seconds); client = as the caller saw it")
+	tw := p.table()
+	fmt.Fprintln(tw, "verb\tresource\tcount\terrors\treq/s\tp50\tp90\tp99\tmax\tclient p99\t")
+	for _, q := range r.Requests {
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%.2f\t%s\t%s\t%s\t%s\t%s\t\n", q.Verb, q.Resource, q.Count, q.Errors, q.PerSecond,
+			dur(q.Latency.P50), dur(q.Latency.P90), dur(q.Latency.P99), dur(q.Latency.Max), dur(q.ClientSide.P99))
+	}
+	tw.Flush()
+
+	p.section("RESOURCES — utilization = busy unit-time / (capacity × duration); wait = time queued for a unit")
+	tw = p.table()
+	fmt.Fprintln(tw, "resource\tcapacity\tutilization\tpeak in use\tmean queue\tpeak queue\twait p99\twait max\t")
+	for _, res := range r.Resources {
+		fmt.Fprintf(tw, "%s\t%d\t%.2f%%\t%.0f\t%.3f\t%d\t%s\t%s\t\n", res.Name, res.Capacity, 100*res.Utilization, res.PeakInUse,
+			res.MeanQueueLength, res.PeakQueueLength, dur(res.QueueWait.P99), dur(res.QueueWait.Max))
+	}
+	tw.Flush()
+
+	st := r.Storage
+	p.section("STORAGE")
+	p.f("writes %d (%s), conflicts %d, reads %d; commit latency p50 %s, p99 %s, max %s; batch size mean %.2f, max %.0f\n",
+		st.Writes, bytes(st.WriteBytes), st.Conflicts, st.Reads, dur(st.CommitLatency.P50), dur(st.CommitLatency.P99), dur(st.CommitLatency.Max),
+		st.MeanBatchSize, st.MaxBatchSize)
+
+	p.section("CONVERGENCE — detected: first affected node stored NotReady; converged: every node Ready again after the fault ended")
+	if len(r.Convergence.Faults) == 0 {
+		p.f("no faults\n")
+	}
+	for _, f := range r.Convergence.Faults {
+		p.f("fault %d  %s on %s at %s: %s; %s\n", f.Index, f.Type, strings.Join(f.Nodes, ", "), secs(f.At), detection(f), recovery(f))
+	}
+	verdict := "yes"
+	if !r.Convergence.AllConverged {
+		verdict = "NO"
+	}
+	p.f("all faults converged: %s\n", verdict)
+
+	p.section("TIMELINE")
+	for _, e := range r.Timeline.Entries {
+		p.f("%s  %-26s %s\n", e.At, e.Component, e.Event)
+	}
+	if r.Timeline.Dropped > 0 {
+		p.f("(%d more entries not kept)\n", r.Timeline.Dropped)
+	}
+
+	if len(r.Expectations) > 0 {
+		p.section("EXPECTATIONS")
+		for _, e := range r.Expectations {
+			mark := "ok  "
+			if !e.Pass {
+				mark = "FAIL"
+			}
+			val := "no value"
+			if e.Value != nil {
+				val = num(*e.Value)
+			}
+			p.f("%s %s = %s, want %s", mark, e.Metric, val, bounds(e.Min, e.Max))
+			if e.Note != "" {
+				p.f(" (%s)", e.Note)
+			}
+			p.f("\n")
+		}
+		p.f("%d of %d expectations met\n", len(r.Expectations)-r.Failed(), len(r.Expectations))
+	}
+	if r.Run != nil {
+		p.section("RUN — wall-clock figures, not part of the deterministic report")
+		p.f("wall %.3fs · %.0f events/s · %.0f× real time · peak memory %s\n", r.Run.WallSeconds, r.Run.EventsPerSecond,
+			r.Run.SimSecondsPerWallSec, bytes(int64(r.Run.PeakMemoryBytes)))
+	}
+	return p.err
+}
+
+type printer struct {
+	w   io.Writer
+	err error
+}
+
+func (p *printer) f(format string, args ...any) {
+	if p.err == nil {
+		_, p.err = fmt.Fprintf(p.w, format, args...)
+	}
+}
+
+func (p *printer) section(title string) { p.f("\n%s\n", title) }
+
+func (p *printer) table() *tabwriter.Writer {
+	return tabwriter.NewWriter(p.w, 0, 0, 2, ' ', tabwriter.AlignRight)
+}
+
+func detection(f FaultReport) string {
+	if f.DetectSeconds == nil {
+		return "not detected"
+	}
+	return fmt.Sprintf("detected after %s", secs(*f.DetectSeconds))
+}
+
+func recovery(f FaultReport) string {
+	switch {
+	case f.End == nil:
+		return "never ended"
+	case f.ConvergeSeconds == nil:
+		return fmt.Sprintf("ended at %s, NOT converged", secs(*f.End))
+	}
+	return fmt.Sprintf("ended at %s, converged %s later", secs(*f.End), secs(*f.ConvergeSeconds))
+}
+
+func bounds(lo, hi *float64) string {
+	switch {
+	case lo != nil && hi != nil:
+		return fmt.Sprintf("[%s, %s]", num(*lo), num(*hi))
+	case lo != nil:
+		return "≥ " + num(*lo)
+	case hi != nil:
+		return "≤ " + num(*hi)
+	}
+	return "anything"
+}
+
+func num(v float64) string { return fmt.Sprintf("%.6g", v) }
+
+func dur(s float64) string {
+	if s == 0 {
+		return "-"
+	}
+	return time.Duration(s * float64(time.Second)).Round(time.Microsecond).String()
+}
+
+func secs(s float64) string {
+	return time.Duration(s * float64(time.Second)).Round(time.Millisecond).String()
+}
+
+func bytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}

@@ -1,0 +1,337 @@
+// Package reports turns a finished run into a report: it analyses what the
+// recorder collected (latency percentiles, throughput, utilization and queue
+// wait, convergence after each fault, a timeline), checks the scenario's
+// expectations against a flat table of named metrics, and renders the result
+// as text for a terminal or as JSON with a stable, versioned schema.
+//
+// Everything in a report except its "run" section is a function of the
+// scenario and seed alone: same inputs, same bytes. The "run" section holds
+// wall-clock figures (wall time, events per second, peak memory) and is
+// left out when reports are compared.
+package reports
+
+import (
+	"slices"
+	"strings"
+	"time"
+
+	"gonum.org/v1/gonum/stat"
+
+	"github.com/orrery-sim/orrery/model/api"
+	"github.com/orrery-sim/orrery/model/cluster"
+	"github.com/orrery-sim/orrery/scenarios"
+	"github.com/orrery-sim/orrery/sim"
+)
+
+// Schema names the JSON report format. Bump the version on any change that
+// removes or renames a field.
+const Schema = "orrery.dev/report/v1"
+
+// Report is one run's report.
+type Report struct {
+	Schema       string             `json:"schema"`
+	Scenario     ScenarioInfo       `json:"scenario"`
+	Summary      Summary            `json:"summary"`
+	Requests     []RequestStats     `json:"requests"`
+	Resources    []ResourceStat     `json:"resources"`
+	Storage      StorageStats       `json:"storage"`
+	Convergence  Convergence        `json:"convergence"`
+	Timeline     Timeline           `json:"timeline"`
+	Series       []Series           `json:"series"`
+	Counters     map[string]int64   `json:"counters"`
+	Metrics      map[string]float64 `json:"metrics"`
+	Expectations []ExpectResult     `json:"expectations"`
+	Config       scenarios.Spec     `json:"config"`
+	Run          *RunInfo           `json:"run,omitempty"`
+}
+
+// ScenarioInfo says what ran.
+type ScenarioInfo struct {
+	Name              string `json:"name"`
+	Description       string `json:"description,omitempty"`
+	File              string `json:"file"`
+	Seed              uint64 `json:"seed"`
+	Duration          string `json:"duration"`
+	KubernetesVersion string `json:"kubernetesVersion"`
+}
+
+// Summary holds the run's size.
+type Summary struct {
+	VirtualSeconds  float64 `json:"virtualSeconds"`
+	Events          uint64  `json:"events"`
+	Nodes           int     `json:"nodes"`
+	NodesReadyAtEnd int     `json:"nodesReadyAtEnd"`
+}
+
+// Percentiles summarises a latency series, in seconds.
+type Percentiles struct {
+	Count int     `json:"count"`
+	Mean  float64 `json:"mean"`
+	P50   float64 `json:"p50"`
+	P90   float64 `json:"p90"`
+	P99   float64 `json:"p99"`
+	Max   float64 `json:"max"`
+}
+
+// RequestStats is one (verb, resource) as the API server saw it.
+type RequestStats struct {
+	Verb       string           `json:"verb"`
+	Resource   string           `json:"resource"`
+	Count      int64            `json:"count"`
+	Errors     int64            `json:"errors"`
+	Codes      map[string]int64 `json:"codes"`
+	PerSecond  float64          `json:"perSecond"`
+	Latency    Percentiles      `json:"latency"`
+	ClientSide Percentiles      `json:"clientLatency"`
+}
+
+// ResourceStat is one modeled resource's utilization and queueing.
+type ResourceStat struct {
+	Name            string      `json:"name"`
+	Capacity        int         `json:"capacity"`
+	Utilization     float64     `json:"utilization"`
+	PeakInUse       float64     `json:"peakInUse"`
+	MeanQueueLength float64     `json:"meanQueueLength"`
+	PeakQueueLength int         `json:"peakQueueLength"`
+	QueueWait       Percentiles `json:"queueWait"`
+}
+
+// StorageStats describes the storage stand-in's work.
+type StorageStats struct {
+	Writes        int64       `json:"writes"`
+	WriteBytes    int64       `json:"writeBytes"`
+	Conflicts     int64       `json:"conflicts"`
+	Reads         int64       `json:"reads"`
+	CommitLatency Percentiles `json:"commitLatency"`
+	MeanBatchSize float64     `json:"meanBatchSize"`
+	MaxBatchSize  float64     `json:"maxBatchSize"`
+}
+
+// Convergence reports each fault's detection and recovery.
+type Convergence struct {
+	AllConverged bool          `json:"allConverged"`
+	Faults       []FaultReport `json:"faults"`
+}
+
+// FaultReport is one fault's story. Times are seconds of virtual time;
+// absent values mean "never".
+type FaultReport struct {
+	Index     int      `json:"index"`
+	Type      string   `json:"type"`
+	Nodes     []string `json:"nodes"`
+	At        float64  `json:"at"`
+	End       *float64 `json:"end,omitempty"`
+	Detected  *float64 `json:"detectedAt,omitempty"`
+	Converged *float64 `json:"convergedAt,omitempty"`
+	// DetectSeconds is detection − start; ConvergeSeconds is convergence − end.
+	DetectSeconds   *float64 `json:"detectSeconds,omitempty"`
+	ConvergeSeconds *float64 `json:"convergeSeconds,omitempty"`
+}
+
+// Timeline is the run's notable events in time order.
+type Timeline struct {
+	Entries []TimelineEntry `json:"entries"`
+	Dropped int             `json:"dropped"`
+}
+
+// TimelineEntry is one notable event.
+type TimelineEntry struct {
+	At        string  `json:"at"`
+	Seconds   float64 `json:"seconds"`
+	Component string  `json:"component"`
+	Event     string  `json:"event"`
+}
+
+// Series is a gauge over time: one [last, max] pair per bucket.
+type Series struct {
+	Name          string       `json:"name"`
+	BucketSeconds float64      `json:"bucketSeconds"`
+	Peak          float64      `json:"peak"`
+	Points        [][2]float64 `json:"points"`
+}
+
+// RunInfo holds the wall-clock figures of a run. Not deterministic.
+type RunInfo struct {
+	WallSeconds          float64 `json:"wallSeconds"`
+	EventsPerSecond      float64 `json:"eventsPerSecond"`
+	SimSecondsPerWallSec float64 `json:"simulatedSecondsPerWallSecond"`
+	PeakMemoryBytes      uint64  `json:"peakMemoryBytes"`
+}
+
+// Build analyses a finished cluster run.
+func Build(c *cluster.Cluster) *Report {
+	sc := c.Scenario
+	end := c.End()
+	r := &Report{
+		Schema: Schema,
+		Scenario: ScenarioInfo{
+			Name: sc.Metadata.Name, Description: sc.Metadata.Description, File: sc.File,
+			Seed: sc.Spec.Seed, Duration: sc.Spec.Duration.String(), KubernetesVersion: sc.Spec.KubernetesVersion,
+		},
+		Summary: Summary{VirtualSeconds: end.Seconds(), Events: c.Eng.Processed(), Nodes: len(c.Nodes), NodesReadyAtEnd: c.Tracker.Ready()},
+		Config:  sc.Spec,
+	}
+	r.Requests = requestStats(c.Rec, end)
+	r.Resources = resourceStats(c.Rec, end)
+	r.Storage = storageStats(c.Rec)
+	r.Convergence = convergence(c)
+	tl, dropped := c.Rec.Timeline()
+	for _, n := range tl {
+		r.Timeline.Entries = append(r.Timeline.Entries, TimelineEntry{At: n.At.String(), Seconds: n.At.Seconds(), Component: n.Component, Event: n.Message})
+	}
+	r.Timeline.Dropped = dropped
+	for _, g := range c.Rec.Gauges() {
+		s := Series{Name: g.Key(), BucketSeconds: c.Rec.Bucket().Seconds(), Peak: g.Peak()}
+		for _, p := range g.Points(end) {
+			s.Points = append(s.Points, [2]float64{p.Last, p.Max})
+		}
+		r.Series = append(r.Series, s)
+	}
+	r.Counters = map[string]int64{}
+	for _, ctr := range c.Rec.Counters() {
+		r.Counters[ctr.Key()] = ctr.Value
+	}
+	r.Metrics = metrics(r, c)
+	return r
+}
+
+func seconds(ns int64) float64 { return time.Duration(ns).Seconds() }
+
+// percentiles summarises samples (nanoseconds) with gonum's empirical quantiles.
+func percentiles(samples []int64) Percentiles {
+	if len(samples) == 0 {
+		return Percentiles{}
+	}
+	xs := make([]float64, len(samples))
+	for i, s := range samples {
+		xs[i] = seconds(s)
+	}
+	slices.Sort(xs)
+	return Percentiles{
+		Count: len(xs),
+		Mean:  stat.Mean(xs, nil),
+		P50:   stat.Quantile(0.50, stat.Empirical, xs, nil),
+		P90:   stat.Quantile(0.90, stat.Empirical, xs, nil),
+		P99:   stat.Quantile(0.99, stat.Empirical, xs, nil),
+		Max:   xs[len(xs)-1],
+	}
+}
+
+func requestStats(rec *sim.Recorder, end sim.Time) []RequestStats {
+	type key struct{ verb, res string }
+	byKey := map[key]*RequestStats{}
+	var order []key
+	get := func(verb, res string) *RequestStats {
+		k := key{verb, res}
+		if s, ok := byKey[k]; ok {
+			return s
+		}
+		s := &RequestStats{Verb: verb, Resource: res, Codes: map[string]int64{}}
+		byKey[k] = s
+		order = append(order, k)
+		return s
+	}
+	for _, l := range rec.Latencies() {
+		switch l.Name {
+		case "apiserver_request_duration_seconds":
+			get(l.Label("verb"), l.Label("resource")).Latency = percentiles(l.Samples())
+		case "rest_client_request_duration_seconds":
+			get(l.Label("verb"), l.Label("resource")).ClientSide = percentiles(l.Samples())
+		}
+	}
+	for _, ctr := range rec.Counters() {
+		if ctr.Name != "apiserver_request_total" {
+			continue
+		}
+		s := get(ctr.Label("verb"), ctr.Label("resource"))
+		code := ctr.Label("code")
+		s.Codes[code] += ctr.Value
+		s.Count += ctr.Value
+		if !strings.HasPrefix(code, "2") {
+			s.Errors += ctr.Value
+		}
+	}
+	slices.SortFunc(order, func(a, b key) int {
+		if c := strings.Compare(a.res, b.res); c != 0 {
+			return c
+		}
+		return verbRank(a.verb) - verbRank(b.verb)
+	})
+	out := make([]RequestStats, 0, len(order))
+	for _, k := range order {
+		s := byKey[k]
+		if end > 0 {
+			s.PerSecond = float64(s.Count) / end.Seconds()
+		}
+		out = append(out, *s)
+	}
+	return out
+}
+
+func verbRank(v string) int {
+	for _, verb := range api.Verbs() {
+		if verb.String() == v {
+			return int(verb)
+		}
+	}
+	return 99
+}
+
+func resourceStats(rec *sim.Recorder, end sim.Time) []ResourceStat {
+	var out []ResourceStat
+	for _, m := range rec.Resources() {
+		s := m.Summary(end)
+		out = append(out, ResourceStat{
+			Name: m.Key(), Capacity: m.Capacity, Utilization: s.Utilization, PeakInUse: s.PeakInUse,
+			MeanQueueLength: s.MeanQueueLength, PeakQueueLength: s.PeakQueueLength, QueueWait: percentiles(s.Wait.Samples()),
+		})
+	}
+	return out
+}
+
+func storageStats(rec *sim.Recorder) StorageStats {
+	s := StorageStats{
+		Writes:        rec.Counter("storage_writes_total").Value,
+		WriteBytes:    rec.Counter("storage_write_bytes_total").Value,
+		Conflicts:     rec.Counter("storage_conflicts_total").Value,
+		Reads:         rec.Counter("storage_reads_total").Value,
+		CommitLatency: percentiles(rec.Latency("storage_commit_duration_seconds").Samples()),
+	}
+	// Batch sizes are recorded as counts in the nanosecond field.
+	if b := rec.Latency("storage_commit_batch_size").Samples(); len(b) > 0 {
+		var sum, peak int64
+		for _, n := range b {
+			sum += n
+			peak = max(peak, n)
+		}
+		s.MeanBatchSize, s.MaxBatchSize = float64(sum)/float64(len(b)), float64(peak)
+	}
+	return s
+}
+
+func convergence(c *cluster.Cluster) Convergence {
+	out := Convergence{AllConverged: true}
+	for _, f := range c.Tracker.Faults() {
+		fr := FaultReport{Index: f.Index, Type: f.Type, At: f.At.Seconds()}
+		for _, id := range f.Nodes {
+			fr.Nodes = append(fr.Nodes, c.Nodes[id].Name)
+		}
+		if f.End >= 0 {
+			fr.End = ptr(f.End.Seconds())
+		}
+		if f.DetectedAt >= 0 {
+			fr.Detected = ptr(f.DetectedAt.Seconds())
+			fr.DetectSeconds = ptr(f.DetectedAt.Sub(f.At).Seconds())
+		}
+		if f.ConvergedAt >= 0 {
+			fr.Converged = ptr(f.ConvergedAt.Seconds())
+			fr.ConvergeSeconds = ptr(f.ConvergedAt.Sub(f.End).Seconds())
+		} else if f.End >= 0 {
+			out.AllConverged = false
+		}
+		out.Faults = append(out.Faults, fr)
+	}
+	return out
+}
+
+func ptr(f float64) *float64 { return &f }
