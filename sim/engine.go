@@ -48,15 +48,26 @@ type slot struct {
 	next      int32 // free-list link
 }
 
+// heapKey is 16 bytes, so the four children of a 4-ary node share a cache
+// line. hi orders by time, then priority; lo by sequence (40 bits: a
+// trillion schedules) and carries the slot (24 bits: 16M pending events).
 type heapKey struct {
-	at   Time
-	ord  uint64 // priority in the top 8 bits, sequence below
-	slot int32
+	hi, lo uint64
 }
 
+const (
+	slotBits = 24
+	slotMask = 1<<slotBits - 1
+	// MaxTime is the latest virtual time the engine can schedule (about 78 hours).
+	MaxTime = Time(1<<48 - 1)
+)
+
 func (a heapKey) less(b heapKey) bool {
-	return a.at < b.at || (a.at == b.at && a.ord < b.ord)
+	return a.hi < b.hi || (a.hi == b.hi && a.lo < b.lo)
 }
+
+func (k heapKey) at() Time    { return Time(k.hi >> 16) }
+func (k heapKey) slot() int32 { return int32(k.lo & slotMask) }
 
 // Engine is the event loop: one virtual clock, one queue, no goroutines.
 type Engine struct {
@@ -126,11 +137,17 @@ func (e *Engine) schedule(ev Event, prio int8, t *Timer) int32 {
 	if ev.Target == nil {
 		panic("sim: event without target")
 	}
+	if ev.At > MaxTime {
+		panic("sim: event scheduled beyond MaxTime")
+	}
 	e.seq++
 	idx := e.allocSlot()
+	if idx > slotMask {
+		panic("sim: more than 16M events pending")
+	}
 	s := &e.slots[idx]
 	s.ev, s.timer, s.cancelled = ev, t, false
-	e.push(heapKey{at: ev.At, ord: uint64(uint8(prio)^0x80)<<56 | e.seq, slot: idx})
+	e.push(heapKey{hi: uint64(ev.At)<<16 | uint64(uint8(prio)^0x80)<<8, lo: e.seq<<slotBits | uint64(idx)})
 	return idx
 }
 
@@ -144,9 +161,11 @@ func (e *Engine) allocSlot() int32 {
 	return int32(len(e.slots) - 1)
 }
 
+// freeSlotAt returns a slot to the free list. Its event is not zeroed: the
+// next schedule overwrites it, and a stale Data pointer in a free slot only
+// delays collection of one object.
 func (e *Engine) freeSlotAt(idx int32) {
 	s := &e.slots[idx]
-	s.ev = Event{}
 	s.timer = nil
 	s.next = e.freeSlot
 	e.freeSlot = idx
@@ -162,24 +181,26 @@ func (e *Engine) Run(until Time) error {
 	e.stopped = false
 	for len(e.heap) > 0 && !e.stopped {
 		top := e.heap[0]
-		if top.at > until {
+		at := top.at()
+		if at > until {
 			break
 		}
 		if e.maxEvents > 0 && e.processed >= e.maxEvents {
 			return ErrEventCap
 		}
 		e.pop()
-		s := &e.slots[top.slot]
+		idx := top.slot()
+		s := &e.slots[idx]
 		if s.cancelled {
-			e.freeSlotAt(top.slot)
+			e.freeSlotAt(idx)
 			continue
 		}
 		e.current = s.ev
 		if t := s.timer; t != nil {
 			t.slot = -1
 		}
-		e.freeSlotAt(top.slot)
-		e.now = top.at
+		e.freeSlotAt(idx)
+		e.now = at
 		e.processed++
 		e.current.Target.Handle(&e.current)
 		if e.progress != nil && e.processed%e.progressEvery == 0 {
@@ -215,6 +236,7 @@ func (e *Engine) pop() {
 	if n == 0 {
 		return
 	}
+	h := e.heap
 	i := 0
 	for {
 		c := 4*i + 1
@@ -222,19 +244,30 @@ func (e *Engine) pop() {
 			break
 		}
 		m := c
-		end := min(c+4, n)
-		for j := c + 1; j < end; j++ {
-			if e.heap[j].less(e.heap[m]) {
-				m = j
+		if c+3 < n { // all four children: the common case, unrolled
+			if h[c+1].less(h[m]) {
+				m = c + 1
+			}
+			if h[c+2].less(h[m]) {
+				m = c + 2
+			}
+			if h[c+3].less(h[m]) {
+				m = c + 3
+			}
+		} else {
+			for j := c + 1; j < n; j++ {
+				if h[j].less(h[m]) {
+					m = j
+				}
 			}
 		}
-		if !e.heap[m].less(last) {
+		if !h[m].less(last) {
 			break
 		}
-		e.heap[i] = e.heap[m]
+		h[i] = h[m]
 		i = m
 	}
-	e.heap[i] = last
+	h[i] = last
 }
 
 // Timer is a reusable, cancellable event for one target and kind: the shape

@@ -190,7 +190,7 @@ func BenchmarkEngineScheduleAndPop(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		e.Schedule(Event{At: e.now + Time(r.IntN(1e9)), Target: h})
-		e.Run(e.heap[0].at)
+		e.Run(e.heap[0].at())
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
 }

@@ -153,6 +153,13 @@ func (p *partition) sideOf(e EndpointID) uint8 {
 // Send sends a unary message; it reports whether the message is on its way
 // (false: lost or cut). The target receives ev with From, To and At set.
 func (n *Network) Send(from, to EndpointID, kind int32, a, b int64, data any) bool {
+	return n.SendAfter(0, from, to, kind, a, b, data)
+}
+
+// SendAfter is Send for a message that leaves after delay of local work
+// (a computed cost, so the sender needs no event of its own to finish it).
+// Loss and cuts are judged now.
+func (n *Network) SendAfter(delay time.Duration, from, to EndpointID, kind int32, a, b int64, data any) bool {
 	n.Stats.Sent++
 	if !n.Reachable(from, to) {
 		n.Stats.Cut++
@@ -163,7 +170,7 @@ func (n *Network) Send(from, to EndpointID, kind int32, a, b int64, data any) bo
 		return false
 	}
 	n.Stats.Delivered++
-	n.eng.Schedule(Event{At: n.eng.now.Add(n.sample(from, to)), Target: n.handlers[to], Kind: kind, From: from, To: to, Stream: NoStream, A: a, B: b, Data: data})
+	n.eng.Schedule(Event{At: n.eng.now.Add(delay + n.sample(from, to)), Target: n.handlers[to], Kind: kind, From: from, To: to, Stream: NoStream, A: a, B: b, Data: data})
 	return true
 }
 

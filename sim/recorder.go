@@ -96,11 +96,15 @@ func (r *Recorder) Bucket() time.Duration { return r.bucket }
 // SetTimelineLimit bounds the timeline; notes beyond it are counted, not kept.
 func (r *Recorder) SetTimelineLimit(n int) { r.timelineLimit = n }
 
-// LatencySeries holds every observed duration of one series.
+// LatencySeries holds every observed duration of one series. Samples live
+// in fixed-size chunks, so a series of millions never copies itself to grow.
 type LatencySeries struct {
 	SeriesID
-	samples []int64
+	chunks [][]int64
+	count  int
 }
+
+const chunkSize = 1 << 14
 
 // Latency returns the series name{labels...}, creating it on first use.
 // Labels are alternating keys and values.
@@ -115,14 +119,27 @@ func (r *Recorder) Latency(name string, labels ...string) *LatencySeries {
 }
 
 // Observe records one duration.
-func (s *LatencySeries) Observe(d time.Duration) { s.samples = append(s.samples, int64(d)) }
+func (s *LatencySeries) Observe(d time.Duration) {
+	n := len(s.chunks)
+	if n == 0 || len(s.chunks[n-1]) == chunkSize {
+		s.chunks = append(s.chunks, make([]int64, 0, chunkSize))
+		n++
+	}
+	s.chunks[n-1] = append(s.chunks[n-1], int64(d))
+	s.count++
+}
 
 // Count is the number of samples.
-func (s *LatencySeries) Count() int { return len(s.samples) }
+func (s *LatencySeries) Count() int { return s.count }
 
-// Samples returns the samples in nanoseconds, in observation order. The
-// slice is the recorder's own: do not modify it.
-func (s *LatencySeries) Samples() []int64 { return s.samples }
+// Samples returns a copy of the samples in nanoseconds, in observation order.
+func (s *LatencySeries) Samples() []int64 {
+	out := make([]int64, 0, s.count)
+	for _, c := range s.chunks {
+		out = append(out, c...)
+	}
+	return out
+}
 
 // Counter is a monotonically increasing count.
 type Counter struct {

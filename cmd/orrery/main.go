@@ -68,11 +68,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 func cmdRun(args []string, stdout, stderr io.Writer) int {
 	fs := pflag.NewFlagSet("run", pflag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(io.Discard) // errors are reported below, once
 	seed := fs.Uint64("seed", 0, "override the scenario's seed")
 	out := fs.String("out", "", "also write report.json and report.txt into this directory")
 	format := fs.String("format", "text", "report format on stdout: text or json")
 	if err := fs.Parse(args); err != nil {
+		fmt.Fprintf(stderr, "orrery run: %v\n", err)
 		return exitBadInput
 	}
 	if fs.NArg() != 1 {

@@ -57,6 +57,7 @@ type Server struct {
 	cacheRV int64
 
 	watchers []watcher
+	byStream []int32                     // stream ID → index in watchers, -1 if none
 	all      [api.NumResources][]int32   // watchers of every object of a resource
 	byName   [api.NumResources][][]int32 // watchers of one object (field selector)
 
@@ -199,36 +200,40 @@ func (s *Server) queueTimeout(req *api.Request, id uint64) {
 	}
 }
 
+// serve gives req a seat and spends its service time. Requests answered
+// from the cache finish with a kindServed event; the others call storage as
+// soon as the service time is over, with no event in between.
 func (s *Server) serve(p *seatPool, req *api.Request) {
 	p.inUse++
 	p.meter.Acquire(s.eng.Now(), 1)
-	s.eng.Schedule(sim.Event{At: s.eng.Now().Add(s.cfg.ServiceTime.Sample(s.rng)), Target: s, Kind: kindServed, Data: req, From: sim.NoEndpoint, To: sim.NoEndpoint, Stream: sim.NoStream})
-}
-
-// afterService answers from the cache or calls storage.
-func (s *Server) afterService(req *api.Request) {
-	switch req.Verb {
-	case api.Get:
-		if req.FromCache {
-			obj, ok := s.cached(req.Resource.Stored(), req.Name)
-			s.finishRead(req, obj, ok)
-			return
-		}
-		s.callStorage(req, api.OpRange, 0)
-	case api.List:
-		s.listFromCache(req)
-	case api.Create:
-		s.callStorage(req, api.OpCreate, 0)
-	case api.Update:
-		s.callStorage(req, api.OpPut, req.ResourceVersion)
-	case api.Patch:
+	service := s.cfg.ServiceTime.Sample(s.rng)
+	switch {
+	case req.Verb == api.List || req.Verb == api.Get && req.FromCache:
+		s.eng.Schedule(sim.Event{At: s.eng.Now().Add(service), Target: s, Kind: kindServed, Data: req, From: sim.NoEndpoint, To: sim.NoEndpoint, Stream: sim.NoStream})
+	case req.Verb == api.Get:
+		s.callStorage(service, req, api.OpRange, 0)
+	case req.Verb == api.Create:
+		s.callStorage(service, req, api.OpCreate, 0)
+	case req.Verb == api.Update:
+		s.callStorage(service, req, api.OpPut, req.ResourceVersion)
+	case req.Verb == api.Patch:
 		// GuaranteedUpdate: apply the patch to the cached object and write
 		// with a compare on its revision; on conflict, retry on storage's copy.
 		cur, _ := s.cached(req.Resource.Stored(), req.Name)
-		s.callStorage(req, api.OpPut, max(cur.ResourceVersion, 1))
-	case api.Delete:
-		s.callStorage(req, api.OpDelete, req.ResourceVersion)
+		s.callStorage(service, req, api.OpPut, max(cur.ResourceVersion, 1))
+	case req.Verb == api.Delete:
+		s.callStorage(service, req, api.OpDelete, req.ResourceVersion)
 	}
+}
+
+// afterService answers a cache read.
+func (s *Server) afterService(req *api.Request) {
+	if req.Verb == api.List {
+		s.listFromCache(req)
+		return
+	}
+	obj, ok := s.cached(req.Resource.Stored(), req.Name)
+	s.finishRead(req, obj, ok)
 }
 
 func (s *Server) finishRead(req *api.Request, obj api.Object, ok bool) {
@@ -258,7 +263,7 @@ func (s *Server) listFromCache(req *api.Request) {
 	s.finish(req)
 }
 
-func (s *Server) callStorage(req *api.Request, kind api.StorageOpKind, expect int64) {
+func (s *Server) callStorage(after time.Duration, req *api.Request, kind api.StorageOpKind, expect int64) {
 	var op *api.StorageOp
 	if n := len(s.opPool); n > 0 {
 		op = s.opPool[n-1]
@@ -267,7 +272,7 @@ func (s *Server) callStorage(req *api.Request, kind api.StorageOpKind, expect in
 		op = &api.StorageOp{}
 	}
 	*op = api.StorageOp{Kind: kind, Resource: req.Resource.Stored(), ID: req.Name, ExpectRevision: expect, Value: req.Object, Origin: req}
-	s.net.Send(s.self, s.storage, api.KindStorageOp, 0, 0, op)
+	s.net.SendAfter(after, s.self, s.storage, api.KindStorageOp, 0, 0, op)
 }
 
 func (s *Server) storageDone(op *api.StorageOp) {

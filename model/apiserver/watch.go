@@ -42,6 +42,10 @@ func (s *Server) catchUp(stream sim.StreamID, res api.Resource, name int32, sinc
 func (s *Server) addWatcher(stream sim.StreamID, res api.Resource, name int32) {
 	idx := int32(len(s.watchers))
 	s.watchers = append(s.watchers, watcher{stream: stream, res: res, name: name, alive: true})
+	for int(stream) >= len(s.byStream) {
+		s.byStream = append(s.byStream, -1)
+	}
+	s.byStream[stream] = idx
 	if name < 0 {
 		s.all[res] = append(s.all[res], idx)
 	} else {
@@ -53,23 +57,21 @@ func (s *Server) addWatcher(stream sim.StreamID, res api.Resource, name int32) {
 	s.watchersGauge.Set(s.eng.Now(), s.watchersGauge.Value()+1)
 }
 
-// removeWatcher forgets the watcher on a closed stream. Streams are few per
-// watcher list, so a linear scan is cheaper than an index.
+// removeWatcher forgets the watcher on a closed stream.
 func (s *Server) removeWatcher(stream sim.StreamID) {
-	for i := range s.watchers {
-		w := &s.watchers[i]
-		if w.stream != stream || !w.alive {
-			continue
-		}
-		w.alive = false
-		if w.name < 0 {
-			s.all[w.res] = without(s.all[w.res], int32(i))
-		} else {
-			s.byName[w.res][w.name] = without(s.byName[w.res][w.name], int32(i))
-		}
-		s.watchersGauge.Set(s.eng.Now(), s.watchersGauge.Value()-1)
-		return
+	if int(stream) >= len(s.byStream) || s.byStream[stream] < 0 {
+		return // not a watch stream (the storage subscription), or gone already
 	}
+	i := s.byStream[stream]
+	s.byStream[stream] = -1
+	w := &s.watchers[i]
+	w.alive = false
+	if w.name < 0 {
+		s.all[w.res] = without(s.all[w.res], i)
+	} else {
+		s.byName[w.res][w.name] = without(s.byName[w.res][w.name], i)
+	}
+	s.watchersGauge.Set(s.eng.Now(), s.watchersGauge.Value()-1)
 }
 
 func without(list []int32, x int32) []int32 {

@@ -58,6 +58,7 @@ type Store struct {
 
 	watchers []sim.StreamID
 	observer CommitObserver
+	evSlab   []api.WatchEvent // watch events are carved from slabs: one allocation per slab
 
 	disk       *sim.ResourceMeter
 	commitLat  *sim.LatencySeries
@@ -235,9 +236,23 @@ func (s *Store) apply(op *api.StorageOp) {
 		s.observer.Committed(s.eng.Now(), &cur, found, &val)
 	}
 	if len(s.watchers) > 0 {
-		we := &api.WatchEvent{Type: typ, Object: val}
+		we := s.newWatchEvent()
+		*we = api.WatchEvent{Type: typ, Object: val}
 		for _, w := range s.watchers {
 			s.net.SendStream(w, s.self, api.KindWatchEvent, 0, 0, we)
 		}
 	}
+}
+
+const watchEventSlab = 1024
+
+// newWatchEvent returns a fresh event from the current slab. Receivers share
+// it read-only; a slab lives until the last of its events is dropped.
+func (s *Store) newWatchEvent() *api.WatchEvent {
+	if len(s.evSlab) == 0 {
+		s.evSlab = make([]api.WatchEvent, watchEventSlab)
+	}
+	we := &s.evSlab[0]
+	s.evSlab = s.evSlab[1:]
+	return we
 }
