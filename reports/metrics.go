@@ -122,11 +122,11 @@ type ExpectResult struct {
 // UnknownMetricError is an expectation naming a metric no run can produce.
 type UnknownMetricError struct {
 	File, Metric, Suggestion string
-	Line                     int
+	Line, Index              int
 }
 
 func (e *UnknownMetricError) Error() string {
-	msg := fmt.Sprintf("%s:%d: spec.expect: unknown metric %q", e.File, e.Line, e.Metric)
+	msg := fmt.Sprintf("%s:%d: spec.expect[%d].metric: unknown metric %q", e.File, e.Line, e.Index, e.Metric)
 	if e.Suggestion != "" {
 		msg += fmt.Sprintf(" (did you mean %q?)", e.Suggestion)
 	}
@@ -138,12 +138,12 @@ func (e *UnknownMetricError) Error() string {
 // *UnknownMetricError for a metric that cannot exist.
 func CheckExpectations(r *Report, sc *scenarios.Scenario) error {
 	r.Expectations = []ExpectResult{}
-	for _, e := range sc.Spec.Expect {
+	for i, e := range sc.Spec.Expect {
 		res := ExpectResult{Metric: e.Metric, Min: e.Min, Max: e.Max, Line: e.Line}
 		v, ok := r.Metrics[e.Metric]
 		if !ok {
 			if !knownFamily(e.Metric, len(sc.Spec.Faults)) {
-				return &UnknownMetricError{File: sc.File, Line: e.Line, Metric: e.Metric, Suggestion: closest(e.Metric, r.Metrics)}
+				return &UnknownMetricError{File: sc.File, Line: e.Line, Index: i, Metric: e.Metric, Suggestion: closest(e.Metric, r.Metrics)}
 			}
 			res.Note = "no value: the run produced no sample for this metric"
 			r.Expectations = append(r.Expectations, res)

@@ -48,7 +48,7 @@ func (r *Report) Text(w io.Writer) error {
 	st := r.Storage
 	p.section("STORAGE")
 	p.f("writes %d (%s), conflicts %d, reads %d; commit latency p50 %s, p99 %s, max %s; batch size mean %.2f, max %.0f\n",
-		st.Writes, bytes(st.WriteBytes), st.Conflicts, st.Reads, dur(st.CommitLatency.P50), dur(st.CommitLatency.P99), dur(st.CommitLatency.Max),
+		st.Writes, byteSize(st.WriteBytes), st.Conflicts, st.Reads, dur(st.CommitLatency.P50), dur(st.CommitLatency.P99), dur(st.CommitLatency.Max),
 		st.MeanBatchSize, st.MaxBatchSize)
 
 	p.section("CONVERGENCE — detected: first affected node stored NotReady; converged: every node Ready again after the fault ended")
@@ -94,7 +94,7 @@ func (r *Report) Text(w io.Writer) error {
 	if r.Run != nil {
 		p.section("RUN — wall-clock figures, not part of the deterministic report")
 		p.f("wall %.3fs · %.0f events/s · %.0f× real time · peak memory %s\n", r.Run.WallSeconds, r.Run.EventsPerSecond,
-			r.Run.SimSecondsPerWallSec, bytes(int64(r.Run.PeakMemoryBytes)))
+			r.Run.SimSecondsPerWallSec, byteSize(int64(r.Run.PeakMemoryBytes)))
 	}
 	return p.err
 }
@@ -158,7 +158,7 @@ func secs(s float64) string {
 	return time.Duration(s * float64(time.Second)).Round(time.Millisecond).String()
 }
 
-func bytes(n int64) string {
+func byteSize(n int64) string {
 	const unit = 1024
 	if n < unit {
 		return fmt.Sprintf("%d B", n)

@@ -1,0 +1,133 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = run(args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func writeScenario(t *testing.T, body string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "s.yaml")
+	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+const small = `apiVersion: orrery.dev/v1alpha1
+kind: Scenario
+metadata:
+  name: small
+spec:
+  duration: 1m
+  cluster:
+    nodePools:
+      - name: node
+        count: 2
+`
+
+func TestRunQuickstartPassesItsExpectations(t *testing.T) {
+	code, out, errs := runCLI(t, "run", "quickstart")
+	if code != exitOK {
+		t.Fatalf("exit %d, stderr %s", code, errs)
+	}
+	for _, want := range []string{"REQUESTS", "CONVERGENCE", "fault 0  stopKubelet on node-2", "4 of 4 expectations met", "RUN"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+}
+
+func TestFailedExpectationExitsOne(t *testing.T) {
+	path := writeScenario(t, small+`  expect:
+    - metric: nodes.readyAtEnd
+      max: 1
+`)
+	code, out, _ := runCLI(t, "run", path)
+	if code != exitExpectErr {
+		t.Fatalf("exit %d, want %d", code, exitExpectErr)
+	}
+	if !strings.Contains(out, "FAIL nodes.readyAtEnd = 2, want ≤ 1") {
+		t.Fatalf("report does not show the failure:\n%s", out)
+	}
+}
+
+func TestBadInputExitsTwoWithFileLineField(t *testing.T) {
+	cases := []struct {
+		name string
+		args func(t *testing.T) []string
+		want string
+	}{
+		{"no args", func(*testing.T) []string { return nil }, "Usage"},
+		{"unknown command", func(*testing.T) []string { return []string{"fly"} }, `unknown command "fly"`},
+		{"unknown builtin", func(*testing.T) []string { return []string{"run", "quickstrat"} }, `did you mean "quickstart"`},
+		{"missing file", func(*testing.T) []string { return []string{"run", "nope/missing.yaml"} }, "missing.yaml"},
+		{"bad format", func(*testing.T) []string { return []string{"run", "quickstart", "--format", "xml"} }, "--format must be text or json"},
+		{"bad flag", func(*testing.T) []string { return []string{"run", "quickstart", "--sed", "3"} }, "unknown flag"},
+		{"unknown field", func(t *testing.T) []string {
+			return []string{"run", writeScenario(t, strings.Replace(small, "  duration: 1m", "  duration: 1m\n  durration: 2m", 1))}
+		}, `s.yaml:7: spec.durration: unknown field`},
+		{"negative count", func(t *testing.T) []string {
+			return []string{"validate", writeScenario(t, strings.Replace(small, "count: 2", "count: -2", 1))}
+		}, "s.yaml:10: spec.cluster.nodePools[0].count: must be at least 1"},
+		{"unknown metric", func(t *testing.T) []string {
+			return []string{"run", writeScenario(t, small+"  expect:\n    - metric: nodes.redyAtEnd\n      min: 1\n")}
+		}, `s.yaml:12: spec.expect[0].metric: unknown metric "nodes.redyAtEnd" (did you mean "nodes.readyAtEnd"?)`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, out, errs := runCLI(t, c.args(t)...)
+			if code != exitBadInput {
+				t.Fatalf("exit %d, want %d (stderr %q)", code, exitBadInput, errs)
+			}
+			if !strings.Contains(errs+out, c.want) {
+				t.Fatalf("output lacks %q:\nstderr: %s", c.want, errs)
+			}
+		})
+	}
+}
+
+func TestJSONFormatAndOutDir(t *testing.T) {
+	dir := t.TempDir()
+	code, out, errs := runCLI(t, "run", writeScenario(t, small), "--format", "json", "--out", dir, "--seed", "7")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var rep struct {
+		Schema   string `json:"schema"`
+		Scenario struct{ Seed uint64 }
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Schema != "orrery.dev/report/v1" || rep.Scenario.Seed != 7 {
+		t.Fatalf("schema %q seed %d", rep.Schema, rep.Scenario.Seed)
+	}
+	for _, f := range []string{"report.json", "report.txt"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+func TestValidateAndList(t *testing.T) {
+	code, out, _ := runCLI(t, "validate", writeScenario(t, small))
+	if code != exitOK || !strings.Contains(out, "ok: small") || !strings.Contains(out, "2 nodes") {
+		t.Fatalf("validate: exit %d, %q", code, out)
+	}
+	code, out, _ = runCLI(t, "list")
+	if code != exitOK || !strings.Contains(out, "quickstart") || !strings.Contains(out, "nodes-5000") {
+		t.Fatalf("list: exit %d, %q", code, out)
+	}
+}

@@ -1,0 +1,129 @@
+package reports
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os/exec"
+	"runtime"
+	"testing"
+
+	"github.com/orrery-sim/orrery/model/cluster"
+	"github.com/orrery-sim/orrery/scenarios"
+)
+
+// runJSON runs a built-in (optionally with another seed) and returns its
+// JSON report without the wall-clock "run" section.
+func runJSON(t testing.TB, name string, seed *uint64) []byte {
+	t.Helper()
+	sc, err := scenarios.LoadBuiltin(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if seed != nil {
+		sc.Spec.Seed = *seed
+	}
+	c, err := cluster.Build(sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Run(); err != nil {
+		t.Fatal(err)
+	}
+	r := Build(c)
+	if err := CheckExpectations(r, sc); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := r.JSON(&buf); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// builtinsForDeterminism lists the built-ins, leaving the hour-long
+// 5000-node run out of -short runs.
+func builtinsForDeterminism(t *testing.T) []string {
+	var names []string
+	for _, n := range scenarios.Builtins() {
+		if testing.Short() && n == "nodes-5000" {
+			continue
+		}
+		names = append(names, n)
+	}
+	return names
+}
+
+// TestSameSeedSameBytes runs every built-in twice, under GOMAXPROCS 1 and 2,
+// and compares the JSON reports byte for byte.
+func TestSameSeedSameBytes(t *testing.T) {
+	for _, name := range builtinsForDeterminism(t) {
+		t.Run(name, func(t *testing.T) {
+			prev := runtime.GOMAXPROCS(1)
+			a := runJSON(t, name, nil)
+			runtime.GOMAXPROCS(2)
+			b := runJSON(t, name, nil)
+			runtime.GOMAXPROCS(prev)
+			if !bytes.Equal(a, b) {
+				t.Fatalf("two runs of %s differ:\n%s", name, firstDiff(a, b))
+			}
+		})
+	}
+}
+
+// TestReportIsSameInAnotherProcess guards against anything process-specific
+// (map seeds, addresses) reaching the report: a child process must produce
+// the same bytes.
+func TestReportIsSameInAnotherProcess(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the CLI")
+	}
+	here := runJSON(t, "quickstart", nil)
+	cmd := exec.Command("go", "run", "../cmd/orrery", "run", "quickstart", "--format", "json")
+	cmd.Env = append(cmd.Environ(), "GOMAXPROCS=1")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go run: %v", err)
+	}
+	var rep map[string]json.RawMessage
+	if err := json.Unmarshal(out, &rep); err != nil {
+		t.Fatal(err)
+	}
+	delete(rep, "run")
+	var mine map[string]json.RawMessage
+	if err := json.Unmarshal(here, &mine); err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range mine {
+		if !bytes.Equal(compact(t, v), compact(t, rep[k])) {
+			t.Errorf("section %q differs between processes", k)
+		}
+	}
+}
+
+func compact(t *testing.T, b []byte) []byte {
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, b); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func TestAnotherSeedGivesAnotherReport(t *testing.T) {
+	seed := uint64(2)
+	a := runJSON(t, "quickstart", nil)
+	b := runJSON(t, "quickstart", &seed)
+	if bytes.Equal(a, b) {
+		t.Fatal("seeds 1 and 2 gave identical reports")
+	}
+}
+
+func firstDiff(a, b []byte) string {
+	la, lb := bytes.Split(a, []byte("\n")), bytes.Split(b, []byte("\n"))
+	for i := 0; i < len(la) && i < len(lb); i++ {
+		if !bytes.Equal(la[i], lb[i]) {
+			return fmt.Sprintf("line %d:\n  %s\n  %s", i+1, la[i], lb[i])
+		}
+	}
+	return fmt.Sprintf("lengths %d and %d lines", len(la), len(lb))
+}
