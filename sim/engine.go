@@ -84,9 +84,7 @@ type Engine struct {
 	progressEvery uint64
 	progress      func(now Time, processed uint64)
 
-	// current is the event being handled; handlers get a pointer to it so
-	// that no event escapes to the heap.
-	current Event
+	deadlines map[time.Duration]*DeadlineQueue // looked up at build time only
 }
 
 // NewEngine returns an engine at time 0 whose random streams derive from seed.
@@ -195,14 +193,17 @@ func (e *Engine) Run(until Time) error {
 			e.freeSlotAt(idx)
 			continue
 		}
-		e.current = s.ev
 		if t := s.timer; t != nil {
 			t.slot = -1
+			s.timer = nil
 		}
-		e.freeSlotAt(idx)
 		e.now = at
 		e.processed++
-		e.current.Target.Handle(&e.current)
+		// The handler gets the slot's own event: no copy. The slot is freed
+		// only afterwards, so events scheduled meanwhile cannot reuse it; if
+		// they grow the slab, ev still points at the old, unchanged array.
+		s.ev.Target.Handle(&s.ev)
+		e.freeSlotAt(idx)
 		if e.progress != nil && e.processed%e.progressEvery == 0 {
 			e.progress(e.now, e.processed)
 		}

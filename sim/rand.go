@@ -12,9 +12,11 @@ import (
 // The distributions are computed here from raw 64-bit draws (not with
 // math/rand's helpers) so that their output is fixed by this code alone.
 type Rand struct {
-	name string
-	seed uint64
-	src  rand.PCG
+	name     string
+	seed     uint64
+	src      rand.PCG
+	spare    float64 // Box–Muller's second normal
+	hasSpare bool
 }
 
 // NewRand returns the stream for name under the root seed.
@@ -58,11 +60,19 @@ func (r *Rand) Bernoulli(p float64) bool { return p > 0 && r.Float64() < p }
 // ExpFloat64 returns an exponential draw with mean 1.
 func (r *Rand) ExpFloat64() float64 { return -math.Log(1 - r.Float64()) }
 
-// NormFloat64 returns a standard normal draw (Box–Muller).
+// NormFloat64 returns a standard normal draw (Box–Muller; each pair of
+// uniforms gives two normals, the second kept for the next call).
 func (r *Rand) NormFloat64() float64 {
+	if r.hasSpare {
+		r.hasSpare = false
+		return r.spare
+	}
 	u1 := 1 - r.Float64() // (0, 1]
 	u2 := r.Float64()
-	return math.Sqrt(-2*math.Log(u1)) * math.Cos(2*math.Pi*u2)
+	radius := math.Sqrt(-2 * math.Log(u1))
+	sin, cos := math.Sincos(2 * math.Pi * u2)
+	r.spare, r.hasSpare = radius*sin, true
+	return radius * cos
 }
 
 func mul64(a, b uint64) (hi, lo uint64) {

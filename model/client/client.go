@@ -43,6 +43,7 @@ type Client struct {
 	limiter *rate.Limiter
 	timeout time.Duration
 
+	timeouts *sim.DeadlineQueue // nil without a timeout
 	nextID   uint64
 	epoch    uint32 // bumped by Stop: everything older is abandoned
 	pool     []*api.Request
@@ -75,6 +76,9 @@ func NewShared(rec *sim.Recorder) *Shared { return &Shared{latency: &latencyTabl
 func New(eng *sim.Engine, net *sim.Network, sh *Shared, self, server sim.EndpointID, cfg Config) *Client {
 	c := &Client{eng: eng, net: net, self: self, server: server, timeout: cfg.Timeout, latency: sh.latency,
 		Throttle: sh.latency.rec.Latency("rest_client_rate_limiter_duration_seconds")}
+	if cfg.Timeout > 0 {
+		c.timeouts = eng.DeadlineQueue(cfg.Timeout)
+	}
 	if cfg.QPS > 0 {
 		c.limiter = rate.NewLimiter(rate.Limit(cfg.QPS), cfg.Burst)
 		// client-go's limiter starts full (flowcontrol.NewTokenBucketRateLimiter).
@@ -134,14 +138,17 @@ func (c *Client) throttleThenSend(req *api.Request) {
 func (c *Client) send(req *api.Request) {
 	req.OnWire = c.eng.Now()
 	c.net.Send(c.self, c.server, api.KindRequest, 0, 0, req)
-	if c.timeout > 0 {
-		c.eng.Schedule(sim.Event{At: c.eng.Now().Add(c.timeout), Target: c, Kind: kindTimeout, A: int64(req.ID), Data: req, From: sim.NoEndpoint, To: sim.NoEndpoint, Stream: sim.NoStream})
+	if c.timeouts != nil {
+		c.timeouts.Add(c, kindTimeout, int64(req.ID), req)
 	}
 }
 
 func (c *Client) live(req *api.Request, id int64) bool {
 	return req.ID == uint64(id) && req.Pending && !req.Abandoned && req.ClientEpoch == c.epoch
 }
+
+// Live tells the timeout queue whether a request still waits (sim.Expirer).
+func (c *Client) Live(_ int32, a int64, data any) bool { return c.live(data.(*api.Request), a) }
 
 // Handle runs the client's own timers: delayed sends and timeouts.
 func (c *Client) Handle(ev *sim.Event) {

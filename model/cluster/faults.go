@@ -189,7 +189,7 @@ func (t *Tracker) Ready() int { return t.ready }
 func (t *Tracker) NotReadyTransitions() int64 { return t.transitions.Value }
 
 // Committed implements storage.CommitObserver.
-func (t *Tracker) Committed(now sim.Time, prev *api.Object, existed bool, cur *api.Object) {
+func (t *Tracker) Committed(now sim.Time, prev api.Object, existed bool, cur api.Object) {
 	if cur.Resource != api.Nodes || int(cur.ID) >= len(t.nodes) {
 		return
 	}

@@ -101,6 +101,15 @@ type Kubelet struct {
 	statusTry   int
 	lastReport  sim.Time
 	statusTimer *sim.Timer
+	// The loop's idle ticks are computed, not simulated: ticks follow
+	// statusFrom at jittered intervals drawn from statusRand, and the timer
+	// is armed only for the first tick at which the loop would act.
+	// statusSaved is statusRand's state at statusFrom, so the same ticks can
+	// be replayed when the informer changes.
+	statusRand  *sim.Rand
+	statusSaved sim.Rand
+	statusFrom  sim.Time
+	statusBusy  bool // a sync is in progress
 
 	m *Metrics
 }
@@ -121,10 +130,12 @@ func NewMetrics(rec *sim.Recorder) *Metrics {
 	}
 }
 
-// nodeStore is the kubelet's node informer cache: its own Node only.
+// nodeStore is the kubelet's node informer cache: its own Node only. A
+// change may make the status loop act earlier, so it re-plans the loop.
 type nodeStore struct {
 	obj api.Object
 	ok  bool
+	k   *Kubelet
 }
 
 func (s *nodeStore) Replace(items []api.Object) {
@@ -132,10 +143,12 @@ func (s *nodeStore) Replace(items []api.Object) {
 	if s.ok {
 		s.obj = items[0]
 	}
+	s.k.replanStatus()
 }
 
 func (s *nodeStore) Apply(ev *api.WatchEvent) {
 	s.obj, s.ok = ev.Object, ev.Type != api.Deleted
+	s.k.replanStatus()
 }
 
 // New returns a stopped kubelet for node id, registered on the network as name.
@@ -144,6 +157,8 @@ func New(eng *sim.Engine, net *sim.Network, rec *sim.Recorder, sh *client.Shared
 	k.self = net.AddEndpoint(name, k)
 	k.heartbeat = client.New(eng, net, sh, k.self, server, cfg.Heartbeat)
 	k.main = client.New(eng, net, sh, k.self, server, cfg.Main)
+	k.node.k = k
+	k.statusRand = k.rng.Fork("node-status")
 	k.informer = client.NewReflector(k.main, net, k.rng.Fork("reflector"), rec, api.Nodes, id, &k.node)
 	k.renewTimer = eng.NewTimer(k, kindRenew)
 	k.ensureTimer = eng.NewTimer(k, kindEnsureRetry)
@@ -166,11 +181,12 @@ func (k *Kubelet) Running() bool { return k.running }
 func (k *Kubelet) StartRunning(lease, node api.Object, watch sim.StreamID) {
 	k.running = true
 	k.latest, k.haveLatest = lease, true
-	k.node = nodeStore{obj: node, ok: true}
+	k.node = nodeStore{obj: node, ok: true, k: k}
 	k.informer.StartWatching(node.ResourceVersion, watch)
 	k.renewTimer.Reset(time.Duration(k.rng.Float64() * float64(k.renewInterval())))
-	k.statusTimer.Reset(time.Duration(k.rng.Float64() * float64(k.cfg.NodeStatusUpdateFrequency)))
 	k.lastReport = sim.Time(-int64(k.rng.Float64() * float64(k.cfg.NodeStatusReportFrequency)))
+	// The loop's last tick was a random fraction of a period ago.
+	k.planStatus(k.eng.Now().Add(-time.Duration(k.rng.Float64() * float64(k.cfg.NodeStatusUpdateFrequency))))
 }
 
 // Stop kills the kubelet process: timers stop, outstanding requests are
@@ -196,7 +212,8 @@ func (k *Kubelet) Start() {
 	}
 	k.running = true
 	k.haveLatest = false
-	k.node = nodeStore{}
+	k.node = nodeStore{k: k}
+	k.statusBusy = false
 	k.lastReport = sim.Time(-1 << 62) // never reported: the first sync reports
 	k.informer.Start()
 	k.syncLease()
@@ -362,6 +379,7 @@ func (k *Kubelet) leaseSyncDone() {
 // --- Node status ---
 
 func (k *Kubelet) syncStatus() {
+	k.statusBusy = true
 	k.statusTry = 0
 	k.tryStatus()
 }
@@ -423,6 +441,56 @@ func (k *Kubelet) statusFailed() {
 	k.statusDone()
 }
 
+// statusDone ends a sync; JitterUntil is sliding, so ticks restart from now.
 func (k *Kubelet) statusDone() {
-	k.statusTimer.Reset(k.jittered(k.cfg.NodeStatusUpdateFrequency))
+	k.statusBusy = false
+	k.planStatus(k.eng.Now())
+}
+
+// statusWouldAct reports whether a sync at tick t would do anything more
+// than compare: the informer has no Node (try 0 fails), Ready is not True,
+// or a report is due.
+func (k *Kubelet) statusWouldAct(t sim.Time) bool {
+	return !k.informer.Synced() || !k.node.ok || k.node.obj.Ready != api.ConditionTrue ||
+		t.Sub(k.lastReport) >= k.cfg.NodeStatusReportFrequency
+}
+
+// planStatus starts a tick sequence at from and arms the timer for its
+// first acting tick.
+func (k *Kubelet) planStatus(from sim.Time) {
+	k.statusFrom = from
+	k.statusSaved = *k.statusRand
+	k.armStatus(from)
+}
+
+// replanStatus re-arms after an informer change: ticks before now were
+// idle under the old state, so the first acting tick at or after now wins.
+// The sequence is replayed from the saved state: the same ticks as before.
+func (k *Kubelet) replanStatus() {
+	if !k.running || k.statusBusy {
+		return
+	}
+	*k.statusRand = k.statusSaved
+	k.armStatus(k.eng.Now())
+}
+
+// armStatus walks the ticks after statusFrom and arms the timer for the
+// first one at or after notBefore at which the loop would act. A report is
+// due within NodeStatusReportFrequency, so the walk is bounded.
+func (k *Kubelet) armStatus(notBefore sim.Time) {
+	t := k.statusFrom
+	for {
+		t = t.Add(k.statusInterval())
+		if t >= notBefore && k.statusWouldAct(t) {
+			k.statusTimer.ResetAt(t)
+			return
+		}
+	}
+}
+
+func (k *Kubelet) statusInterval() time.Duration {
+	if !k.cfg.Jitter {
+		return k.cfg.NodeStatusUpdateFrequency
+	}
+	return client.Jitter(k.statusRand, k.cfg.NodeStatusUpdateFrequency, jitterFactor)
 }

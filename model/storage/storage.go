@@ -37,7 +37,7 @@ const (
 // CommitObserver is a metering hook: the run's bookkeeping (not another
 // component) is told of every committed change.
 type CommitObserver interface {
-	Committed(now sim.Time, prev *api.Object, existed bool, cur *api.Object)
+	Committed(now sim.Time, prev api.Object, existed bool, cur api.Object)
 }
 
 // Store is the storage component.
@@ -233,7 +233,7 @@ func (s *Store) apply(op *api.StorageOp) {
 	s.writes.Inc()
 	s.writeBytes.Add(int64(val.Size))
 	if s.observer != nil {
-		s.observer.Committed(s.eng.Now(), &cur, found, &val)
+		s.observer.Committed(s.eng.Now(), cur, found, val)
 	}
 	if len(s.watchers) > 0 {
 		we := s.newWatchEvent()
