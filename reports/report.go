@@ -11,6 +11,7 @@
 package reports
 
 import (
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -19,7 +20,6 @@ import (
 
 	"github.com/orrery-sim/orrery/model/api"
 	"github.com/orrery-sim/orrery/model/cluster"
-	"github.com/orrery-sim/orrery/scenarios"
 	"github.com/orrery-sim/orrery/sim"
 )
 
@@ -41,7 +41,7 @@ type Report struct {
 	Counters     map[string]int64   `json:"counters"`
 	Metrics      map[string]float64 `json:"metrics"`
 	Expectations []ExpectResult     `json:"expectations"`
-	Config       scenarios.Spec     `json:"config"`
+	Config       Config             `json:"config"`
 	Run          *RunInfo           `json:"run,omitempty"`
 }
 
@@ -169,7 +169,7 @@ func Build(c *cluster.Cluster) *Report {
 			Seed: sc.Spec.Seed, Duration: sc.Spec.Duration.String(), KubernetesVersion: sc.Spec.KubernetesVersion,
 		},
 		Summary: Summary{VirtualSeconds: end.Seconds(), Events: c.Eng.Processed(), Nodes: len(c.Nodes), NodesReadyAtEnd: c.Tracker.Ready()},
-		Config:  sc.Spec,
+		Config:  Config{reflect.ValueOf(sc.Spec)},
 	}
 	r.Requests = requestStats(c.Rec, end)
 	r.Resources = resourceStats(c.Rec, end)
