@@ -90,6 +90,10 @@ func (n *Network) SetLoss(p float64) { n.loss = p }
 // SetFailureDetection sets how long a stalled stream waits before breaking.
 func (n *Network) SetFailureDetection(d time.Duration) { n.detect = d }
 
+// FailureDetection is how long a connection to an unreachable peer takes to
+// be declared dead.
+func (n *Network) FailureDetection() time.Duration { return n.detect }
+
 // SetLinkLatency overrides the latency between a and b, both ways.
 func (n *Network) SetLinkLatency(a, b EndpointID, d Dist) {
 	if n.links == nil {

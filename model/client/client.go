@@ -41,9 +41,8 @@ type Client struct {
 	self    sim.EndpointID
 	server  sim.EndpointID
 	limiter *rate.Limiter
-	timeout time.Duration
 
-	timeouts *sim.DeadlineQueue // nil without a timeout
+	timeouts *sim.DeadlineQueue
 	nextID   uint64
 	epoch    uint32 // bumped by Stop: everything older is abandoned
 	pool     []*api.Request
@@ -74,11 +73,19 @@ func NewShared(rec *sim.Recorder) *Shared { return &Shared{latency: &latencyTabl
 
 // New returns a client sending from self to server.
 func New(eng *sim.Engine, net *sim.Network, sh *Shared, self, server sim.EndpointID, cfg Config) *Client {
-	c := &Client{eng: eng, net: net, self: self, server: server, timeout: cfg.Timeout, latency: sh.latency,
+	c := &Client{eng: eng, net: net, self: self, server: server, latency: sh.latency,
 		Throttle: sh.latency.rec.Latency("rest_client_rate_limiter_duration_seconds")}
-	if cfg.Timeout > 0 {
-		c.timeouts = eng.DeadlineQueue(cfg.Timeout)
+	// A request with no timeout still fails when its connection dies:
+	// client-go's HTTP/2 health check (ReadIdleTimeout 30s + PingTimeout 15s,
+	// k8s.io/client-go/transport) closes a connection whose peer stopped
+	// answering, failing what was in flight on it. The model has no plain
+	// request that legitimately runs that long, so an unanswered request
+	// fails after the network's failure-detection time.
+	deadline := cfg.Timeout
+	if deadline <= 0 {
+		deadline = net.FailureDetection()
 	}
+	c.timeouts = eng.DeadlineQueue(deadline)
 	if cfg.QPS > 0 {
 		c.limiter = rate.NewLimiter(rate.Limit(cfg.QPS), cfg.Burst)
 		// client-go's limiter starts full (flowcontrol.NewTokenBucketRateLimiter).
@@ -138,9 +145,7 @@ func (c *Client) throttleThenSend(req *api.Request) {
 func (c *Client) send(req *api.Request) {
 	req.OnWire = c.eng.Now()
 	c.net.Send(c.self, c.server, api.KindRequest, 0, 0, req)
-	if c.timeouts != nil {
-		c.timeouts.Add(c, kindTimeout, int64(req.ID), req)
-	}
+	c.timeouts.Add(c, kindTimeout, int64(req.ID), req)
 }
 
 func (c *Client) live(req *api.Request, id int64) bool {

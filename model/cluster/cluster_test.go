@@ -1,0 +1,96 @@
+package cluster
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/orrery-sim/orrery/scenarios"
+)
+
+func mustBuild(t *testing.T, doc string) *Cluster {
+	t.Helper()
+	sc, err := scenarios.Parse("test.yaml", []byte(doc))
+	if err != nil {
+		t.Fatalf("Parse: %v\n%s", err, doc)
+	}
+	c, err := Build(sc)
+	if err != nil {
+		t.Fatalf("Build: %v", err)
+	}
+	return c
+}
+
+func mustRun(t *testing.T, c *Cluster) {
+	t.Helper()
+	if err := c.Run(); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+}
+
+// stopScenario: 3 nodes; node-1's kubelet stops at 60s for good.
+func stopScenario(version string) string {
+	return fmt.Sprintf(`apiVersion: orrery.dev/v1alpha1
+kind: Scenario
+metadata:
+  name: grace
+spec:
+  seed: 11
+  duration: 3m
+  kubernetesVersion: %q
+  cluster:
+    nodePools:
+      - name: node
+        count: 3
+  faults:
+    - at: 60s
+      type: stopKubelet
+      nodes:
+        names: [node-1]
+`, version)
+}
+
+func TestGraceDefaultFollowsKubernetesVersion(t *testing.T) {
+	detect := map[string]time.Duration{}
+	for _, tc := range []struct {
+		version string
+		grace   time.Duration
+	}{{"1.31", 40 * time.Second}, {"1.32", 50 * time.Second}} {
+		c := mustBuild(t, stopScenario(tc.version))
+		if g := c.Scenario.Spec.Cluster.NodeLifecycle.GracePeriod; g != tc.grace {
+			t.Fatalf("%s: grace %v, want %v", tc.version, g, tc.grace)
+		}
+		mustRun(t, c)
+		f := c.Tracker.Faults()[0]
+		if f.DetectedAt < 0 {
+			t.Fatalf("%s: the stopped kubelet was never detected", tc.version)
+		}
+		d := f.DetectedAt.Sub(f.At)
+		// The last renewal came up to 10.4s before the stop; the probe is
+		// the next pass, the mark the first pass more than grace after it.
+		if d <= tc.grace-10500*time.Millisecond || d > tc.grace+10500*time.Millisecond {
+			t.Fatalf("%s: detected %v after the stop, want within (grace - 10.5s, grace + 10.5s]", tc.version, d)
+		}
+		detect[tc.version] = d
+		notes, _ := c.Rec.Timeline()
+		var marked bool
+		for _, n := range notes {
+			if n.Component == "node-lifecycle-controller" && strings.HasPrefix(n.Message, "set node-1 Ready=Unknown") &&
+				strings.HasSuffix(n.Message, fmt.Sprintf("(grace %v)", tc.grace)) {
+				marked = true
+			}
+		}
+		if !marked {
+			t.Fatalf("%s: no mark with grace %v in the timeline: %+v", tc.version, tc.grace, notes)
+		}
+		if c.Tracker.Ready() != 2 || c.Tracker.NotReadyTransitions() != 1 {
+			t.Fatalf("%s: ready %d, transitions %d", tc.version, c.Tracker.Ready(), c.Tracker.NotReadyTransitions())
+		}
+	}
+	// Same seed, same phases: the only difference is the grace period, two
+	// monitor periods later (give or take the sampled latencies of the update).
+	if diff := detect["1.32"] - detect["1.31"]; diff < 10*time.Second-50*time.Millisecond || diff > 10*time.Second+50*time.Millisecond {
+		t.Fatalf("1.32 detected %v later than 1.31, want 10s", diff)
+	}
+}
