@@ -52,8 +52,7 @@ type Server struct {
 
 	pools [2]seatPool // read-only, mutating
 
-	cache   [api.NumResources][]api.Object
-	inCache [api.NumResources][]bool
+	cache   [api.NumResources]api.ObjectTable
 	cacheRV int64
 
 	watchers []watcher
@@ -119,22 +118,9 @@ func (s *Server) AttachWatch(stream sim.StreamID, res api.Resource, name int32) 
 	s.addWatcher(stream, res, name)
 }
 
-func (s *Server) storeInCache(obj api.Object) {
-	r := obj.Resource
-	for int(obj.ID) >= len(s.cache[r]) {
-		s.cache[r] = append(s.cache[r], api.Object{})
-		s.inCache[r] = append(s.inCache[r], false)
-	}
-	s.cache[r][obj.ID] = obj
-	s.inCache[r][obj.ID] = true
-}
+func (s *Server) storeInCache(obj api.Object) { s.cache[obj.Resource].Set(obj) }
 
-func (s *Server) cached(r api.Resource, id int32) (api.Object, bool) {
-	if id >= 0 && int(id) < len(s.cache[r]) && s.inCache[r][id] {
-		return s.cache[r][id], true
-	}
-	return api.Object{}, false
-}
+func (s *Server) cached(r api.Resource, id int32) (api.Object, bool) { return s.cache[r].Get(id) }
 
 // Handle dispatches the server's events.
 func (s *Server) Handle(ev *sim.Event) {
@@ -252,9 +238,9 @@ func (s *Server) listFromCache(req *api.Request) {
 			req.Items = append(req.Items[:0], obj)
 		}
 	} else {
-		for id, ok := range s.inCache[res] {
-			if ok {
-				req.Items = append(req.Items, s.cache[res][id])
+		for id := range s.cache[res].IDs() {
+			if obj, ok := s.cache[res].Get(id); ok {
+				req.Items = append(req.Items, obj)
 			}
 		}
 	}

@@ -32,9 +32,9 @@ func (s *Server) catchUp(stream sim.StreamID, res api.Resource, name int32, sinc
 		}
 		return
 	}
-	for id, ok := range s.inCache[res] {
-		if ok {
-			send(s.cache[res][id])
+	for id := range s.cache[res].IDs() {
+		if obj, ok := s.cache[res].Get(id); ok {
+			send(obj)
 		}
 	}
 }
@@ -89,9 +89,7 @@ func (s *Server) observe(we *api.WatchEvent) {
 	obj := we.Object
 	s.cacheRV = max(s.cacheRV, obj.ResourceVersion)
 	if we.Type == api.Deleted {
-		if int(obj.ID) < len(s.inCache[obj.Resource]) {
-			s.inCache[obj.Resource][obj.ID] = false
-		}
+		s.cache[obj.Resource].Delete(obj.ID)
 	} else {
 		s.storeInCache(obj)
 	}

@@ -58,41 +58,21 @@ type nodeHealth struct {
 }
 
 // objectCache is an informer store: the latest object by ID.
-type objectCache struct {
-	objs []api.Object
-	ok   []bool
-}
+type objectCache struct{ api.ObjectTable }
 
 func (c *objectCache) Replace(items []api.Object) {
-	clear(c.ok)
+	c.Clear()
 	for _, o := range items {
-		c.set(o)
+		c.Set(o)
 	}
 }
 
 func (c *objectCache) Apply(ev *api.WatchEvent) {
 	if ev.Type == api.Deleted {
-		if int(ev.Object.ID) < len(c.ok) {
-			c.ok[ev.Object.ID] = false
-		}
+		c.Delete(ev.Object.ID)
 		return
 	}
-	c.set(ev.Object)
-}
-
-func (c *objectCache) set(o api.Object) {
-	for int(o.ID) >= len(c.objs) {
-		c.objs = append(c.objs, api.Object{})
-		c.ok = append(c.ok, false)
-	}
-	c.objs[o.ID], c.ok[o.ID] = o, true
-}
-
-func (c *objectCache) get(id int32) (api.Object, bool) {
-	if int(id) < len(c.ok) && c.ok[id] {
-		return c.objs[id], true
-	}
-	return api.Object{}, false
+	c.Set(ev.Object)
 }
 
 // Controller is the node lifecycle controller.
@@ -172,20 +152,20 @@ func (nc *Controller) monitorNodeHealth() {
 	nc.passes.Inc()
 	now := nc.eng.Now()
 	nc.todo = nc.todo[:0]
-	for id := range nc.nodes.objs {
-		node, ok := nc.nodes.get(int32(id))
+	for id := range nc.nodes.IDs() {
+		node, ok := nc.nodes.Get(id)
 		if !ok {
 			continue
 		}
-		if nc.needsUnknown(int32(id), node, now) {
-			nc.todo = append(nc.todo, int32(id))
+		if nc.needsUnknown(id, node, now) {
+			nc.todo = append(nc.todo, id)
 		}
 	}
 	if len(nc.todo) == 0 {
 		nc.monitor.Reset(nc.cfg.MonitorPeriod)
 		return
 	}
-	for len(nc.tries) < len(nc.nodes.objs) {
+	for len(nc.tries) < int(nc.nodes.IDs()) {
 		nc.tries = append(nc.tries, 0)
 	}
 	for nc.inFlight < nodeUpdateWorkerSize && len(nc.todo) > 0 {
@@ -206,7 +186,7 @@ func (nc *Controller) needsUnknown(id int32, node api.Object, now sim.Time) bool
 	if node.HeartbeatTime != h.heartbeat {
 		h.heartbeat, h.probe, h.marked = node.HeartbeatTime, now, false
 	}
-	if lease, ok := nc.leases.get(id); ok && lease.RenewTime > h.renew {
+	if lease, ok := nc.leases.Get(id); ok && lease.RenewTime > h.renew {
 		h.renew, h.probe, h.marked = lease.RenewTime, now, false
 	}
 	if node.Ready != h.observedReady {
@@ -221,7 +201,7 @@ func (nc *Controller) startUpdate() {
 	id := nc.todo[0]
 	nc.todo = nc.todo[1:]
 	nc.tries[id] = 0
-	node, _ := nc.nodes.get(id)
+	node, _ := nc.nodes.Get(id)
 	nc.inFlight++
 	nc.sendUnknown(node)
 }

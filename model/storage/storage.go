@@ -49,8 +49,7 @@ type Store struct {
 	cfg  Config
 
 	revision int64
-	objects  [api.NumResources][]api.Object
-	exists   [api.NumResources][]bool
+	objects  [api.NumResources]api.ObjectTable
 
 	pending    []*api.StorageOp // writes waiting for the next batch
 	committing []*api.StorageOp // the batch being committed
@@ -103,21 +102,10 @@ func (s *Store) Seed(obj api.Object) api.Object {
 
 // Get returns the stored object, for building and for tests.
 func (s *Store) Get(res api.Resource, id int32) (api.Object, bool) {
-	if int(id) < len(s.objects[res]) && s.exists[res][id] {
-		return s.objects[res][id], true
-	}
-	return api.Object{}, false
+	return s.objects[res].Get(id)
 }
 
-func (s *Store) put(obj api.Object) {
-	r := obj.Resource
-	for int(obj.ID) >= len(s.objects[r]) {
-		s.objects[r] = append(s.objects[r], api.Object{})
-		s.exists[r] = append(s.exists[r], false)
-	}
-	s.objects[r][obj.ID] = obj
-	s.exists[r][obj.ID] = true
-}
+func (s *Store) put(obj api.Object) { s.objects[obj.Resource].Set(obj) }
 
 // Subscribe sends every committed change on stream from now on.
 func (s *Store) Subscribe(stream sim.StreamID) { s.watchers = append(s.watchers, stream) }
@@ -225,7 +213,7 @@ func (s *Store) apply(op *api.StorageOp) {
 		typ = api.Deleted
 		val = cur
 		val.ResourceVersion = s.revision
-		s.exists[op.Resource][op.ID] = false
+		s.objects[op.Resource].Delete(op.ID)
 	} else {
 		s.put(val)
 	}

@@ -1,0 +1,39 @@
+package api
+
+// ObjectTable holds the latest version of each object of one resource,
+// indexed by ID: storage's state, the API server's cache and an informer's
+// store all have this shape.
+type ObjectTable struct {
+	objs []Object
+	ok   []bool
+}
+
+// Get returns the object with the given ID, if present.
+func (t *ObjectTable) Get(id int32) (Object, bool) {
+	if id >= 0 && int(id) < len(t.ok) && t.ok[id] {
+		return t.objs[id], true
+	}
+	return Object{}, false
+}
+
+// Set stores o under o.ID.
+func (t *ObjectTable) Set(o Object) {
+	for int(o.ID) >= len(t.objs) {
+		t.objs = append(t.objs, Object{})
+		t.ok = append(t.ok, false)
+	}
+	t.objs[o.ID], t.ok[o.ID] = o, true
+}
+
+// Delete removes the object with the given ID.
+func (t *ObjectTable) Delete(id int32) {
+	if id >= 0 && int(id) < len(t.ok) {
+		t.ok[id] = false
+	}
+}
+
+// Clear removes every object.
+func (t *ObjectTable) Clear() { clear(t.ok) }
+
+// IDs is one past the highest ID ever stored: iterate 0..IDs()-1 with Get.
+func (t *ObjectTable) IDs() int32 { return int32(len(t.ok)) }
