@@ -20,7 +20,11 @@ const (
 	KindWatchStarted int32 = 3 // first message on a watch stream, A = request ID
 	KindWatchEvent   int32 = 4 // on a watch stream, Data *WatchEvent
 	KindStorageOp    int32 = 5 // API server ↔ storage, Data *StorageOp
-	KindPrivate      int32 = 100
+	// KindStorageCommit carries a commit batch's answers to one API server on
+	// its watch stream: Data is the first *StorageOp, chained through Next,
+	// each with the WatchEvent its write produced (nil if it failed).
+	KindStorageCommit int32 = 6
+	KindPrivate       int32 = 100
 )
 
 // Verb is a Kubernetes API verb, as audit logs and RBAC name them.
@@ -210,6 +214,8 @@ type StorageOp struct {
 	Tag            int32          // the API server's own reference
 	ReplyTo        sim.EndpointID // where storage sends the result
 	Origin         *Request       // the API request this op serves
+	Next           *StorageOp     // the next op of a commit batch (KindStorageCommit)
+	Event          *WatchEvent    // the change this write made, if any
 
 	// Results.
 	Err      Code // 0, NotFound, Conflict

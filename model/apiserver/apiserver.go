@@ -133,6 +133,15 @@ func (s *Server) Handle(ev *sim.Event) {
 		s.queueTimeout(ev.Data.(*api.Request), uint64(ev.A))
 	case api.KindStorageOp:
 		s.storageDone(ev.Data.(*api.StorageOp))
+	case api.KindStorageCommit:
+		for op := ev.Data.(*api.StorageOp); op != nil; {
+			next := op.Next // storageDone may reuse op
+			if op.Event != nil {
+				s.observe(op.Event)
+			}
+			s.storageDone(op)
+			op = next
+		}
 	case api.KindWatchEvent:
 		s.observe(ev.Data.(*api.WatchEvent))
 	case sim.KindStreamClosed:

@@ -55,7 +55,7 @@ type Store struct {
 	committing []*api.StorageOp // the batch being committed
 	busy       bool
 
-	watchers []sim.StreamID
+	watchers []subscriber
 	observer CommitObserver
 	evSlab   []api.WatchEvent // watch events are carved from slabs: one allocation per slab
 
@@ -107,8 +107,19 @@ func (s *Store) Get(res api.Resource, id int32) (api.Object, bool) {
 
 func (s *Store) put(obj api.Object) { s.objects[obj.Resource].Set(obj) }
 
-// Subscribe sends every committed change on stream from now on.
-func (s *Store) Subscribe(stream sim.StreamID) { s.watchers = append(s.watchers, stream) }
+// subscriber is a watch stream and the endpoint that opened it.
+type subscriber struct {
+	stream sim.StreamID
+	peer   sim.EndpointID
+}
+
+// Subscribe sends every committed change on stream from now on. Writes from
+// the stream's opener are answered on the stream too, together with their
+// changes (see finishCommit).
+func (s *Store) Subscribe(stream sim.StreamID) {
+	opener, _ := s.net.StreamEnds(stream)
+	s.watchers = append(s.watchers, subscriber{stream: stream, peer: opener})
+}
 
 // Handle takes storage ops off the network and runs the store's timers.
 func (s *Store) Handle(ev *sim.Event) {
@@ -165,8 +176,11 @@ func (s *Store) startCommit() {
 	s.eng.After(s.cfg.CommitLatency.Sample(s.rng), s, kindCommitted, 0)
 }
 
-// finishCommit applies the batch in arrival order, answers each write and
-// streams the changes, then starts the next batch if writes are waiting.
+// finishCommit applies the batch in arrival order, then answers and
+// streams it: each subscriber gets the batch's changes in order, and the
+// writes it made itself come back in the same message as their changes (a
+// chain of ops: etcd answers a batch's Txns and sends its watch events in
+// one write to the connection). Writes from anyone else are answered alone.
 func (s *Store) finishCommit() {
 	now := s.eng.Now()
 	s.disk.Release(now, 1)
@@ -174,7 +188,14 @@ func (s *Store) finishCommit() {
 	for _, op := range s.committing {
 		s.apply(op)
 		s.commitLat.Observe(now.Sub(op.Arrived))
-		s.net.Send(s.self, op.ReplyTo, api.KindStorageOp, 0, 0, op)
+	}
+	for _, w := range s.watchers {
+		s.streamBatch(w)
+	}
+	for _, op := range s.committing {
+		if !s.answeredOnStream(op) {
+			s.net.Send(s.self, op.ReplyTo, api.KindStorageOp, 0, 0, op)
+		}
 	}
 	clear(s.committing)
 	s.committing = s.committing[:0]
@@ -224,12 +245,47 @@ func (s *Store) apply(op *api.StorageOp) {
 		s.observer.Committed(s.eng.Now(), cur, found, val)
 	}
 	if len(s.watchers) > 0 {
-		we := s.newWatchEvent()
-		*we = api.WatchEvent{Type: typ, Object: val}
-		for _, w := range s.watchers {
-			s.net.SendStream(w, s.self, api.KindWatchEvent, 0, 0, we)
+		op.Event = s.newWatchEvent()
+		*op.Event = api.WatchEvent{Type: typ, Object: val}
+	}
+}
+
+// streamBatch sends the committing batch to one subscriber, in order: runs
+// of its own writes as one chained message, others' changes one by one.
+func (s *Store) streamBatch(w subscriber) {
+	var head, tail *api.StorageOp
+	flush := func() {
+		if head != nil {
+			s.net.SendStream(w.stream, s.self, api.KindStorageCommit, 0, 0, head)
+			head, tail = nil, nil
 		}
 	}
+	for _, op := range s.committing {
+		if op.ReplyTo != w.peer {
+			if op.Event != nil {
+				flush()
+				s.net.SendStream(w.stream, s.self, api.KindWatchEvent, 0, 0, op.Event)
+			}
+			continue
+		}
+		op.Next = nil
+		if head == nil {
+			head = op
+		} else {
+			tail.Next = op
+		}
+		tail = op
+	}
+	flush()
+}
+
+func (s *Store) answeredOnStream(op *api.StorageOp) bool {
+	for _, w := range s.watchers {
+		if op.ReplyTo == w.peer && s.net.StreamOpen(w.stream) {
+			return true
+		}
+	}
+	return false
 }
 
 const watchEventSlab = 1024

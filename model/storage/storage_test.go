@@ -1,6 +1,8 @@
 package storage
 
 import (
+	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -43,19 +45,42 @@ type client struct {
 	st      *Store
 	replies []reply
 	events  []watchMsg
+	log     []string // one line per message received
 }
 
 func (c *client) Handle(ev *sim.Event) {
 	switch ev.Kind {
 	case api.KindStorageOp:
 		op := ev.Data.(*api.StorageOp)
-		c.replies = append(c.replies, reply{at: c.eng.Now(), kind: op.Kind, id: op.ID, tag: op.Tag, err: op.Err, rev: op.Revision, cur: op.Current, fnd: op.Found})
+		c.log = append(c.log, fmt.Sprintf("reply %d", op.Tag))
+		c.recordReply(op)
+	case api.KindStorageCommit:
+		// The subscriber's own writes come back chained, each with its change.
+		line := "commit"
+		for op := ev.Data.(*api.StorageOp); op != nil; op = op.Next {
+			line += fmt.Sprintf(" %d", op.Tag)
+			if op.Event != nil {
+				c.recordEvent(op.Event)
+				line += fmt.Sprintf("@%d", op.Event.Object.ResourceVersion)
+			}
+			c.recordReply(op)
+		}
+		c.log = append(c.log, line)
 	case api.KindWatchEvent:
 		we := ev.Data.(*api.WatchEvent)
-		c.events = append(c.events, watchMsg{c.eng.Now(), we.Type, we.Object})
+		c.log = append(c.log, fmt.Sprintf("event @%d", we.Object.ResourceVersion))
+		c.recordEvent(we)
 	case kindSend:
 		c.net.Send(c.self, c.st.Endpoint(), api.KindStorageOp, 0, 0, ev.Data)
 	}
+}
+
+func (c *client) recordReply(op *api.StorageOp) {
+	c.replies = append(c.replies, reply{at: c.eng.Now(), kind: op.Kind, id: op.ID, tag: op.Tag, err: op.Err, rev: op.Revision, cur: op.Current, fnd: op.Found})
+}
+
+func (c *client) recordEvent(we *api.WatchEvent) {
+	c.events = append(c.events, watchMsg{c.eng.Now(), we.Type, we.Object})
 }
 
 const kindSend int32 = 999
@@ -370,5 +395,34 @@ func TestSeedIsFreeAndSilent(t *testing.T) {
 	}
 	if len(e.c.events) != 0 || len(e.obs.got) != 0 || e.rec.Counter("storage_writes_total").Value != 0 {
 		t.Fatal("seeding produced events, commits or writes")
+	}
+}
+
+// TestSubscriberGetsItsWritesChainedWithTheirChanges: the API server that
+// watches storage gets its own writes of a batch back in one message, each
+// with its change; another writer's change is streamed between them in
+// revision order, and that writer gets its reply on its own.
+func TestSubscriberGetsItsWritesChainedWithTheirChanges(t *testing.T) {
+	e := newEnv(t)
+	for id := int32(0); id < 4; id++ {
+		e.st.Seed(lease(id, 0)) // revs 1-4
+	}
+	e.st.Subscribe(e.net.OpenStream(e.c.self, e.st.Endpoint()))
+	other := &client{eng: e.eng, net: e.net, st: e.st}
+	other.self = e.net.AddEndpoint("other", other)
+	// A first write opens a commit; the next four arrive during it and form
+	// the second batch: ours (1, 2), the other's (3), ours (4, a conflict).
+	e.c.sendAt(0, put(0, 0, 0, time.Second))
+	e.c.sendAt(time.Millisecond, put(1, 1, 0, time.Second))
+	e.c.sendAt(time.Millisecond, put(2, 2, 0, time.Second))
+	other.sendAt(time.Millisecond, put(3, 3, 0, time.Second))
+	e.c.sendAt(time.Millisecond, put(4, 0, 1, time.Second)) // stale: conflict
+	e.run(t, time.Second)
+	want := []string{"commit 0@5", "commit 1@6 2@7", "event @8", "commit 4"}
+	if !slices.Equal(e.c.log, want) {
+		t.Fatalf("subscriber received %q, want %q", e.c.log, want)
+	}
+	if !slices.Equal(other.log, []string{"reply 3"}) {
+		t.Fatalf("other writer received %q", other.log)
 	}
 }
