@@ -606,10 +606,7 @@ func TestStartWithoutLeaseCreatesIt(t *testing.T) {
 	r.send(40*time.Second, api.Request{Verb: api.Delete, Resource: api.Leases, Name: 0})
 	r.at(60*time.Second, k.Start)
 	r.run(t, 90*time.Second)
-	var leases []tapEntry
-	for _, e := range r.tap.after(60*time.Second, api.Leases) {
-		leases = append(leases, e)
-	}
+	leases := r.tap.after(60*time.Second, api.Leases)
 	// GET (404), create, and no update right after creating it; the next
 	// sync, 10s·[1,1.04) later, updates.
 	if len(leases) < 3 || leases[0].verb != api.Get || leases[1].verb != api.Create || leases[2].verb != api.Update {
