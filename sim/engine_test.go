@@ -169,6 +169,9 @@ func TestTimeString(t *testing.T) {
 	if got != "T+03:02:05.250" {
 		t.Fatalf("got %q", got)
 	}
+	if got := Time(-1500 * time.Millisecond).String(); got != "T-00:00:01.500" {
+		t.Fatalf("negative time: got %q", got)
+	}
 }
 
 type nop struct{ n int }

@@ -22,10 +22,10 @@ func (t Time) Seconds() float64 { return time.Duration(t).Seconds() }
 
 // String formats t as "T+HH:MM:SS.mmm", the form used in traces and timelines.
 func (t Time) String() string {
-	neg := ""
+	sign := "+"
 	if t < 0 {
-		neg, t = "-", -t
+		sign, t = "-", -t
 	}
 	ms := int64(t) / int64(time.Millisecond)
-	return fmt.Sprintf("T%s+%02d:%02d:%02d.%03d", neg, ms/3600000, ms/60000%60, ms/1000%60, ms%1000)
+	return fmt.Sprintf("T%s%02d:%02d:%02d.%03d", sign, ms/3600000, ms/60000%60, ms/1000%60, ms%1000)
 }

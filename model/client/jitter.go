@@ -41,7 +41,10 @@ func (b *Backoff) Next(now sim.Time, r *sim.Rand) time.Duration {
 		b.current = b.Initial
 	}
 	b.stepped, b.lastStep = true, now
-	d := Jitter(r, b.current, b.Jitter)
+	d := b.current
+	if b.Jitter > 0 { // wait.Backoff.Step jitters only when Jitter > 0
+		d = Jitter(r, d, b.Jitter)
+	}
 	b.current = min(time.Duration(float64(b.current)*b.Factor), b.Cap)
 	return d
 }

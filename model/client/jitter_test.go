@@ -1,6 +1,7 @@
 package client
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -92,5 +93,18 @@ func TestBackoffResetsAfterQuietPeriod(t *testing.T) {
 		if d < s.base || d >= 2*s.base {
 			t.Fatalf("step %d at %v: delay %v, want in [%v, %v)", i, s.at, d, s.base, 2*s.base)
 		}
+	}
+}
+
+func TestBackoffWithoutJitterIsExact(t *testing.T) {
+	b := Backoff{Initial: time.Second, Cap: 4 * time.Second, Reset: time.Minute, Factor: 2}
+	r := sim.NewRand(1, "backoff")
+	var got []time.Duration
+	for i := 0; i < 4; i++ {
+		got = append(got, b.Next(0, r))
+	}
+	want := []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 4 * time.Second}
+	if !slices.Equal(got, want) {
+		t.Fatalf("delays %v, want %v", got, want)
 	}
 }

@@ -77,6 +77,7 @@ func (r *Reflector) StartWatching(rv int64, stream sim.StreamID) {
 func (r *Reflector) Stop() {
 	r.running = false
 	r.synced = false
+	r.watchReq = 0 // a watch still being set up must not be accepted after a restart
 	r.relistTimer.Stop()
 	r.watchTimeout.Stop()
 	if r.stream != sim.NoStream {
