@@ -174,26 +174,88 @@ func TestTimeString(t *testing.T) {
 	}
 }
 
-type nop struct{ n int }
+// rescheduler handles an event by scheduling the next one up to a second
+// ahead: the steady state of a simulation whose queue holds `pending` events.
+type rescheduler struct {
+	e *Engine
+	r *Rand
+}
 
-func (h *nop) Handle(*Event) { h.n++ }
+func (h *rescheduler) Handle(*Event) {
+	h.e.Schedule(Event{At: h.e.Now().Add(time.Duration(h.r.IntN(1e9))), Target: h})
+}
 
-// BenchmarkEngineScheduleAndPop measures the raw engine: one schedule and one
-// pop per iteration with 10,000 events pending, the order of the 5000-node
-// scenario's queue.
+// BenchmarkEngineScheduleAndPop measures the raw engine: one pop and one
+// schedule per event with 10,000 events pending over the next second, the
+// order of the 5000-node scenario's queue.
 func BenchmarkEngineScheduleAndPop(b *testing.B) {
 	e := NewEngine(1)
-	h := &nop{}
-	r := NewRand(1, "bench")
-	const pending = 10000
-	for i := 0; i < pending; i++ {
-		e.Schedule(Event{At: Time(r.IntN(1e9)), Target: h})
+	h := &rescheduler{e: e, r: NewRand(1, "bench")}
+	for i := 0; i < 10000; i++ {
+		e.Schedule(Event{At: Time(h.r.IntN(1e9)), Target: h})
 	}
+	e.SetMaxEvents(uint64(b.N))
 	b.ReportAllocs()
 	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		e.Schedule(Event{At: e.now + Time(r.IntN(1e9)), Target: h})
-		e.Run(e.heap[0].at())
+	if err := e.Run(MaxTime); err != nil && !errors.Is(err, ErrEventCap) {
+		b.Fatal(err)
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}
+
+// order records (time, priority, schedule index, last index issued) of each
+// event it handles, and schedules more events from inside Handle.
+type order struct {
+	e      *Engine
+	r      *Rand
+	next   int64
+	got    [][4]int64
+	budget int
+}
+
+func (o *order) Handle(ev *Event) {
+	o.got = append(o.got, [4]int64{int64(ev.At), ev.B, ev.A, o.next})
+	for i := 0; i < 2 && o.budget > 0; i++ {
+		o.budget--
+		o.schedule(o.e.Now())
+	}
+}
+
+var horizons = []time.Duration{0, time.Microsecond, time.Millisecond, 200 * time.Millisecond, 10 * time.Second, 5 * time.Minute, 30 * time.Minute}
+
+func (o *order) schedule(now Time) {
+	at := now.Add(time.Duration(o.r.IntN(int(horizons[o.r.IntN(len(horizons))]) + 1)))
+	prio := []int8{PriorityUrgent, PriorityDefault, PriorityLate}[o.r.IntN(3)]
+	o.next++
+	o.e.ScheduleWithPriority(Event{At: at, Target: o, A: o.next, B: int64(prio)}, prio)
+}
+
+// TestRandomScheduleRunsInKeyOrder checks the (time, priority, schedule
+// order) contract on random workloads, with events from nanoseconds to half
+// an hour ahead and events scheduled while running.
+func TestRandomScheduleRunsInKeyOrder(t *testing.T) {
+	for seed := uint64(1); seed <= 5; seed++ {
+		e := NewEngine(seed)
+		o := &order{e: e, r: NewRand(seed, "order"), budget: 20000}
+		for i := 0; i < 5000; i++ {
+			o.schedule(0)
+		}
+		_ = e.Run(Time(10 * time.Hour))
+		if len(o.got) != 25000 {
+			t.Fatalf("seed %d: ran %d events, want 25000", seed, len(o.got))
+		}
+		for i := 1; i < len(o.got); i++ {
+			a, b := o.got[i-1], o.got[i]
+			if a[0] > b[0] {
+				t.Fatalf("seed %d: time went back from %v to %v", seed, a, b)
+			}
+			// Of two events pending together, the one with the smaller
+			// (time, priority, schedule order) runs first. (An event
+			// scheduled for now after others at now ran cannot precede them.)
+			pendingTogether := b[2] <= a[3]
+			if pendingTogether && a[0] == b[0] && (a[1] > b[1] || a[1] == b[1] && a[2] > b[2]) {
+				t.Fatalf("seed %d: event %v ran before %v", seed, a, b)
+			}
+		}
+	}
 }
