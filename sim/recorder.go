@@ -172,10 +172,11 @@ type GaugePoint struct {
 // Gauge is a value that moves over time, kept as one point per bucket.
 type Gauge struct {
 	SeriesID
-	bucket time.Duration
-	points []GaugePoint
-	last   float64
-	peak   float64
+	bucket    time.Duration
+	bucketEnd Time // end of the last point's bucket
+	points    []GaugePoint
+	last      float64
+	peak      float64
 }
 
 // Gauge returns the gauge name{labels...}, creating it on first use.
@@ -191,11 +192,14 @@ func (r *Recorder) Gauge(name string, labels ...string) *Gauge {
 
 // Set records value v at time now. Times must not go backwards.
 func (g *Gauge) Set(now Time, v float64) {
-	b := int(int64(now) / int64(g.bucket))
-	for len(g.points) <= b {
-		g.points = append(g.points, GaugePoint{Last: g.last, Max: g.last})
+	if now >= g.bucketEnd || len(g.points) == 0 { // a new bucket: rare
+		b := int(int64(now) / int64(g.bucket))
+		for len(g.points) <= b {
+			g.points = append(g.points, GaugePoint{Last: g.last, Max: g.last})
+		}
+		g.bucketEnd = Time(int64(b+1) * int64(g.bucket))
 	}
-	p := &g.points[b]
+	p := &g.points[len(g.points)-1]
 	p.Last = v
 	p.Max = max(p.Max, v)
 	g.last = v

@@ -63,15 +63,14 @@ type Server struct {
 	opPool []*api.StorageOp
 
 	duration      [api.NumResources][7]*sim.LatencySeries
-	codes         map[codeKey]*sim.Counter
+	codes         [api.NumResources][7][]codeCounter
 	watchSent     *sim.Counter
 	watchersGauge *sim.Gauge
 }
 
-type codeKey struct {
-	verb api.Verb
-	res  api.Resource
+type codeCounter struct {
 	code api.Code
+	ctr  *sim.Counter
 }
 
 type watcher struct {
@@ -91,7 +90,7 @@ type seatPool struct {
 // New returns an API server registered on the network as name, calling
 // storage at the given endpoint.
 func New(eng *sim.Engine, net *sim.Network, rec *sim.Recorder, name string, storage sim.EndpointID, cfg Config) *Server {
-	s := &Server{eng: eng, net: net, rec: rec, storage: storage, rng: eng.Rand("apiserver/" + name), cfg: cfg, codes: map[codeKey]*sim.Counter{}}
+	s := &Server{eng: eng, net: net, rec: rec, storage: storage, rng: eng.Rand("apiserver/" + name), cfg: cfg}
 	s.self = net.AddEndpoint(name, s)
 	s.pools[0] = seatPool{limit: cfg.MaxRequestsInflight, meter: rec.Resource("apiserver_seats", cfg.MaxRequestsInflight, "kind", "readOnly")}
 	s.pools[1] = seatPool{limit: cfg.MaxMutatingRequestsInflight, meter: rec.Resource("apiserver_seats", cfg.MaxMutatingRequestsInflight, "kind", "mutating")}
@@ -321,13 +320,17 @@ func (s *Server) durationOf(v api.Verb, r api.Resource) *sim.LatencySeries {
 	return d
 }
 
+// codeCounter finds the counter of (verb, resource, code): a short list per
+// (verb, resource), since each sees only a few codes.
 func (s *Server) codeCounter(v api.Verb, r api.Resource, c api.Code) *sim.Counter {
-	k := codeKey{v, r, c}
-	ctr := s.codes[k]
-	if ctr == nil {
-		ctr = s.rec.Counter("apiserver_request_total", "verb", v.String(), "resource", r.String(), "code", codeString(c))
-		s.codes[k] = ctr
+	list := &s.codes[r][v]
+	for _, cc := range *list {
+		if cc.code == c {
+			return cc.ctr
+		}
 	}
+	ctr := s.rec.Counter("apiserver_request_total", "verb", v.String(), "resource", r.String(), "code", codeString(c))
+	*list = append(*list, codeCounter{c, ctr})
 	return ctr
 }
 
