@@ -38,7 +38,7 @@ const (
 	Update
 	Patch
 	Delete
-	numVerbs
+	NumVerbs
 )
 
 var verbNames = [...]string{"get", "list", "watch", "create", "update", "patch", "delete"}
@@ -50,7 +50,7 @@ func (v Verb) Mutating() bool { return v >= Create }
 
 // Verbs lists every verb, in order.
 func Verbs() []Verb {
-	out := make([]Verb, numVerbs)
+	out := make([]Verb, NumVerbs)
 	for i := range out {
 		out[i] = Verb(i)
 	}

@@ -62,8 +62,8 @@ type Server struct {
 
 	opPool []*api.StorageOp
 
-	duration      [api.NumResources][7]*sim.LatencySeries
-	codes         [api.NumResources][7][]codeCounter
+	duration      *api.LatencyByRequest
+	codes         [api.NumResources][api.NumVerbs][]codeCounter
 	watchSent     *sim.Counter
 	watchersGauge *sim.Gauge
 }
@@ -94,6 +94,7 @@ func New(eng *sim.Engine, net *sim.Network, rec *sim.Recorder, name string, stor
 	s.self = net.AddEndpoint(name, s)
 	s.pools[0] = seatPool{limit: cfg.MaxRequestsInflight, meter: rec.Resource("apiserver_seats", cfg.MaxRequestsInflight, "kind", "readOnly")}
 	s.pools[1] = seatPool{limit: cfg.MaxMutatingRequestsInflight, meter: rec.Resource("apiserver_seats", cfg.MaxMutatingRequestsInflight, "kind", "mutating")}
+	s.duration = api.NewLatencyByRequest(rec, "apiserver_request_duration_seconds")
 	s.watchSent = rec.Counter("apiserver_watch_events_sent_total")
 	s.watchersGauge = rec.Gauge("apiserver_registered_watchers")
 	return s
@@ -306,18 +307,9 @@ func (s *Server) finish(req *api.Request) {
 }
 
 func (s *Server) respond(req *api.Request) {
-	s.durationOf(req.Verb, req.Resource).Observe(s.eng.Now().Sub(req.Arrived))
+	s.duration.Get(req.Verb, req.Resource).Observe(s.eng.Now().Sub(req.Arrived))
 	s.codeCounter(req.Verb, req.Resource, req.Code).Inc()
 	s.net.Send(s.self, req.From, api.KindResponse, 0, 0, req)
-}
-
-func (s *Server) durationOf(v api.Verb, r api.Resource) *sim.LatencySeries {
-	d := s.duration[r][v]
-	if d == nil {
-		d = s.rec.Latency("apiserver_request_duration_seconds", "verb", v.String(), "resource", r.String())
-		s.duration[r][v] = d
-	}
-	return d
 }
 
 // codeCounter finds the counter of (verb, resource, code): a short list per

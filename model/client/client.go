@@ -47,34 +47,24 @@ type Client struct {
 	epoch    uint32 // bumped by Stop: everything older is abandoned
 	pool     []*api.Request
 	Throttle *sim.LatencySeries // time spent waiting for a token
-	latency  *latencyTable
-}
-
-// latencyTable holds one client-side latency series per (verb, resource).
-type latencyTable struct {
-	rec    *sim.Recorder
-	series [api.NumResources][7]*sim.LatencySeries
-}
-
-func (t *latencyTable) get(v api.Verb, r api.Resource) *sim.LatencySeries {
-	s := t.series[r][v]
-	if s == nil {
-		s = t.rec.Latency("rest_client_request_duration_seconds", "verb", v.String(), "resource", r.String())
-		t.series[r][v] = s
-	}
-	return s
+	latency  *api.LatencyByRequest
 }
 
 // Shared holds what every client of a run shares: the recorder's series.
-type Shared struct{ latency *latencyTable }
+type Shared struct {
+	rec     *sim.Recorder
+	latency *api.LatencyByRequest
+}
 
 // NewShared returns the shared client state for rec.
-func NewShared(rec *sim.Recorder) *Shared { return &Shared{latency: &latencyTable{rec: rec}} }
+func NewShared(rec *sim.Recorder) *Shared {
+	return &Shared{rec: rec, latency: api.NewLatencyByRequest(rec, "rest_client_request_duration_seconds")}
+}
 
 // New returns a client sending from self to server.
 func New(eng *sim.Engine, net *sim.Network, sh *Shared, self, server sim.EndpointID, cfg Config) *Client {
 	c := &Client{eng: eng, net: net, self: self, server: server, latency: sh.latency,
-		Throttle: sh.latency.rec.Latency("rest_client_rate_limiter_duration_seconds")}
+		Throttle: sh.rec.Latency("rest_client_rate_limiter_duration_seconds")}
 	// A request with no timeout still fails when its connection dies:
 	// client-go's HTTP/2 health check (ReadIdleTimeout 30s + PingTimeout 15s,
 	// k8s.io/client-go/transport) closes a connection whose peer stopped
@@ -198,7 +188,7 @@ func (c *Client) bumpID() uint64 {
 func (c *Client) complete(req *api.Request, code api.Code) {
 	req.Pending = false
 	req.Code = code
-	c.latency.get(req.Verb, req.Resource).Observe(c.eng.Now().Sub(req.Sent))
+	c.latency.Get(req.Verb, req.Resource).Observe(c.eng.Now().Sub(req.Sent))
 	req.Caller.OnResponse(req)
 }
 
