@@ -259,3 +259,44 @@ func TestRandomScheduleRunsInKeyOrder(t *testing.T) {
 		}
 	}
 }
+
+// stopper stops the engine from inside its handler.
+type stopper struct {
+	e   *Engine
+	ran int
+}
+
+func (s *stopper) Handle(*Event) {
+	s.ran++
+	s.e.Stop()
+}
+
+func TestStopEndsRunAfterTheCurrentEventAndRunResumes(t *testing.T) {
+	e := NewEngine(1)
+	s := &stopper{e: e}
+	for i := 1; i <= 3; i++ {
+		e.Schedule(Event{At: Time(i * 10), Target: s})
+	}
+	_ = e.Run(100)
+	if s.ran != 1 || e.Now() != 10 {
+		t.Fatalf("after Stop: ran %d, clock %d; want 1 event, clock left at 10", s.ran, e.Now())
+	}
+	_ = e.Run(100)
+	if s.ran != 2 {
+		t.Fatalf("resumed run handled %d events in all, want 2", s.ran)
+	}
+}
+
+func TestProgressIsCalledEveryNEvents(t *testing.T) {
+	e := NewEngine(1)
+	tr := &trace{eng: e}
+	for i := 0; i < 10; i++ {
+		e.Schedule(Event{At: Time(i), Target: tr})
+	}
+	var calls []uint64
+	e.SetProgress(4, func(_ Time, processed uint64) { calls = append(calls, processed) })
+	_ = e.Run(100)
+	if !slices.Equal(calls, []uint64{4, 8}) {
+		t.Fatalf("progress calls %v, want [4 8]", calls)
+	}
+}
