@@ -1,0 +1,199 @@
+package mvcc
+
+import (
+	"encoding/binary"
+	"errors"
+
+	"github.com/orrery-sim/orrery/model/api"
+	"github.com/orrery-sim/orrery/sim"
+)
+
+// CommandOp is what a replicated Command does.
+type CommandOp uint8
+
+const (
+	// CmdTxn is one compare-and-write transaction on one key, the shape of
+	// every write the Kubernetes API server sends (etcd3/store.go: Create,
+	// GuaranteedUpdate, Delete): If(mod_revision(Key) == CompareModRev)
+	// Then(Put or Delete Key) Else(Get Key).
+	CmdTxn CommandOp = iota + 1
+	// CmdCompact compacts the history up to Revision (etcd CompactionRequest).
+	CmdCompact
+	// CmdAlarmActivate raises Member's NOSPACE alarm (AlarmRequest ACTIVATE).
+	CmdAlarmActivate
+	// CmdAlarmDeactivate clears Member's NOSPACE alarm (AlarmRequest
+	// DEACTIVATE, what `etcdctl alarm disarm` sends for each listed alarm).
+	CmdAlarmDeactivate
+	numCommandOps
+)
+
+var commandOpNames = [...]string{"invalid", "txn", "compact", "alarm-activate", "alarm-deactivate"}
+
+func (o CommandOp) String() string {
+	if o >= numCommandOps {
+		return "invalid"
+	}
+	return commandOpNames[o]
+}
+
+// TxnOp is the write a CmdTxn does when its compare holds.
+type TxnOp uint8
+
+const (
+	// TxnPut writes Value under Key.
+	TxnPut TxnOp = iota + 1
+	// TxnDelete deletes Key (a no-op, with no new revision, if it is absent).
+	TxnDelete
+	numTxnOps
+)
+
+var txnOpNames = [...]string{"invalid", "put", "delete"}
+
+func (o TxnOp) String() string {
+	if o >= numTxnOps {
+		return "invalid"
+	}
+	return txnOpNames[o]
+}
+
+// NoCompare in Command.CompareModRev makes a txn unconditional.
+const NoCompare int64 = -1
+
+// Command is one replicated request, a Raft entry's payload, as etcd's
+// InternalRaftRequest is. Which fields matter depends on Op.
+type Command struct {
+	Op CommandOp
+	// ID is the proposer's request id (etcd RequestHeader.ID), so the
+	// proposer can match the applied result to its waiting request.
+	ID uint64
+
+	// CmdTxn.
+	Key Key
+	// CompareModRev: negative (NoCompare) for no compare; otherwise the txn
+	// succeeds iff mod_revision(Key) == CompareModRev, 0 meaning the key is
+	// absent (how the API server creates: etcd3/store.go notFound).
+	CompareModRev int64
+	// Then is the write done when the compare holds. On a failed compare the
+	// Else branch is a Get of Key, as the API server's GuaranteedUpdate and
+	// Delete do.
+	Then TxnOp
+	// Value is the object a TxnPut writes, stored verbatim; Value.Size is
+	// the serialized value length in bytes (must be >= 0).
+	Value api.Object
+
+	// CmdCompact: compact everything below Revision.
+	Revision int64
+	// CmdAlarmActivate, CmdAlarmDeactivate: the alarm's member id.
+	Member uint64
+}
+
+// ErrInvalidCommand is returned for a command that is malformed: an
+// undecodable encoding, or an unknown Op or Then.
+var ErrInvalidCommand = errors.New("mvcc: invalid command")
+
+// Encoding: a version byte, then the op, the id and the op's fields, all
+// little-endian and fixed-width, so each op has one encoded length.
+const (
+	commandVersion = 1
+	objectBytes    = 1 + 4 + 4 + 8 + 8 + 1 + 8 + 8         // appendObject
+	headerBytes    = 1 + 1 + 8                             // version, op, id
+	txnBytes       = headerBytes + 8 + 8 + 1 + objectBytes // key, compare, then, value
+	compactBytes   = headerBytes + 8                       // revision
+	alarmBytes     = headerBytes + 8                       // member
+)
+
+// EncodedLen is the length of the command's encoding (0 for an invalid Op).
+func (c *Command) EncodedLen() int {
+	switch c.Op {
+	case CmdTxn:
+		return txnBytes
+	case CmdCompact:
+		return compactBytes
+	case CmdAlarmActivate, CmdAlarmDeactivate:
+		return alarmBytes
+	}
+	return 0
+}
+
+// AppendTo appends the command's compact fixed-width binary encoding to b.
+// A command with an invalid Op encodes as its header only, which
+// DecodeCommand rejects.
+func (c *Command) AppendTo(b []byte) []byte {
+	b = append(b, commandVersion, byte(c.Op))
+	b = binary.LittleEndian.AppendUint64(b, c.ID)
+	switch c.Op {
+	case CmdTxn:
+		b = binary.LittleEndian.AppendUint64(b, uint64(c.Key))
+		b = binary.LittleEndian.AppendUint64(b, uint64(c.CompareModRev))
+		b = append(b, byte(c.Then))
+		b = appendObject(b, &c.Value)
+	case CmdCompact:
+		b = binary.LittleEndian.AppendUint64(b, uint64(c.Revision))
+	case CmdAlarmActivate, CmdAlarmDeactivate:
+		b = binary.LittleEndian.AppendUint64(b, c.Member)
+	}
+	return b
+}
+
+// DecodeCommand decodes an encoding made by AppendTo into c, overwriting
+// every field. It does not allocate or retain b, and returns
+// ErrInvalidCommand (leaving c zeroed) if b is not exactly one well-formed
+// command: wrong version or length, unknown Op or Then, a negative
+// Value.Size or an out-of-range Value.Ready.
+func DecodeCommand(b []byte, c *Command) error {
+	*c = Command{}
+	if len(b) < headerBytes || b[0] != commandVersion {
+		return ErrInvalidCommand
+	}
+	op := CommandOp(b[1])
+	d := Command{Op: op, ID: binary.LittleEndian.Uint64(b[2:])}
+	if len(b) != d.EncodedLen() {
+		return ErrInvalidCommand
+	}
+	p := b[headerBytes:]
+	switch op {
+	case CmdTxn:
+		d.Key = Key(binary.LittleEndian.Uint64(p))
+		d.CompareModRev = int64(binary.LittleEndian.Uint64(p[8:]))
+		d.Then = TxnOp(p[16])
+		if d.Then != TxnPut && d.Then != TxnDelete {
+			return ErrInvalidCommand
+		}
+		if !readObject(p[17:], &d.Value) {
+			return ErrInvalidCommand
+		}
+	case CmdCompact:
+		d.Revision = int64(binary.LittleEndian.Uint64(p))
+	case CmdAlarmActivate, CmdAlarmDeactivate:
+		d.Member = binary.LittleEndian.Uint64(p)
+	}
+	*c = d
+	return nil
+}
+
+// appendObject appends o's objectBytes-long encoding.
+func appendObject(b []byte, o *api.Object) []byte {
+	b = append(b, byte(o.Resource))
+	b = binary.LittleEndian.AppendUint32(b, uint32(o.ID))
+	b = binary.LittleEndian.AppendUint32(b, uint32(o.Size))
+	b = binary.LittleEndian.AppendUint64(b, uint64(o.ResourceVersion))
+	b = binary.LittleEndian.AppendUint64(b, uint64(o.RenewTime))
+	b = append(b, byte(o.Ready))
+	b = binary.LittleEndian.AppendUint64(b, uint64(o.HeartbeatTime))
+	b = binary.LittleEndian.AppendUint64(b, uint64(o.LastTransitionTime))
+	return b
+}
+
+// readObject decodes appendObject's encoding from the first objectBytes of
+// p (len(p) >= objectBytes) and reports whether it is well-formed.
+func readObject(p []byte, o *api.Object) bool {
+	o.Resource = api.Resource(p[0])
+	o.ID = int32(binary.LittleEndian.Uint32(p[1:]))
+	o.Size = int32(binary.LittleEndian.Uint32(p[5:]))
+	o.ResourceVersion = int64(binary.LittleEndian.Uint64(p[9:]))
+	o.RenewTime = sim.Time(binary.LittleEndian.Uint64(p[17:]))
+	o.Ready = api.ConditionStatus(p[25])
+	o.HeartbeatTime = sim.Time(binary.LittleEndian.Uint64(p[26:]))
+	o.LastTransitionTime = sim.Time(binary.LittleEndian.Uint64(p[34:]))
+	return o.Size >= 0 && o.Ready <= api.ConditionFalse
+}

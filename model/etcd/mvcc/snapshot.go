@@ -1,0 +1,380 @@
+package mvcc
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+)
+
+// Snapshot encoding: a magic, then every field of the state in a fixed
+// order, little-endian — revisions, alarms, backend, the index in key
+// order, the log in revision order. It is canonical: equal states encode
+// to equal bytes.
+const snapshotMagic = "orrery-mvcc-v1\x00\x00"
+
+// ErrBadSnapshot is returned by RestoreSnapshot for input that is not a
+// consistent snapshot.
+var ErrBadSnapshot = errors.New("mvcc: malformed snapshot")
+
+// AppendSnapshot appends the complete state — every retained revision of
+// every key with the index, current and compact revisions, alarms and the
+// backend's sizes — to b. Config is not part of it.
+func (s *Store) AppendSnapshot(b []byte) []byte {
+	le := binary.LittleEndian
+	b = append(b, snapshotMagic...)
+	b = le.AppendUint64(b, uint64(s.currentRev))
+	b = le.AppendUint64(b, uint64(s.compactRev))
+	b = le.AppendUint64(b, uint64(s.be.hwm))
+	b = le.AppendUint64(b, uint64(s.be.inUse))
+	b = le.AppendUint32(b, uint32(len(s.alarms)))
+	for _, m := range s.alarms {
+		b = le.AppendUint64(b, m)
+	}
+	b = le.AppendUint32(b, uint32(s.index.Len()))
+	s.index.Ascend(func(ki *keyIndex) bool {
+		b = le.AppendUint64(b, uint64(ki.key))
+		b = le.AppendUint64(b, uint64(ki.modified))
+		b = le.AppendUint32(b, uint32(len(ki.generations)))
+		for i := range ki.generations {
+			g := &ki.generations[i]
+			b = le.AppendUint64(b, uint64(g.ver))
+			b = le.AppendUint64(b, uint64(g.created))
+			b = le.AppendUint32(b, uint32(len(g.revs)))
+			for _, r := range g.revs {
+				b = le.AppendUint64(b, uint64(r))
+			}
+		}
+		return true
+	})
+	b = le.AppendUint32(b, uint32(len(s.log)))
+	for i := range s.log {
+		e := &s.log[i]
+		b = le.AppendUint64(b, uint64(e.rev))
+		var tomb byte
+		if e.tomb {
+			tomb = 1
+		}
+		b = append(b, tomb)
+		b = appendKV(b, &e.kv)
+	}
+	return b
+}
+
+const kvEncodedBytes = 8 * 4 // key, create, mod, version; then the object
+
+func appendKV(b []byte, kv *KeyValue) []byte {
+	le := binary.LittleEndian
+	b = le.AppendUint64(b, uint64(kv.Key))
+	b = le.AppendUint64(b, uint64(kv.CreateRevision))
+	b = le.AppendUint64(b, uint64(kv.ModRevision))
+	b = le.AppendUint64(b, uint64(kv.Version))
+	return appendObject(b, &kv.Value)
+}
+
+// snapReader reads a snapshot; after the first error every read returns
+// zero and err stays set.
+type snapReader struct {
+	b   []byte
+	err error
+}
+
+func (r *snapReader) fail(format string, args ...any) {
+	if r.err == nil {
+		r.err = fmt.Errorf("%w: "+format, append([]any{ErrBadSnapshot}, args...)...)
+	}
+}
+
+func (r *snapReader) take(n int) []byte {
+	if r.err != nil {
+		return nil
+	}
+	if len(r.b) < n {
+		r.fail("truncated")
+		return nil
+	}
+	p := r.b[:n]
+	r.b = r.b[n:]
+	return p
+}
+
+func (r *snapReader) u64() uint64 {
+	if p := r.take(8); p != nil {
+		return binary.LittleEndian.Uint64(p)
+	}
+	return 0
+}
+
+func (r *snapReader) i64() int64 { return int64(r.u64()) }
+
+// count reads a length and checks that that many items of at least
+// minBytes each can still follow, so malformed input cannot make Restore
+// allocate more than the input's size.
+func (r *snapReader) count(minBytes int) int {
+	p := r.take(4)
+	if p == nil {
+		return 0
+	}
+	n := int(binary.LittleEndian.Uint32(p))
+	if n > len(r.b)/minBytes {
+		r.fail("count %d exceeds the input", n)
+		return 0
+	}
+	return n
+}
+
+// RestoreSnapshot replaces the store's state with a snapshot made by
+// AppendSnapshot, keeping its Config. On error (ErrBadSnapshot: malformed
+// or internally inconsistent input) the store is unchanged. It never
+// panics.
+func (s *Store) RestoreSnapshot(b []byte) error {
+	r := &snapReader{b: b}
+	if string(r.take(len(snapshotMagic))) != snapshotMagic {
+		r.fail("bad magic")
+		return r.err
+	}
+	n := NewStore(s.cfg)
+	n.currentRev = r.i64()
+	n.compactRev = r.i64()
+	n.be.hwm = r.i64()
+	n.be.inUse = r.i64()
+	if na := r.count(8); na > 0 {
+		n.alarms = make([]uint64, na)
+		for i := range n.alarms {
+			n.alarms[i] = r.u64()
+		}
+	}
+	nk := r.count(8 + 8 + 4)
+	var prev *keyIndex
+	for i := 0; i < nk && r.err == nil; i++ {
+		ki := &keyIndex{key: Key(r.u64()), modified: r.i64()}
+		ng := r.count(8 + 8 + 4)
+		if ng == 0 {
+			r.fail("key %#x has no generation", ki.key)
+			break
+		}
+		ki.generations = make([]generation, ng)
+		for j := range ki.generations {
+			g := &ki.generations[j]
+			g.ver, g.created = r.i64(), r.i64()
+			if nr := r.count(8); nr > 0 {
+				g.revs = make([]int64, nr)
+				for k := range g.revs {
+					g.revs[k] = r.i64()
+				}
+			}
+		}
+		if prev != nil && ki.key <= prev.key {
+			r.fail("keys out of order at %#x", ki.key)
+			break
+		}
+		prev = ki
+		n.index.ReplaceOrInsert(ki)
+	}
+	if nl := r.count(8 + 1 + kvEncodedBytes + objectBytes); nl > 0 {
+		n.log = make([]logEntry, nl)
+		for i := range n.log {
+			e := &n.log[i]
+			e.rev = r.i64()
+			p := r.take(1 + kvEncodedBytes + objectBytes)
+			if p == nil {
+				break
+			}
+			if p[0] > 1 {
+				r.fail("bad tombstone flag")
+				break
+			}
+			e.tomb = p[0] == 1
+			le := binary.LittleEndian
+			e.kv.Key = Key(le.Uint64(p[1:]))
+			e.kv.CreateRevision = int64(le.Uint64(p[9:]))
+			e.kv.ModRevision = int64(le.Uint64(p[17:]))
+			e.kv.Version = int64(le.Uint64(p[25:]))
+			if !readObject(p[33:], &e.kv.Value) {
+				r.fail("bad object at revision %d", e.rev)
+				break
+			}
+		}
+	}
+	if r.err == nil && len(r.b) != 0 {
+		r.fail("%d trailing bytes", len(r.b))
+	}
+	if r.err != nil {
+		return r.err
+	}
+	n.index.Ascend(func(ki *keyIndex) bool {
+		if len(ki.generations) > 0 && ki.live() {
+			n.live++
+		}
+		return true
+	})
+	if err := n.Verify(); err != nil {
+		return fmt.Errorf("%w: %w", ErrBadSnapshot, err)
+	}
+	*s = *n
+	return nil
+}
+
+// Verify checks the store's invariants and returns the first violation:
+// revisions in range; the log strictly ordered by revision, every put
+// carrying its own revision and a tombstone its key's deleted version;
+// every index generation non-empty except the last, revisions strictly
+// increasing across a key; each indexed revision stored in the log under
+// that key, a tombstone exactly where a generation ends, with the version
+// and creation revision the index implies; every log entry indexed; the
+// live-key count; the backend's sizes. Tests call it after every step;
+// RestoreSnapshot calls it on what it decoded.
+func (s *Store) Verify() error {
+	if s.currentRev < 1 || s.compactRev < -1 || s.compactRev > s.currentRev {
+		return fmt.Errorf("revisions: current %d, compact %d", s.currentRev, s.compactRev)
+	}
+	for i := 1; i < len(s.alarms); i++ {
+		if s.alarms[i] <= s.alarms[i-1] {
+			return fmt.Errorf("alarms out of order: %v", s.alarms)
+		}
+	}
+	if s.be.inUse < emptyBackendBytes || s.be.hwm < s.be.inUse {
+		return fmt.Errorf("backend: size %d, in use %d", s.be.hwm, s.be.inUse)
+	}
+	var last int64
+	for i := range s.log {
+		e := &s.log[i]
+		if e.rev <= last || e.rev > s.currentRev {
+			return fmt.Errorf("log entry %d: revision %d after %d (current %d)", i, e.rev, last, s.currentRev)
+		}
+		last = e.rev
+		kv := &e.kv
+		if e.tomb {
+			if kv.ModRevision >= e.rev || kv.Version < 1 || kv.CreateRevision > kv.ModRevision {
+				return fmt.Errorf("tombstone at %d: deleted version %+v", e.rev, *kv)
+			}
+		} else if kv.ModRevision != e.rev || kv.Version < 1 || kv.CreateRevision < 1 || kv.CreateRevision > e.rev {
+			return fmt.Errorf("put at %d: %+v", e.rev, *kv)
+		}
+	}
+	var err error
+	indexed, live := 0, 0
+	var prevKey Key
+	first := true
+	s.index.Ascend(func(ki *keyIndex) bool {
+		if !first && ki.key <= prevKey {
+			err = fmt.Errorf("index out of order at %#x", ki.key)
+			return false
+		}
+		first, prevKey = false, ki.key
+		if err = s.verifyKey(ki); err != nil {
+			return false
+		}
+		for i := range ki.generations {
+			indexed += len(ki.generations[i].revs)
+		}
+		if ki.live() {
+			live++
+		}
+		return true
+	})
+	if err != nil {
+		return err
+	}
+	if indexed != len(s.log) {
+		return fmt.Errorf("index holds %d revisions, log %d", indexed, len(s.log))
+	}
+	if live != s.live {
+		return fmt.Errorf("live keys: counted %d, recorded %d", live, s.live)
+	}
+	return nil
+}
+
+func (s *Store) verifyKey(ki *keyIndex) error {
+	if len(ki.generations) == 0 || ki.isEmpty() {
+		return fmt.Errorf("key %#x: empty index entry", ki.key)
+	}
+	var last int64
+	for gi := range ki.generations {
+		g := &ki.generations[gi]
+		final := gi == len(ki.generations)-1
+		if !final && len(g.revs) == 0 {
+			return fmt.Errorf("key %#x: empty generation %d", ki.key, gi)
+		}
+		if len(g.revs) > 0 && (g.created < 1 || g.created > g.revs[0] || g.ver < int64(len(g.revs))) {
+			return fmt.Errorf("key %#x generation %d: created %d, ver %d, revs %v", ki.key, gi, g.created, g.ver, g.revs)
+		}
+		for j, rev := range g.revs {
+			if rev <= last {
+				return fmt.Errorf("key %#x: revision %d after %d", ki.key, rev, last)
+			}
+			last = rev
+			e := s.entryAt(rev)
+			if e == nil || e.kv.Key != ki.key {
+				return fmt.Errorf("key %#x: revision %d not stored under it", ki.key, rev)
+			}
+			tomb := !final && j == len(g.revs)-1
+			if e.tomb != tomb {
+				return fmt.Errorf("key %#x: revision %d tombstone %v, index says %v", ki.key, rev, e.tomb, tomb)
+			}
+			ver := g.ver - int64(len(g.revs)-j-1)
+			if tomb {
+				ver-- // the tombstone counts in ver; the deleted version is one less
+			}
+			if e.kv.Version != ver || e.kv.CreateRevision != g.created {
+				return fmt.Errorf("key %#x: revision %d has version %d created %d, index says %d created %d",
+					ki.key, rev, e.kv.Version, e.kv.CreateRevision, ver, g.created)
+			}
+		}
+	}
+	if ki.modified != last {
+		return fmt.Errorf("key %#x: modified %d, last revision %d", ki.key, ki.modified, last)
+	}
+	return nil
+}
+
+// Digest is a deterministic 64-bit hash of the whole logical state: every
+// retained revision of every key (index and stored values), the current
+// and compact revisions and the alarms. The backend's sizes are physical,
+// per member, and left out. Members that applied the same commands have
+// equal digests.
+func (s *Store) Digest() uint64 {
+	h := digest(0x6f72726572792d6d) // "orrery-m"
+	h.add(uint64(s.currentRev), uint64(s.compactRev), uint64(len(s.alarms)))
+	for _, m := range s.alarms {
+		h.add(m)
+	}
+	h.add(uint64(s.index.Len()))
+	s.index.Ascend(func(ki *keyIndex) bool {
+		h.add(uint64(ki.key), uint64(ki.modified), uint64(len(ki.generations)))
+		for i := range ki.generations {
+			g := &ki.generations[i]
+			h.add(uint64(g.ver), uint64(g.created), uint64(len(g.revs)))
+			for _, r := range g.revs {
+				h.add(uint64(r))
+			}
+		}
+		return true
+	})
+	h.add(uint64(len(s.log)))
+	for i := range s.log {
+		e := &s.log[i]
+		var tomb uint64
+		if e.tomb {
+			tomb = 1
+		}
+		kv := &e.kv
+		o := &kv.Value
+		h.add(uint64(e.rev), tomb, uint64(kv.Key), uint64(kv.CreateRevision), uint64(kv.ModRevision), uint64(kv.Version),
+			uint64(o.Resource)|uint64(o.Ready)<<8|uint64(uint32(o.ID))<<32, uint64(uint32(o.Size)),
+			uint64(o.ResourceVersion), uint64(o.RenewTime), uint64(o.HeartbeatTime), uint64(o.LastTransitionTime))
+	}
+	return uint64(h)
+}
+
+// digest mixes 64-bit words with splitmix64's finalizer.
+type digest uint64
+
+func (h *digest) add(words ...uint64) {
+	for _, w := range words {
+		x := uint64(*h) ^ w
+		x += 0x9e3779b97f4a7c15
+		x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9
+		x = (x ^ (x >> 27)) * 0x94d049bb133111eb
+		*h = digest(x ^ (x >> 31))
+	}
+}

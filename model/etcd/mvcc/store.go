@@ -1,0 +1,564 @@
+package mvcc
+
+import (
+	"errors"
+	"time"
+
+	"github.com/google/btree"
+
+	"github.com/orrery-sim/orrery/model/api"
+)
+
+// Errors, with the texts a Kubernetes API server sees.
+var (
+	// ErrNoSpace is the NOSPACE error as clients see it: the gRPC status
+	// text of rpctypes.ErrGRPCNoSpace (etcd-io/etcd
+	// api/v3rpc/rpctypes/error.go), to which the server maps its internal
+	// errors.ErrNoSpace "etcdserver: no space"
+	// (server/etcdserver/api/v3rpc/util.go toGRPCErrorMap).
+	ErrNoSpace = errors.New("etcdserver: mvcc: database space exceeded")
+	// ErrCompacted: the requested revision has been compacted away
+	// (server/storage/mvcc/kvstore.go; over gRPC prefixed "etcdserver: ").
+	ErrCompacted = errors.New("mvcc: required revision has been compacted")
+	// ErrFutureRev: the requested revision is beyond the current revision
+	// (server/storage/mvcc/kvstore.go).
+	ErrFutureRev = errors.New("mvcc: required revision is a future revision")
+)
+
+// Quota and compaction constants.
+const (
+	// DefaultQuotaBytes is etcd's default --quota-backend-bytes, 2 GiB
+	// (etcd-io/etcd server/storage/quota.go DefaultQuotaBytes).
+	DefaultQuotaBytes int64 = 2 << 30
+	// MaxQuotaBytes is the largest quota etcd suggests, 8 GiB (quota.go).
+	MaxQuotaBytes int64 = 8 << 30
+	// kvOverhead is the quota cost of a put beyond its key and value
+	// (quota.go kvOverhead).
+	kvOverhead = 256
+	// CompactionBatchLimit is how many revisions etcd deletes per bbolt txn
+	// while compacting (server/storage/mvcc/kvstore.go
+	// defaultCompactBatchLimit).
+	CompactionBatchLimit = 1000
+	// CompactionSleep is the pause between compaction batches (kvstore.go
+	// minimumBatchInterval).
+	CompactionSleep = 10 * time.Millisecond
+)
+
+// Config configures a Store.
+type Config struct {
+	// QuotaBytes is the backend quota; 0 or negative: no quota. (etcd's
+	// --quota-backend-bytes 0 means DefaultQuotaBytes: pass that
+	// explicitly.)
+	QuotaBytes int64
+	// NameBytes is the modeled length of object names in keys (0:
+	// DefaultNameBytes); it changes key sizes in the backend size model
+	// and the quota cost.
+	NameBytes int
+}
+
+// KeyValue is one stored version of a key (mvccpb.KeyValue without Lease).
+type KeyValue struct {
+	Key Key
+	// CreateRevision is the revision of the put that created this
+	// generation of the key; ModRevision the revision of this version;
+	// Version counts the generation's puts, from 1.
+	CreateRevision, ModRevision, Version int64
+	Value                                api.Object
+}
+
+// EventType is the kind of change an Event is.
+type EventType uint8
+
+const (
+	EventPut EventType = iota
+	EventDelete
+)
+
+func (t EventType) String() string {
+	if t == EventDelete {
+		return "delete"
+	}
+	return "put"
+}
+
+// Event is one change, as a watcher sees it.
+type Event struct {
+	Type EventType
+	// KV is the new version for a put. For a delete it is, as in etcd's
+	// watch events, only the Key and ModRevision = the deletion's revision.
+	KV KeyValue
+	// Prev is, for a delete only, the version deleted — what a watch with
+	// WithPrevKV (the API server's) is sent. Zero for a put.
+	Prev KeyValue
+}
+
+// Result is what applying a Command did.
+type Result struct {
+	// Revision is the store revision after the command (the response
+	// header's revision).
+	Revision int64
+	// Succeeded: the txn's compare held (or there was none).
+	Succeeded bool
+	// Err is nil, ErrNoSpace, ErrCompacted, ErrFutureRev or
+	// ErrInvalidCommand. ErrNoSpace can come with an applied write (see
+	// NeedAlarm).
+	Err error
+	// Prev is the key's version before the txn; on a failed compare it is
+	// the current version, the Else branch's Get. PrevFound is false if the
+	// key was absent.
+	Prev      KeyValue
+	PrevFound bool
+	// Event is the change made, if HasEvent.
+	Event    Event
+	HasEvent bool
+	// NeedAlarm: the apply-time quota check failed while no NOSPACE alarm
+	// was active, so this member must propose CmdAlarmActivate for itself
+	// before answering (etcd-io/etcd server/etcdserver/server.go
+	// applyEntryNormal). Every member applying the entry sees it.
+	NeedAlarm bool
+	// FreedRevisions and FreedBytes are, for a CmdCompact, the revisions
+	// the compaction removed and their backend bytes. Apply does not free
+	// them in the Backend: the member does, in batches (CompactionBatch),
+	// or at once (ApplyAndFree).
+	FreedRevisions int
+	FreedBytes     int64
+}
+
+// logEntry is one stored revision: the bbolt key bucket's pair
+// (revision → KeyValue), in revision order.
+type logEntry struct {
+	rev  int64
+	tomb bool
+	// kv is the version a put wrote, or for a tombstone the version it
+	// deleted (so a delete event can carry Prev without a lookup).
+	kv KeyValue
+}
+
+// Store is etcd's MVCC key-value store as the Raft state machine every
+// member applies committed entries to: an in-memory index (a B-tree of
+// keyIndex, etcd's treeIndex) over a revision-ordered log of stored
+// revisions (etcd's bbolt key bucket), a Backend size model, and the
+// NOSPACE alarm state. It is single-threaded and deterministic: the same
+// commands in the same order give the same state (Digest).
+type Store struct {
+	cfg        Config
+	index      *btree.BTreeG[*keyIndex]
+	log        []logEntry
+	currentRev int64
+	compactRev int64
+	alarms     []uint64 // members with an active NOSPACE alarm, ascending
+	live       int      // keys that exist at currentRev
+	be         Backend
+
+	probe   keyIndex    // search key for index lookups
+	probeHi keyIndex    // upper bound for range scans
+	ev      Event       // EventsSince's callback argument
+	empty   []*keyIndex // compaction scratch
+}
+
+// btreeDegree is etcd's treeIndex degree (index.go newTreeIndex).
+const btreeDegree = 32
+
+// NewStore returns an empty store. As etcd's, an empty store is at
+// revision 1, so the first write gets revision 2, and has never been
+// compacted (CompactRev -1) (kvstore.go NewStore: currentRev 1,
+// compactMainRev -1).
+func NewStore(cfg Config) *Store {
+	if cfg.NameBytes <= 0 {
+		cfg.NameBytes = DefaultNameBytes
+	}
+	return &Store{
+		cfg:        cfg,
+		index:      btree.NewG(btreeDegree, lessKeyIndex),
+		currentRev: 1,
+		compactRev: -1,
+		be:         newBackend(),
+	}
+}
+
+// Rev is the current revision: the revision of the last write.
+func (s *Store) Rev() int64 { return s.currentRev }
+
+// CompactRev is the revision of the last compaction, -1 if none.
+func (s *Store) CompactRev() int64 { return s.compactRev }
+
+// Alarm reports whether a NOSPACE alarm is active (raised by any member).
+func (s *Store) Alarm() bool { return len(s.alarms) > 0 }
+
+// Alarms lists the members whose NOSPACE alarm is active, ascending. The
+// slice is the store's; do not modify it.
+func (s *Store) Alarms() []uint64 { return s.alarms }
+
+// Len is the number of keys that exist at the current revision.
+func (s *Store) Len() int { return s.live }
+
+// Backend is the member's backend size model.
+func (s *Store) Backend() *Backend { return &s.be }
+
+// lookup returns the index entry of k, or nil.
+func (s *Store) lookup(k Key) *keyIndex {
+	s.probe.key = k
+	ki, _ := s.index.Get(&s.probe)
+	return ki
+}
+
+// entryAt returns the log entry of revision rev, or nil.
+func (s *Store) entryAt(rev int64) *logEntry {
+	i := s.searchLog(rev)
+	if i < len(s.log) && s.log[i].rev == rev {
+		return &s.log[i]
+	}
+	return nil
+}
+
+// searchLog is the index of the first log entry with revision ≥ rev.
+func (s *Store) searchLog(rev int64) int {
+	lo, hi := 0, len(s.log)
+	for lo < hi {
+		mid := int(uint(lo+hi) >> 1)
+		if s.log[mid].rev < rev {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	return lo
+}
+
+// current returns the key's current version, or nil if it does not exist.
+func (s *Store) current(ki *keyIndex) *KeyValue {
+	if ki == nil || !ki.live() {
+		return nil
+	}
+	if e := s.entryAt(ki.modified); e != nil && !e.tomb {
+		return &e.kv
+	}
+	return nil
+}
+
+// keyBytes is the modeled key length of k under this store's config.
+func (s *Store) keyBytes(k Key) int { return keyBytes(k, s.cfg.NameBytes) }
+
+// entryBytes is the backend bytes of a stored revision.
+func (s *Store) entryBytes(e *logEntry) int64 {
+	kl := s.keyBytes(e.kv.Key)
+	if e.tomb {
+		return revisionBytes(tombstoneKVBytes(kl), true)
+	}
+	kv := &e.kv
+	return revisionBytes(kvBytes(kl, kv.CreateRevision, kv.ModRevision, kv.Version, int(kv.Value.Size)), false)
+}
+
+// QuotaCost is the command's charge against the quota (etcd-io/etcd
+// server/storage/quota.go Cost): for a txn the larger of its branches' put
+// costs, 256 + len(key) + len(value) per put — so a put txn costs that
+// and a delete txn (whose Else is a Get) 0; other commands cost 0.
+func (s *Store) QuotaCost(c *Command) int64 {
+	if c.Op != CmdTxn || c.Then != TxnPut {
+		return 0
+	}
+	return kvOverhead + int64(s.keyBytes(c.Key)) + int64(max(c.Value.Size, 0))
+}
+
+// QuotaAvailable is the quota check (quota.go BackendQuota.Available): a
+// command costing 0 passes; otherwise Size() + cost must stay strictly
+// below the quota. Size is the high-water mark, not the space in use. The
+// receiving member runs it before proposing (v3rpc/quota.go: on failure it
+// proposes CmdAlarmActivate and answers ErrNoSpace without proposing the
+// write), and Apply runs it again (quotaApplierV3).
+func (s *Store) QuotaAvailable(c *Command) bool {
+	return s.quotaOK(s.QuotaCost(c))
+}
+
+func (s *Store) quotaOK(cost int64) bool {
+	if cost == 0 || s.cfg.QuotaBytes <= 0 {
+		return true
+	}
+	return s.be.Size()+cost < s.cfg.QuotaBytes
+}
+
+// Apply applies one committed command and returns its result. It never
+// panics on a malformed command (ErrInvalidCommand, no state change).
+//
+// A txn with a put while the NOSPACE alarm is active fails with
+// ErrNoSpace and changes nothing (etcd-io/etcd
+// server/etcdserver/apply/capped.go applierV3Capped: any Txn whose quota
+// cost is > 0); delete txns, compaction and alarm commands still apply.
+// Otherwise the quota is checked before the txn (apply/quota.go
+// quotaApplierV3.Txn: Available, then apply): if it fails the txn is
+// applied anyway — compare, write or Else-Get as usual — and Err is
+// ErrNoSpace, with NeedAlarm set if no NOSPACE alarm is active yet.
+func (s *Store) Apply(c *Command) Result {
+	switch c.Op {
+	case CmdTxn:
+		return s.applyTxn(c)
+	case CmdCompact:
+		return s.applyCompact(c.Revision)
+	case CmdAlarmActivate:
+		s.activate(c.Member)
+		return Result{Revision: s.currentRev}
+	case CmdAlarmDeactivate:
+		s.deactivate(c.Member)
+		return Result{Revision: s.currentRev}
+	}
+	return Result{Revision: s.currentRev, Err: ErrInvalidCommand}
+}
+
+// ApplyAndFree applies c and, for a compaction, frees the removed
+// revisions in the backend at once instead of batch by batch.
+func (s *Store) ApplyAndFree(c *Command) Result {
+	r := s.Apply(c)
+	if r.FreedBytes > 0 {
+		s.be.Free(r.FreedBytes)
+	}
+	return r
+}
+
+func (s *Store) applyTxn(c *Command) Result {
+	if c.Then != TxnPut && c.Then != TxnDelete {
+		return Result{Revision: s.currentRev, Err: ErrInvalidCommand}
+	}
+	cost := s.QuotaCost(c)
+	if cost > 0 && s.Alarm() {
+		return Result{Revision: s.currentRev, Err: ErrNoSpace}
+	}
+	quotaOK := s.quotaOK(cost)
+
+	var r Result
+	ki := s.lookup(c.Key)
+	var modRev int64
+	if cur := s.current(ki); cur != nil {
+		r.Prev, r.PrevFound = *cur, true
+		modRev = cur.ModRevision
+	}
+	if c.CompareModRev < 0 || modRev == c.CompareModRev {
+		r.Succeeded = true
+		if c.Then == TxnPut {
+			s.put(ki, c, &r)
+		} else if r.PrevFound {
+			s.delete(ki, &r)
+		}
+	}
+	r.Revision = s.currentRev
+	if !quotaOK {
+		r.Err = ErrNoSpace
+		r.NeedAlarm = !s.Alarm()
+	}
+	return r
+}
+
+// put writes c.Value under c.Key at the next revision (kvstore_txn.go put).
+func (s *Store) put(ki *keyIndex, c *Command, r *Result) {
+	rev := s.currentRev + 1
+	kv := KeyValue{Key: c.Key, CreateRevision: rev, ModRevision: rev, Version: 1, Value: c.Value}
+	if r.PrevFound {
+		kv.CreateRevision = r.Prev.CreateRevision
+		kv.Version = r.Prev.Version + 1
+	} else {
+		s.live++
+	}
+	if ki == nil {
+		ki = &keyIndex{key: c.Key}
+		s.index.ReplaceOrInsert(ki)
+	}
+	ki.put(rev)
+	s.log = append(s.log, logEntry{rev: rev, kv: kv})
+	s.be.write(s.entryBytes(&s.log[len(s.log)-1]))
+	s.currentRev = rev
+	r.Event = Event{Type: EventPut, KV: kv}
+	r.HasEvent = true
+}
+
+// delete deletes the (existing) key at the next revision
+// (kvstore_txn.go delete).
+func (s *Store) delete(ki *keyIndex, r *Result) {
+	rev := s.currentRev + 1
+	ki.tombstone(rev)
+	s.live--
+	s.log = append(s.log, logEntry{rev: rev, tomb: true, kv: r.Prev})
+	s.be.write(s.entryBytes(&s.log[len(s.log)-1]))
+	s.currentRev = rev
+	r.Event = Event{Type: EventDelete, KV: KeyValue{Key: r.Prev.Key, ModRevision: rev}, Prev: r.Prev}
+	r.HasEvent = true
+}
+
+// applyCompact compacts the history at rev (kvstore.go Compact: reject
+// rev ≤ compactRev with ErrCompacted and rev > currentRev with
+// ErrFutureRev; treeIndex.Compact keeps, for each key, the latest revision
+// ≤ rev unless it is a tombstone below rev; scheduleCompaction deletes
+// every other stored revision ≤ rev). The revisions go at once here;
+// their backend bytes are only reported.
+func (s *Store) applyCompact(rev int64) Result {
+	if rev <= s.compactRev {
+		return Result{Revision: s.currentRev, Err: ErrCompacted}
+	}
+	if rev > s.currentRev {
+		return Result{Revision: s.currentRev, Err: ErrFutureRev}
+	}
+	s.compactRev = rev
+
+	s.empty = s.empty[:0]
+	s.index.Ascend(func(ki *keyIndex) bool {
+		ki.compact(rev)
+		if ki.isEmpty() {
+			s.empty = append(s.empty, ki)
+		}
+		return true
+	})
+	for _, ki := range s.empty {
+		s.index.Delete(ki)
+	}
+	clear(s.empty)
+
+	r := Result{Revision: s.currentRev}
+	upto := s.searchLog(rev + 1)
+	w := 0
+	for i := 0; i < upto; i++ {
+		e := &s.log[i]
+		if ki := s.lookup(e.kv.Key); ki != nil && ki.keptRev(rev) == e.rev {
+			s.log[w] = *e
+			w++
+			continue
+		}
+		r.FreedRevisions++
+		r.FreedBytes += s.entryBytes(e)
+	}
+	n := copy(s.log[w:], s.log[upto:])
+	s.log = s.log[:w+n]
+	return r
+}
+
+func (s *Store) activate(member uint64) {
+	i := searchMembers(s.alarms, member)
+	if i < len(s.alarms) && s.alarms[i] == member {
+		return
+	}
+	s.alarms = append(s.alarms, 0)
+	copy(s.alarms[i+1:], s.alarms[i:])
+	s.alarms[i] = member
+}
+
+func (s *Store) deactivate(member uint64) {
+	i := searchMembers(s.alarms, member)
+	if i < len(s.alarms) && s.alarms[i] == member {
+		s.alarms = append(s.alarms[:i], s.alarms[i+1:]...)
+	}
+}
+
+func searchMembers(m []uint64, id uint64) int {
+	lo, hi := 0, len(m)
+	for lo < hi {
+		mid := int(uint(lo+hi) >> 1)
+		if m[mid] < id {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	return lo
+}
+
+// Range reads the keys in [start, end) — or the key start alone if end is
+// 0 — as they were at revision rev (≤ 0: the current revision), in key
+// order, with etcd's rangeKeys semantics (kvstore_txn.go): rev beyond the
+// current revision is ErrFutureRev; rev below the compaction revision is
+// ErrCompacted (the compaction revision itself is still readable).
+//
+// fn is called for the first limit keys (limit ≤ 0: all) that existed at
+// rev, until it returns false; the KeyValue is the store's, valid only
+// during the call, and must not be modified; fn must not modify the store.
+// Range returns the current revision (the response header's) and, as
+// etcd's Count, the number of keys in the range at rev regardless of limit.
+func (s *Store) Range(start, end Key, rev int64, limit int, fn func(*KeyValue) bool) (int64, int, error) {
+	cur := s.currentRev
+	if rev > cur {
+		return cur, 0, ErrFutureRev
+	}
+	if rev <= 0 {
+		rev = cur
+	}
+	if rev < s.compactRev {
+		return cur, 0, ErrCompacted
+	}
+	if end == 0 {
+		mod, _, _, ok := s.getAt(s.lookup(start), rev)
+		if !ok {
+			return cur, 0, nil
+		}
+		if fn != nil {
+			s.callKV(mod, fn)
+		}
+		return cur, 1, nil
+	}
+	count, emitting := 0, fn != nil
+	s.probe.key, s.probeHi.key = start, end
+	s.index.AscendRange(&s.probe, &s.probeHi, func(ki *keyIndex) bool {
+		mod, _, _, ok := ki.get(rev)
+		if !ok {
+			return true
+		}
+		count++
+		if emitting && (limit <= 0 || count <= limit) {
+			emitting = s.callKV(mod, fn)
+		}
+		return true
+	})
+	return cur, count, nil
+}
+
+func (s *Store) getAt(ki *keyIndex, rev int64) (mod, created, ver int64, ok bool) {
+	if ki == nil {
+		return 0, 0, 0, false
+	}
+	return ki.get(rev)
+}
+
+// callKV calls fn with the stored version of revision mod.
+func (s *Store) callKV(mod int64, fn func(*KeyValue) bool) bool {
+	e := s.entryAt(mod)
+	if e == nil || e.tomb {
+		return true // unreachable while the index and log agree (Verify)
+	}
+	return fn(&e.kv)
+}
+
+// Get returns the version of key k at rev (≤ 0: current), with Range's
+// errors.
+func (s *Store) Get(k Key, rev int64) (kv KeyValue, found bool, err error) {
+	_, n, err := s.Range(k, 0, rev, 0, func(v *KeyValue) bool { kv = *v; return false })
+	return kv, n > 0, err
+}
+
+// EventsSince calls fn for every change with revision ≥ rev, in revision
+// order, until fn returns false — what an unsynced watcher starting at rev
+// catches up on from the backend (watchable_store.go syncWatchers). As in
+// etcd, rev ≤ 0 or rev > Rev() is a watch from now: no events. A rev below
+// the compaction revision is ErrCompacted (watcher_group.go chooseAll:
+// minRev < compactRev); at the compaction revision itself every change is
+// still there, since compaction keeps the revisions at exactly its
+// revision. The Event is the store's, valid only during the call; fn must
+// not modify the store.
+func (s *Store) EventsSince(rev int64, fn func(*Event) bool) error {
+	if rev <= 0 || rev > s.currentRev {
+		return nil
+	}
+	if rev < s.compactRev {
+		return ErrCompacted
+	}
+	for i := s.searchLog(rev); i < len(s.log); i++ {
+		e := &s.log[i]
+		if e.tomb {
+			s.ev = Event{Type: EventDelete, KV: KeyValue{Key: e.kv.Key, ModRevision: e.rev}, Prev: e.kv}
+		} else {
+			s.ev = Event{Type: EventPut, KV: e.kv}
+		}
+		if !fn(&s.ev) {
+			break
+		}
+	}
+	return nil
+}
+
+// Revisions is the number of stored revisions (bbolt key bucket entries),
+// tombstones included.
+func (s *Store) Revisions() int { return len(s.log) }
