@@ -64,10 +64,11 @@ const (
 	Nodes Resource = iota
 	NodeStatus
 	Leases
+	ConfigMaps // the churn workload's objects
 	NumResources
 )
 
-var resourceNames = [...]string{"nodes", "nodes/status", "leases"}
+var resourceNames = [...]string{"nodes", "nodes/status", "leases", "configmaps"}
 
 func (r Resource) String() string { return resourceNames[r] }
 
@@ -200,6 +201,7 @@ const (
 	OpPut
 	OpCreate
 	OpDelete
+	OpCompact // compact history up to ExpectRevision (the API server's compactor)
 )
 
 // StorageOp is one storage call. ExpectRevision > 0 makes a put a
@@ -218,7 +220,8 @@ type StorageOp struct {
 	Event          *WatchEvent    // the change this write made, if any
 
 	// Results.
-	Err      Code // 0, NotFound, Conflict
+	Err      Code   // 0, NotFound, Conflict, InternalError
+	Reason   string // the storage error behind an InternalError, as etcd words it
 	Revision int64
 	Found    bool
 	Current  Object

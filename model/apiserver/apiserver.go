@@ -46,7 +46,8 @@ type Server struct {
 	net     *sim.Network
 	rec     *sim.Recorder
 	self    sim.EndpointID
-	storage sim.EndpointID
+	storage sim.EndpointID // a storage component answering on the network (the stand-in)
+	client  Storage        // or an in-process storage client (etcd's clientv3)
 	rng     *sim.Rand
 	cfg     Config
 
@@ -87,8 +88,15 @@ type seatPool struct {
 	meter *sim.ResourceMeter
 }
 
+// Storage is an in-process storage client: Call sends op after delay of
+// local work; the client hands the answer back through StorageDone and
+// the changes it watches through Observe.
+type Storage interface {
+	Call(after time.Duration, op *api.StorageOp)
+}
+
 // New returns an API server registered on the network as name, calling
-// storage at the given endpoint.
+// storage at the given endpoint (see UseStorage for a storage client).
 func New(eng *sim.Engine, net *sim.Network, rec *sim.Recorder, name string, storage sim.EndpointID, cfg Config) *Server {
 	s := &Server{eng: eng, net: net, rec: rec, storage: storage, rng: eng.Rand("apiserver/" + name), cfg: cfg}
 	s.self = net.AddEndpoint(name, s)
@@ -99,6 +107,16 @@ func New(eng *sim.Engine, net *sim.Network, rec *sim.Recorder, name string, stor
 	s.watchersGauge = rec.Gauge("apiserver_registered_watchers")
 	return s
 }
+
+// UseStorage makes the server call storage through client instead of
+// messaging a storage endpoint.
+func (s *Server) UseStorage(client Storage) { s.client = client }
+
+// StorageDone takes a storage call's answer from the storage client.
+func (s *Server) StorageDone(op *api.StorageOp) { s.storageDone(op) }
+
+// Observe takes a change from the storage client's watch.
+func (s *Server) Observe(we *api.WatchEvent) { s.observe(we) }
 
 // Endpoint is the server's network endpoint.
 func (s *Server) Endpoint() sim.EndpointID { return s.self }
@@ -267,6 +285,14 @@ func (s *Server) callStorage(after time.Duration, req *api.Request, kind api.Sto
 		op = &api.StorageOp{}
 	}
 	*op = api.StorageOp{Kind: kind, Resource: req.Resource.Stored(), ID: req.Name, ExpectRevision: expect, Value: req.Object, Origin: req}
+	s.sendStorage(after, op)
+}
+
+func (s *Server) sendStorage(after time.Duration, op *api.StorageOp) {
+	if s.client != nil {
+		s.client.Call(after, op)
+		return
+	}
 	s.net.SendAfter(after, s.self, s.storage, api.KindStorageOp, 0, 0, op)
 }
 
@@ -275,7 +301,7 @@ func (s *Server) storageDone(op *api.StorageOp) {
 	if op.Err == api.Conflict && req.Verb == api.Patch && op.Found {
 		// Retry the patch on the fresh copy storage returned.
 		op.ExpectRevision, op.Err = op.Current.ResourceVersion, 0
-		s.net.Send(s.self, s.storage, api.KindStorageOp, 0, 0, op)
+		s.sendStorage(0, op)
 		return
 	}
 	switch {

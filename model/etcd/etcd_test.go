@@ -1,0 +1,181 @@
+package etcd
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/orrery-sim/orrery/model/api"
+	"github.com/orrery-sim/orrery/model/etcd/mvcc"
+	"github.com/orrery-sim/orrery/sim"
+)
+
+func TestBootstrapElectsFirstMember(t *testing.T) {
+	e := newEnv(t, 1, testConfig(3))
+	if l := e.c.Leader(); l == nil || l.Name() != "etcd-0" {
+		t.Fatalf("leader before time starts = %v, want etcd-0", l)
+	}
+	for _, m := range e.c.Members {
+		if m.lead != 1 {
+			t.Errorf("%s follows %d, want 1", m.name, m.lead)
+		}
+	}
+}
+
+func TestWriteCommitsOnEveryMemberAndIsWatched(t *testing.T) {
+	e := newEnv(t, 1, testConfig(3))
+	op := e.put(7, 42)
+	e.run(t, time.Second)
+	if len(e.done) != 1 || op.Err != 0 {
+		t.Fatalf("done %d, err %v %q", len(e.done), op.Err, op.Reason)
+	}
+	if op.Revision != 2 || op.Current.ResourceVersion != 2 || op.Current.RenewTime != 42 { // etcd starts at revision 1
+		t.Fatalf("answer revision %d, object %+v", op.Revision, op.Current)
+	}
+	for _, m := range e.c.Members {
+		var got api.Object
+		m.kv.Range(mvcc.KeyOf(api.Leases, 7), 0, 0, 1, func(kv *mvcc.KeyValue) bool { got = objectOf(kv); return false })
+		if got.RenewTime != 42 {
+			t.Errorf("%s holds %+v", m.name, got)
+		}
+	}
+	if len(e.seen) != 1 || e.seen[0].Type != api.Added || e.seen[0].Object.RenewTime != 42 {
+		t.Fatalf("watch saw %+v", e.seen)
+	}
+	// One proposal: propose → leader fsync ∥ followers (0.5ms + 2ms fsync +
+	// 0.5ms) → commit → apply 10µs. Commit latency must reflect the
+	// follower round trip, not just the leader's disk.
+	p := e.rec.Latency("etcd_server_commit_duration_seconds").Samples()
+	if len(p) != 1 || time.Duration(p[0]) < 3*time.Millisecond || time.Duration(p[0]) > 6*time.Millisecond {
+		t.Fatalf("commit latency samples %v", p)
+	}
+}
+
+func TestCompareFailuresMapToConflictAndNotFound(t *testing.T) {
+	e := newEnv(t, 1, testConfig(3))
+	e.put(1, 1)
+	e.run(t, 500*time.Millisecond)
+	create := &api.StorageOp{Kind: api.OpCreate, Resource: api.Leases, ID: 1, Origin: &api.Request{}}
+	stale := &api.StorageOp{Kind: api.OpPut, Resource: api.Leases, ID: 1, ExpectRevision: 99, Origin: &api.Request{}}
+	missing := &api.StorageOp{Kind: api.OpDelete, Resource: api.Leases, ID: 5, Origin: &api.Request{}}
+	read := &api.StorageOp{Kind: api.OpRange, Resource: api.Leases, ID: 1, Origin: &api.Request{}}
+	for _, op := range []*api.StorageOp{create, stale, missing, read} {
+		e.cl.Call(0, op)
+	}
+	e.run(t, time.Second)
+	if create.Err != api.Conflict || stale.Err != api.Conflict || missing.Err != api.NotFound {
+		t.Fatalf("create %v, stale %v, missing delete %v", create.Err, stale.Err, missing.Err)
+	}
+	if stale.Current.ResourceVersion != 2 {
+		t.Fatalf("a failed compare returns the current object, got rv %d", stale.Current.ResourceVersion)
+	}
+	if read.Err != 0 || !read.Found || read.Current.RenewTime != 1 {
+		t.Fatalf("linearizable read: %+v", read)
+	}
+}
+
+// leaderCrashWindow crashes the leader of a fresh 3-member cluster at 1s
+// and returns the leaderless window and the timeline.
+func leaderCrashWindow(t *testing.T, seed uint64) (LeaderlessWindow, string) {
+	e := newEnv(t, seed, testConfig(3))
+	e.run(t, time.Second)
+	e.c.Leader().Crash()
+	e.run(t, 10*time.Second)
+	ws := e.c.LeaderlessWindows(e.eng.Now())
+	if len(ws) != 1 || ws[0].NewLeader == "" {
+		t.Fatalf("seed %d: windows %+v", seed, ws)
+	}
+	notes, _ := e.rec.Timeline()
+	var b strings.Builder
+	for _, n := range notes {
+		fmt.Fprintf(&b, "%v %s %s\n", n.At, n.Component, n.Message)
+	}
+	return ws[0], b.String()
+}
+
+func TestLeaderCrashElectsWithinRandomizedTimeout(t *testing.T) {
+	for seed := uint64(1); seed <= 10; seed++ {
+		w, _ := leaderCrashWindow(t, seed)
+		d := w.End.Sub(w.Start)
+		// Followers time out after [10, 20) ticks of 100ms without a
+		// heartbeat, then pre-vote and vote: a round trip each.
+		if d < 900*time.Millisecond || d > 2100*time.Millisecond {
+			t.Errorf("seed %d: leaderless for %v, want within the election timeout range [1s, 2s) plus round trips", seed, d)
+		}
+	}
+}
+
+func TestElectionsAreReproducible(t *testing.T) {
+	_, a := leaderCrashWindow(t, 3)
+	_, b := leaderCrashWindow(t, 3)
+	if a != b {
+		t.Fatalf("same seed, different elections:\n%s\n---\n%s", a, b)
+	}
+	distinct := map[time.Duration]bool{}
+	for seed := uint64(1); seed <= 8; seed++ {
+		w, _ := leaderCrashWindow(t, seed)
+		distinct[w.End.Sub(w.Start)] = true
+	}
+	if len(distinct) < 3 {
+		t.Fatalf("8 seeds gave only %d distinct election windows: election timeouts are not drawn from the seeded streams", len(distinct))
+	}
+}
+
+func TestMinorityPartitionCommitsNothing(t *testing.T) {
+	e := newEnv(t, 1, testConfig(5))
+	e.run(t, time.Second)
+	// etcd-0 leads; cut {0, 1} from {2, 3, 4}.
+	p := e.net.Partition("split", []sim.EndpointID{e.c.Members[0].self, e.c.Members[1].self},
+		[]sim.EndpointID{e.c.Members[2].self, e.c.Members[3].self, e.c.Members[4].self})
+	e.c.Recheck()
+	before := [2]uint64{e.c.Members[0].commit, e.c.Members[1].commit}
+	// Writes through each side's members directly.
+	var minority, majority []*api.StorageOp
+	for i := 0; i < 20; i++ {
+		for j, m := range e.c.Members {
+			op := &api.StorageOp{Kind: api.OpPut, Resource: api.Leases, ID: int32(i), Value: api.Object{Size: 300}, Origin: &api.Request{}}
+			e.net.Send(e.cl.self, m.self, api.KindStorageOp, 0, 0, op)
+			e.cl.inflight = append(e.cl.inflight, inflightCall{op: op, member: j})
+			if j < 2 {
+				minority = append(minority, op)
+			} else {
+				majority = append(majority, op)
+			}
+		}
+		e.run(t, time.Second+time.Duration(i+1)*500*time.Millisecond)
+	}
+	e.run(t, 20*time.Second)
+	for i, m := range e.c.Members[:2] {
+		if m.commit != before[i] {
+			t.Errorf("%s commit index moved from %d to %d inside the minority", m.name, before[i], m.commit)
+		}
+	}
+	for _, op := range minority {
+		if op.Err == 0 {
+			t.Fatalf("a write through the minority succeeded: %+v", op)
+		}
+	}
+	ok := 0
+	for _, op := range majority {
+		if op.Err == 0 {
+			ok++
+		}
+	}
+	// The majority elects a leader within about 2s; later writes succeed.
+	if ok < len(majority)*2/3 {
+		t.Fatalf("only %d of %d majority writes succeeded", ok, len(majority))
+	}
+	if l := e.c.Leader(); l == nil || l.idx < 2 {
+		t.Fatalf("leader %v, want one of the majority", l)
+	}
+	e.net.Heal(p)
+	e.c.Recheck()
+	e.run(t, 30*time.Second)
+	d := e.c.Members[0].kv.Digest()
+	for _, m := range e.c.Members[1:] {
+		if m.kv.Digest() != d {
+			t.Errorf("%s diverged after heal", m.name)
+		}
+	}
+}
