@@ -34,6 +34,9 @@ type Cluster struct {
 
 	proposedAt map[uint64]sim.Time // proposal id → when proposed, for commit latency
 
+	termLeader  map[uint64]uint64 // term → the member that led it (safety bookkeeping)
+	splitBrains int
+
 	leader          *Member // the effective leader, nil if none
 	leaderTerm      uint64
 	leaderlessSince sim.Time
@@ -76,7 +79,7 @@ func (m *metrics) failed(reason string) *sim.Counter {
 // New builds the members of an etcd cluster, elects a first leader before
 // time starts (a cluster that was already running), and starts ticking.
 func New(eng *sim.Engine, net *sim.Network, rec *sim.Recorder, cfg Config) *Cluster {
-	c := &Cluster{eng: eng, net: net, rec: rec, cfg: cfg, proposedAt: map[uint64]sim.Time{}}
+	c := &Cluster{eng: eng, net: net, rec: rec, cfg: cfg, proposedAt: map[uint64]sim.Time{}, termLeader: map[uint64]uint64{}}
 	c.m = metrics{
 		walFsync:           rec.Latency("etcd_disk_wal_fsync_duration_seconds"),
 		backendCommit:      rec.Latency("etcd_disk_backend_commit_duration_seconds"),
@@ -156,6 +159,20 @@ func (c *Cluster) bootstrap() {
 		m.updateSizeGauges()
 	}
 }
+
+// becameLeader records who led each term: two leaders in one term would
+// break Raft's election safety.
+func (c *Cluster) becameLeader(m *Member) {
+	if prev, ok := c.termLeader[m.term]; ok && prev != m.id {
+		c.splitBrains++
+		c.rec.Note(c.eng.Now(), "etcd", "SAFETY VIOLATION: two leaders in term "+utoa(m.term))
+	}
+	c.termLeader[m.term] = m.id
+}
+
+// SplitBrains counts terms that had two different leaders (always 0 if
+// Raft is safe).
+func (c *Cluster) SplitBrains() int { return c.splitBrains }
 
 // SetObserver installs the commit observer.
 func (c *Cluster) SetObserver(o CommitObserver) { c.observer = o }

@@ -179,3 +179,125 @@ func TestMinorityPartitionCommitsNothing(t *testing.T) {
 		}
 	}
 }
+
+func TestQuotaNOSPACEAndRecovery(t *testing.T) {
+	cfg := testConfig(3)
+	cfg.QuotaBackendBytes = 2 << 20
+	e := newEnv(t, 1, cfg)
+	write := func(id int32) *api.StorageOp {
+		op := &api.StorageOp{Kind: api.OpPut, Resource: api.ConfigMaps, ID: id, Value: api.Object{Size: 20000}, Origin: &api.Request{}}
+		e.cl.Call(0, op)
+		return op
+	}
+	var ops []*api.StorageOp
+	for i := 0; i < 400; i++ {
+		ops = append(ops, write(int32(i%10)))
+		e.run(t, time.Duration(i+1)*10*time.Millisecond)
+	}
+	e.run(t, 5*time.Second)
+	failed := 0
+	for _, op := range ops {
+		if op.Err != 0 {
+			failed++
+			if op.Reason != "etcdserver: mvcc: database space exceeded" {
+				t.Fatalf("failure reason %q", op.Reason)
+			}
+		}
+	}
+	if failed == 0 || failed == len(ops) {
+		t.Fatalf("%d of %d writes failed; want the quota to stop writes part-way", failed, len(ops))
+	}
+	for _, m := range e.c.Members {
+		if !m.kv.Alarm() {
+			t.Fatalf("%s has no NOSPACE alarm", m.name)
+		}
+		if m.kv.Backend().Size() >= cfg.QuotaBackendBytes+(1<<20) {
+			t.Fatalf("%s grew to %d, far past the quota", m.name, m.kv.Backend().Size())
+		}
+	}
+	// Deletes still work under the alarm.
+	del := &api.StorageOp{Kind: api.OpDelete, Resource: api.ConfigMaps, ID: 9, Origin: &api.Request{}}
+	e.cl.Call(0, del)
+	e.run(t, 6*time.Second)
+	if del.Err != 0 {
+		t.Fatalf("delete under NOSPACE: %v %q", del.Err, del.Reason)
+	}
+	// Recovery: compact, defragment every member, disarm.
+	l := e.c.Leader()
+	l.ProposeInternal(mvcc.Command{Op: mvcc.CmdCompact, Revision: l.kv.Rev()})
+	e.run(t, 8*time.Second)
+	sizeBefore := l.kv.Backend().Size()
+	if l.kv.Backend().SizeInUse() >= sizeBefore/2 {
+		t.Fatalf("compaction freed too little: in use %d of %d", l.kv.Backend().SizeInUse(), sizeBefore)
+	}
+	if !l.kv.Alarm() {
+		t.Fatal("compaction alone must not clear the alarm")
+	}
+	for _, m := range e.c.Members {
+		m.Defrag(nil)
+	}
+	e.run(t, 9*time.Second)
+	if l.kv.Backend().Size() >= sizeBefore/2 {
+		t.Fatalf("defrag left the database at %d (was %d)", l.kv.Backend().Size(), sizeBefore)
+	}
+	still := write(1)
+	e.run(t, 10*time.Second)
+	if still.Err == 0 {
+		t.Fatal("a write succeeded before the alarm was disarmed")
+	}
+	for _, m := range e.c.Members {
+		l.ProposeInternal(mvcc.Command{Op: mvcc.CmdAlarmDeactivate, Member: m.id})
+	}
+	e.run(t, 11*time.Second)
+	after := write(1)
+	e.run(t, 12*time.Second)
+	if after.Err != 0 {
+		t.Fatalf("write after recovery: %v %q", after.Err, after.Reason)
+	}
+}
+
+func TestCrashedMemberCatchesUpAfterRestart(t *testing.T) {
+	e := newEnv(t, 1, testConfig(3))
+	e.run(t, 500*time.Millisecond)
+	f := e.c.Members[2]
+	f.Crash()
+	for i := 0; i < 50; i++ {
+		e.put(int32(i), sim.Time(i))
+		e.run(t, 500*time.Millisecond+time.Duration(i+1)*20*time.Millisecond)
+	}
+	e.run(t, 3*time.Second)
+	if f.kv.Rev() != 1 {
+		t.Fatalf("a crashed member applied writes: rev %d", f.kv.Rev())
+	}
+	f.Restart()
+	e.run(t, 6*time.Second)
+	if f.kv.Digest() != e.c.Members[0].kv.Digest() || f.kv.Rev() != 51 {
+		t.Fatalf("restarted member at rev %d, leader at %d", f.kv.Rev(), e.c.Members[0].kv.Rev())
+	}
+}
+
+func TestFarBehindFollowerGetsSnapshot(t *testing.T) {
+	cfg := testConfig(3)
+	cfg.SnapshotCount = 100 // so the log is compacted past the crashed member
+	e := newEnv(t, 1, cfg)
+	f := e.c.Members[1]
+	f.Crash()
+	for i := 0; i < 6000; i++ {
+		e.put(int32(i%50), sim.Time(i))
+		if i%20 == 19 {
+			e.run(t, time.Duration(i/20+1)*10*time.Millisecond)
+		}
+	}
+	e.run(t, 5*time.Second)
+	if first, _ := e.c.Members[0].wal.FirstIndex(); first <= 2 {
+		t.Fatalf("leader's raft log was not compacted (first index %d)", first)
+	}
+	f.Restart()
+	e.run(t, 10*time.Second)
+	if got := e.rec.Counter("etcd_server_snapshots_installed_total").Value; got != 1 {
+		t.Fatalf("snapshots installed = %d, want 1", got)
+	}
+	if f.kv.Digest() != e.c.Members[0].kv.Digest() {
+		t.Fatalf("follower at rev %d after snapshot, leader at %d", f.kv.Rev(), e.c.Members[0].kv.Rev())
+	}
+}

@@ -406,6 +406,7 @@ func (m *Member) softState(ss *raft.SoftState) {
 	wasLeader := m.state == raft.StateLeader
 	m.lead, m.state = ss.Lead, ss.RaftState
 	if m.state == raft.StateLeader && !wasLeader {
+		m.c.becameLeader(m)
 		m.c.rec.Note(m.c.eng.Now(), m.name, "became leader at term "+utoa(m.term))
 	}
 	if wasLeader && m.state != raft.StateLeader {

@@ -60,19 +60,19 @@ func (ki *keyIndex) isEmpty() bool {
 	return len(ki.generations) == 1 && len(ki.generations[0].revs) == 0
 }
 
-// get returns the revision of the key's version at atRev, its
-// generation's creation revision and its version, or ok=false if the key
-// did not exist at atRev (key_index.go get).
-func (ki *keyIndex) get(atRev int64) (modified, created, ver int64, ok bool) {
+// get returns the revision of the key's version at atRev, or ok=false if
+// the key did not exist at atRev (key_index.go get; the creation revision
+// and version etcd also returns are in the stored KeyValue here).
+func (ki *keyIndex) get(atRev int64) (modified int64, ok bool) {
 	g := ki.findGeneration(atRev)
 	if g == nil {
-		return 0, 0, 0, false
+		return 0, false
 	}
 	n := g.findRevisionIndex(atRev)
 	if n < 0 {
-		return 0, 0, 0, false
+		return 0, false
 	}
-	return g.revs[n], g.created, g.ver - int64(len(g.revs)-n-1), true
+	return g.revs[n], true
 }
 
 // findGeneration returns the generation holding rev, or nil if the key did

@@ -341,8 +341,11 @@ func (s *Store) applyTxn(c *Command) Result {
 	}
 	r.Revision = s.currentRev
 	if !quotaOK {
+		// applyEntryNormal proposes the alarm unless a NOSPACE alarm is
+		// already active — never the case here: with one, a put txn was
+		// rejected above, and other commands cost nothing.
 		r.Err = ErrNoSpace
-		r.NeedAlarm = !s.Alarm()
+		r.NeedAlarm = true
 	}
 	return r
 }
@@ -481,7 +484,11 @@ func (s *Store) Range(start, end Key, rev int64, limit int, fn func(*KeyValue) b
 		return cur, 0, ErrCompacted
 	}
 	if end == 0 {
-		mod, _, _, ok := s.getAt(s.lookup(start), rev)
+		ki := s.lookup(start)
+		if ki == nil {
+			return cur, 0, nil
+		}
+		mod, ok := ki.get(rev)
 		if !ok {
 			return cur, 0, nil
 		}
@@ -493,7 +500,7 @@ func (s *Store) Range(start, end Key, rev int64, limit int, fn func(*KeyValue) b
 	count, emitting := 0, fn != nil
 	s.probe.key, s.probeHi.key = start, end
 	s.index.AscendRange(&s.probe, &s.probeHi, func(ki *keyIndex) bool {
-		mod, _, _, ok := ki.get(rev)
+		mod, ok := ki.get(rev)
 		if !ok {
 			return true
 		}
@@ -504,13 +511,6 @@ func (s *Store) Range(start, end Key, rev int64, limit int, fn func(*KeyValue) b
 		return true
 	})
 	return cur, count, nil
-}
-
-func (s *Store) getAt(ki *keyIndex, rev int64) (mod, created, ver int64, ok bool) {
-	if ki == nil {
-		return 0, 0, 0, false
-	}
-	return ki.get(rev)
 }
 
 // callKV calls fn with the stored version of revision mod.
