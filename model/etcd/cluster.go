@@ -322,8 +322,8 @@ func (c *Cluster) Recheck() { c.recheckLeader() }
 // Finish closes the books at the end of a run.
 func (c *Cluster) Finish() { RestoreRandom() }
 
-func itoa(n int) string     { return strconv.Itoa(n) }
-func utoa(n uint64) string  { return strconv.FormatUint(n, 10) }
+func itoa(n int) string    { return strconv.Itoa(n) }
+func utoa(n uint64) string { return strconv.FormatUint(n, 10) }
 func mib(bytes int64) string {
 	return strconv.FormatFloat(float64(bytes)/(1<<20), 'f', 1, 64) + " MiB"
 }

@@ -19,9 +19,9 @@ const (
 type writer struct {
 	e       *env
 	stopped bool
-	seq   []int64
-	acked []int64
-	byOp  map[*api.StorageOp]int
+	seq     []int64
+	acked   []int64
+	byOp    map[*api.StorageOp]int
 }
 
 func (w *writer) Handle(ev *sim.Event) {

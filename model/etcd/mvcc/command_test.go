@@ -11,7 +11,7 @@ import (
 var sampleCommands = []Command{
 	{Op: CmdTxn, ID: 1, Key: KeyOf(api.Leases, 7), CompareModRev: NoCompare, Then: TxnPut,
 		Value: api.Object{Resource: api.Leases, ID: 7, Size: 300, ResourceVersion: 12, RenewTime: 5e9}},
-	{Op: CmdTxn, ID: 2, Key: KeyOf(api.Nodes, 1 << 30), CompareModRev: 0, Then: TxnPut,
+	{Op: CmdTxn, ID: 2, Key: KeyOf(api.Nodes, 1<<30), CompareModRev: 0, Then: TxnPut,
 		Value: api.Object{Resource: api.Nodes, ID: 1 << 30, Size: 1 << 30, Ready: api.ConditionFalse, HeartbeatTime: -1, LastTransitionTime: 1 << 62}},
 	{Op: CmdTxn, ID: ^uint64(0), Key: CompactRevKey, CompareModRev: 1 << 40, Then: TxnDelete},
 	{Op: CmdCompact, ID: 4, Revision: 123456789},
