@@ -90,7 +90,7 @@ func revisionBytes(kv int, tombstone bool) int64 {
 		n = minKeysPerPage
 	}
 	p := (pageHeaderBytes + n*e + pageSize - 1) / pageSize
-	num := int64(pageSize) * int64(leavesPerBranchPage*p+0)
+	num := int64(pageSize) * int64(leavesPerBranchPage*p+1)
 	den := int64(leavesPerBranchPage * n)
 	return (num + den/2) / den
 }
