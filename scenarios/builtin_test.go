@@ -10,8 +10,10 @@ import (
 )
 
 func TestBuiltinsParse(t *testing.T) {
+	// Other built-ins come and go with the models they exercise; these two
+	// are used by tests in this package.
 	names := Builtins()
-	if !slices.Equal(names, []string{"nodes-5000", "quickstart"}) {
+	if !slices.IsSorted(names) || !slices.Contains(names, "nodes-5000") || !slices.Contains(names, "quickstart") {
 		t.Fatalf("Builtins() = %v", names)
 	}
 	for _, name := range names {

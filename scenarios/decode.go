@@ -128,7 +128,11 @@ func (d *decoder) mapping(n *yaml.Node, path string, known ...string) (m *mappin
 		}
 		firstLine[name] = key.Line
 		if !slices.Contains(known, name) {
-			d.fail(key.Line, sub, "unknown field%s", didYouMean(name, known))
+			if why, removed := removedFields[sub]; removed {
+				d.fail(key.Line, sub, "%s", why)
+			} else {
+				d.fail(key.Line, sub, "unknown field%s", didYouMean(name, known))
+			}
 			continue
 		}
 		d.lines[sub] = key.Line
@@ -139,6 +143,14 @@ func (d *decoder) mapping(n *yaml.Node, path string, known ...string) (m *mappin
 		m.values[name] = value
 	}
 	return m, true
+}
+
+// removedFields explains fields that older scenario files used, by path:
+// their names are too far from any current one for a suggestion.
+var removedFields = map[string]string{
+	"spec.cluster.storage": "replaced by spec.cluster.etcd, a modeled etcd cluster: " +
+		"storage.commitLatency becomes etcd.walFsync (the disk) plus etcd.peerLatency (replication) and etcd.backendCommit; " +
+		"storage.readLatency becomes etcd.readCost",
 }
 
 // checkKey reports keys that are not plain strings (numbers, lists, "<<").
@@ -297,13 +309,22 @@ func (d *decoder) float(n *yaml.Node, path string, dst *float64) bool {
 	return true
 }
 
-func (d *decoder) boolPointer(n *yaml.Node, path string, dst **bool) bool {
+func (d *decoder) boolean(n *yaml.Node, path string, dst *bool) bool {
 	if !d.scalar(n, path, "true or false", "!!bool") {
 		return false
 	}
 	var v bool
 	if err := n.Decode(&v); err != nil {
 		d.wrongType(n, path, "true or false")
+		return false
+	}
+	*dst = v
+	return true
+}
+
+func (d *decoder) boolPointer(n *yaml.Node, path string, dst **bool) bool {
+	var v bool
+	if !d.boolean(n, path, &v) {
 		return false
 	}
 	*dst = &v

@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"slices"
+	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -32,7 +33,7 @@ func (d *decoder) metadata(n *yaml.Node, path string, dst *Metadata) bool {
 }
 
 func (d *decoder) spec(n *yaml.Node, path string, dst *Spec) bool {
-	m, ok := d.mapping(n, path, "seed", "duration", "kubernetesVersion", "maxEvents", "cluster", "faults", "expect")
+	m, ok := d.mapping(n, path, "seed", "duration", "kubernetesVersion", "maxEvents", "cluster", "workload", "faults", "expect")
 	if !ok {
 		return false
 	}
@@ -41,6 +42,7 @@ func (d *decoder) spec(n *yaml.Node, path string, dst *Spec) bool {
 	optional(m, "kubernetesVersion", d.kubernetesVersion, &dst.KubernetesVersion)
 	optional(m, "maxEvents", d.uint64, &dst.MaxEvents)
 	required(m, "cluster", d.cluster, &dst.Cluster)
+	optional(m, "workload", d.workload, &dst.Workload)
 	optional(m, "faults", d.faults, &dst.Faults)
 	optional(m, "expect", d.expectations, &dst.Expect)
 	return true
@@ -61,13 +63,13 @@ func (d *decoder) kubernetesVersion(n *yaml.Node, path string, dst *string) bool
 }
 
 func (d *decoder) cluster(n *yaml.Node, path string, dst *Cluster) bool {
-	m, ok := d.mapping(n, path, "nodePools", "apiServer", "storage", "network", "kubelet", "nodeLifecycle", "clients")
+	m, ok := d.mapping(n, path, "nodePools", "apiServer", "etcd", "network", "kubelet", "nodeLifecycle", "clients")
 	if !ok {
 		return false
 	}
 	required(m, "nodePools", d.nodePools, &dst.NodePools)
 	optional(m, "apiServer", d.apiServer, &dst.APIServer)
-	optional(m, "storage", d.storage, &dst.Storage)
+	optional(m, "etcd", d.etcd, &dst.Etcd)
 	optional(m, "network", d.network, &dst.Network)
 	optional(m, "kubelet", d.kubelet, &dst.Kubelet)
 	optional(m, "nodeLifecycle", d.nodeLifecycle, &dst.NodeLifecycle)
@@ -115,13 +117,129 @@ func (d *decoder) apiServer(n *yaml.Node, path string, dst *APIServer) bool {
 	return true
 }
 
-func (d *decoder) storage(n *yaml.Node, path string, dst *Storage) bool {
-	m, ok := d.mapping(n, path, "commitLatency", "readLatency")
+func (d *decoder) etcd(n *yaml.Node, path string, dst *Etcd) bool {
+	m, ok := d.mapping(n, path, "version", "members", "heartbeatInterval", "electionTimeout", "preVote",
+		"peerLatency", "walFsync", "backendCommit", "applyCost", "readCost",
+		"quotaBackendBytes", "compactionInterval", "defragThroughput", "memberOverrides")
 	if !ok {
 		return false
 	}
-	optional(m, "commitLatency", d.dist, &dst.CommitLatency)
-	optional(m, "readLatency", d.dist, &dst.ReadLatency)
+	optional(m, "version", d.etcdVersion, &dst.Version)
+	optional(m, "members", d.int, &dst.Members)
+	optional(m, "heartbeatInterval", d.duration, &dst.HeartbeatInterval)
+	optional(m, "electionTimeout", d.duration, &dst.ElectionTimeout)
+	optional(m, "preVote", d.boolPointer, &dst.PreVote)
+	optional(m, "peerLatency", d.dist, &dst.PeerLatency)
+	optional(m, "walFsync", d.dist, &dst.WALFsync)
+	optional(m, "backendCommit", d.dist, &dst.BackendCommit)
+	optional(m, "applyCost", d.dist, &dst.ApplyCost)
+	optional(m, "readCost", d.dist, &dst.ReadCost)
+	optional(m, "quotaBackendBytes", d.quotaBackendBytes, &dst.QuotaBackendBytes)
+	optional(m, "compactionInterval", d.duration, &dst.CompactionInterval)
+	optional(m, "defragThroughput", d.bytesPerSecond, &dst.DefragThroughput)
+	optional(m, "memberOverrides", d.memberOverrides, &dst.MemberOverrides)
+	return true
+}
+
+// etcdVersion takes the text as written, as kubernetesVersion does, and
+// stores the minor version it names ("v3.5.9" → "3.5").
+func (d *decoder) etcdVersion(n *yaml.Node, path string, dst *string) bool {
+	if !d.scalar(n, path, `a version such as "3.5"`, "!!str", "!!float", "!!int") {
+		return false
+	}
+	minor, err := ParseEtcdVersion(n.Value)
+	if err != nil {
+		d.fail(n.Line, path, "%v", err)
+		return false
+	}
+	*dst = minor
+	return true
+}
+
+// quotaBackendBytes is a byte quantity. etcd reads a negative quota as
+// "no quota" (server/storage/quota.go), which orrery does not model; the
+// message says what to write instead.
+func (d *decoder) quotaBackendBytes(n *yaml.Node, path string, dst *int64) bool {
+	if n.Kind == yaml.ScalarNode {
+		if _, err := parseValue(n.Value); err == errQuantityNegative {
+			d.fail(n.Line, path, "must not be negative, got %s (etcd reads a negative quota as no quota at all, which orrery does not model: give a large quota such as 8Gi instead)", n.Value)
+			return false
+		}
+	}
+	return d.quantity(parseValue)(n, path, dst)
+}
+
+// bytesPerSecond is a byte quantity meaning a rate; "100Mi/s" gets a hint.
+func (d *decoder) bytesPerSecond(n *yaml.Node, path string, dst *int64) bool {
+	if n.Kind == yaml.ScalarNode {
+		if perSecond, ok := strings.CutSuffix(n.Value, "/s"); ok {
+			d.fail(n.Line, path, "invalid quantity %q: write the bytes per second without \"/s\", such as %q", n.Value, perSecond)
+			return false
+		}
+	}
+	return d.quantity(parseValue)(n, path, dst)
+}
+
+func (d *decoder) memberOverrides(n *yaml.Node, path string, dst *[]EtcdMember) bool {
+	items, ok := d.items(n, path)
+	if !ok {
+		return false
+	}
+	overrides := make([]EtcdMember, len(items))
+	for i, item := range items {
+		p := itemPath(path, i)
+		overrides[i].Line = d.lines[p]
+		d.memberOverride(item, p, &overrides[i])
+	}
+	*dst = overrides
+	return true
+}
+
+func (d *decoder) memberOverride(n *yaml.Node, path string, dst *EtcdMember) bool {
+	m, ok := d.mapping(n, path, "name", "walFsync")
+	if !ok {
+		return false
+	}
+	required(m, "name", d.str, &dst.Name)
+	required(m, "walFsync", d.dist, &dst.WALFsync)
+	return true
+}
+
+func (d *decoder) workload(n *yaml.Node, path string, dst *Workload) bool {
+	m, ok := d.mapping(n, path, "churn")
+	if !ok {
+		return false
+	}
+	optional(m, "churn", d.churns, &dst.Churn)
+	return true
+}
+
+func (d *decoder) churns(n *yaml.Node, path string, dst *[]Churn) bool {
+	items, ok := d.items(n, path)
+	if !ok {
+		return false
+	}
+	churns := make([]Churn, len(items))
+	for i, item := range items {
+		p := itemPath(path, i)
+		churns[i].Line = d.lines[p]
+		d.churn(item, p, &churns[i])
+	}
+	*dst = churns
+	return true
+}
+
+func (d *decoder) churn(n *yaml.Node, path string, dst *Churn) bool {
+	m, ok := d.mapping(n, path, "name", "objects", "objectBytes", "rate", "start", "duration")
+	if !ok {
+		return false
+	}
+	required(m, "name", d.str, &dst.Name)
+	required(m, "objects", d.int, &dst.Objects)
+	required(m, "objectBytes", d.quantity(parseValue), &dst.ObjectBytes)
+	required(m, "rate", d.float, &dst.Rate)
+	optional(m, "start", d.duration, &dst.Start)
+	optional(m, "duration", d.duration, &dst.Duration)
 	return true
 }
 
@@ -285,15 +403,47 @@ func (d *decoder) faults(n *yaml.Node, path string, dst *[]Fault) bool {
 }
 
 func (d *decoder) fault(n *yaml.Node, path string, dst *Fault) bool {
-	m, ok := d.mapping(n, path, "at", "type", "nodes", "duration")
+	m, ok := d.mapping(n, path, "at", "type", "nodes", "members", "groups", "walFsync", "duration")
 	if !ok {
 		return false
 	}
+	// Which of nodes, members, groups and walFsync a fault needs depends
+	// on its type: validate.go checks that.
 	required(m, "at", d.duration, &dst.At)
 	required(m, "type", d.str, &dst.Type)
-	required(m, "nodes", d.nodeSelector, &dst.Nodes)
+	optional(m, "nodes", d.nodeSelector, &dst.Nodes)
+	optional(m, "members", d.memberSelector, &dst.Members)
+	optional(m, "groups", d.groups, &dst.Groups)
+	optional(m, "walFsync", d.dist, &dst.WALFsync)
 	optional(m, "duration", d.duration, &dst.Duration)
 	return true
+}
+
+func (d *decoder) memberSelector(n *yaml.Node, path string, dst *MemberSelector) bool {
+	m, ok := d.mapping(n, path, "names", "leader")
+	if !ok {
+		return false
+	}
+	optional(m, "names", d.stringList, &dst.Names)
+	optional(m, "leader", d.boolean, &dst.Leader)
+	return true
+}
+
+// groups reads a list of lists of member names.
+func (d *decoder) groups(n *yaml.Node, path string, dst *[][]string) bool {
+	items, ok := d.items(n, path)
+	if !ok {
+		return false
+	}
+	out := make([][]string, len(items))
+	good := true
+	for i, item := range items {
+		good = d.stringList(item, itemPath(path, i), &out[i]) && good
+	}
+	if good {
+		*dst = out
+	}
+	return good
 }
 
 func (d *decoder) nodeSelector(n *yaml.Node, path string, dst *NodeSelector) bool {

@@ -21,11 +21,13 @@ func applyDefaults(s *Scenario, set fieldSet) {
 		defaultNodePool(&c.NodePools[i], set)
 	}
 	defaultAPIServer(&c.APIServer, set)
-	defaultStorage(&c.Storage, set)
+	defaultEtcd(&c.Etcd, set, v)
 	defaultNetwork(&c.Network, set)
 	defaultKubelet(&c.Kubelet, set, v)
 	defaultNodeLifecycle(&c.NodeLifecycle, set, v)
 	defaultClients(&c.Clients, &c.Kubelet, set, v)
+	// spec.workload.churn needs no defaults: start 0 and duration 0 (to the
+	// end of the run) are the zero values.
 }
 
 func defaultNodePool(p *NodePool, set fieldSet) {
@@ -51,13 +53,54 @@ func defaultAPIServer(a *APIServer, set fieldSet) {
 	setDefault(set, &a.ServiceTime, Dist{Kind: "lognormal", Median: time.Millisecond, P99: 5 * time.Millisecond})
 }
 
-func defaultStorage(st *Storage, set fieldSet) {
-	// etcd-io/website content/en/docs/v3.5/op-guide/performance.md: a
-	// 3-member cluster commits in under 1ms at light load, about 2ms with
-	// fsync on SSD; faq.md asks for wal_fsync p99 under 10ms.
-	setDefault(set, &st.CommitLatency, Dist{Kind: "lognormal", Median: 2 * time.Millisecond, P99: 10 * time.Millisecond})
-	// orrery assumption, not an upstream default: a read served by storage.
-	setDefault(set, &st.ReadLatency, Dist{Kind: "lognormal", Median: 500 * time.Microsecond, P99: 2 * time.Millisecond})
+func defaultEtcd(e *Etcd, set fieldSet, v Version) {
+	// The etcd that kubeadm deploys with the Kubernetes version: see
+	// kubeadmEtcdVersion.
+	setDefault(set, &e.Version, kubeadmEtcdVersion(v))
+	// orrery assumption: the common HA size, kubeadm's stacked etcd on
+	// three control-plane nodes (kubernetes.io "Options for Highly
+	// Available topology").
+	setDefault(set, &e.Members, 3)
+	// --heartbeat-interval 100ms, --election-timeout 1000ms: etcd-io/etcd
+	// server/embed/config.go (NewConfig: TickMs 100, ElectionMs 1000).
+	setDefault(set, &e.HeartbeatInterval, 100*time.Millisecond)
+	setDefault(set, &e.ElectionTimeout, 1000*time.Millisecond)
+	// --pre-vote: false in etcd 3.4, true from 3.5 (server/embed/config.go
+	// NewConfig at v3.4.0 and v3.5.0; etcd CHANGELOG-3.5). It follows the
+	// version, the file's or the default one.
+	if e.PreVote == nil {
+		on := e.Version != "3.4"
+		e.PreVote = &on
+	}
+	// orrery assumption, not an upstream default: the same same-region
+	// datacenter one-way delay as network.latency's default. Control-plane
+	// nodes share a region even when workers do not, so it does not follow
+	// network.latency.
+	setDefault(set, &e.PeerLatency, Dist{Kind: "uniform", Min: 200 * time.Microsecond, Max: time.Millisecond})
+	// p99 10ms is the healthy ceiling of etcd_disk_wal_fsync_duration_seconds
+	// in etcd-io/website content/en/docs/v3.5/faq.md; the 2ms median is an
+	// orrery assumption (a network block device SSD, between the < 1ms of a
+	// local SSD and the ~10ms of an HDD in op-guide/hardware.md).
+	setDefault(set, &e.WALFsync, Dist{Kind: "lognormal", Median: 2 * time.Millisecond, P99: 10 * time.Millisecond})
+	// p99 25ms is the healthy ceiling of
+	// etcd_disk_backend_commit_duration_seconds in the same faq.md; the 5ms
+	// median is an orrery assumption.
+	setDefault(set, &e.BackendCommit, Dist{Kind: "lognormal", Median: 5 * time.Millisecond, P99: 25 * time.Millisecond})
+	// orrery assumptions, not upstream defaults: CPU time to apply one
+	// small entry to the MVCC store, and to serve one range (the former
+	// storage stand-in's read latency).
+	setDefault(set, &e.ApplyCost, Dist{Kind: "lognormal", Median: 20 * time.Microsecond, P99: 100 * time.Microsecond})
+	setDefault(set, &e.ReadCost, Dist{Kind: "lognormal", Median: 500 * time.Microsecond, P99: 2 * time.Millisecond})
+	// --quota-backend-bytes 2 GiB: etcd-io/etcd server/storage/quota.go
+	// (DefaultQuotaBytes), which etcd also uses when the flag is 0.
+	setDefault(set, &e.QuotaBackendBytes, 2<<30)
+	// kube-apiserver --etcd-compaction-interval 5m: k8s.io/apiserver
+	// pkg/storage/storagebackend/config.go (DefaultCompactInterval).
+	setDefault(set, &e.CompactionInterval, 5*time.Minute)
+	// orrery assumption, unconfirmed: no upstream figure found. 100 MiB/s is
+	// conservative next to one report of an 8 GB database taking 30–40s on
+	// dedicated nodes (k3s-io/k3s#11122, about 200–270 MB/s).
+	setDefault(set, &e.DefragThroughput, 100<<20)
 }
 
 func defaultNetwork(n *Network, set fieldSet) {

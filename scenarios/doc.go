@@ -1,8 +1,9 @@
 // Package scenarios reads orrery scenario files.
 //
 // A scenario file is one YAML document, shaped like a Kubernetes object,
-// that says what to simulate (a cluster), for how long, what goes wrong
-// (faults) and what the run's report must show (expectations):
+// that says what to simulate (a cluster and the load on it), for how long,
+// what goes wrong (faults) and what the run's report must show
+// (expectations):
 //
 //	apiVersion: orrery.dev/v1alpha1     # required, exactly this
 //	kind: Scenario                      # required, exactly this
@@ -27,9 +28,21 @@
 //	      queueLength: 50
 //	      queueWaitLimit: 15s
 //	      serviceTime: {kind: lognormal, median: 1ms, p99: 5ms}
-//	    storage:
-//	      commitLatency: {kind: lognormal, median: 2ms, p99: 10ms}
-//	      readLatency: {kind: lognormal, median: 500us, p99: 2ms}
+//	    etcd:
+//	      version: "3.5"                # 3.4, 3.5 or 3.6; default: kubeadm's for kubernetesVersion
+//	      members: 3                    # 1 to 7, named etcd-0 … etcd-2
+//	      heartbeatInterval: 100ms      # whole ms
+//	      electionTimeout: 1s           # whole heartbeats, ≥ 5 of them, ≤ 50s
+//	      preVote: true                 # default false for 3.4, true from 3.5
+//	      peerLatency: {kind: uniform, min: 200us, max: 1ms}
+//	      walFsync: {kind: lognormal, median: 2ms, p99: 10ms}
+//	      backendCommit: {kind: lognormal, median: 5ms, p99: 25ms}
+//	      applyCost: {kind: lognormal, median: 20us, p99: 100us}
+//	      readCost: {kind: lognormal, median: 500us, p99: 2ms}
+//	      quotaBackendBytes: 2Gi        # quantity, > 0
+//	      compactionInterval: 5m        # the API server's; 0 turns it off
+//	      defragThroughput: 100Mi       # bytes per second, quantity, > 0
+//	      # memberOverrides: [{name: etcd-2, walFsync: 20ms}]   per-member disks; none by default
 //	    network:
 //	      latency: {kind: uniform, min: 200us, max: 1ms}
 //	      loss: 0                       # probability in [0, 1)
@@ -46,18 +59,36 @@
 //	      kubelet: {qps: 50, burst: 100}
 //	      heartbeat: {qps: -1, timeout: 10s}
 //	      controllerManager: {qps: 20, burst: 30, timeout: 60s}
+//	  workload:                         # optional: load beyond the node heartbeats
+//	    churn:                          # writers updating ConfigMaps round-robin
+//	      - name: configmaps            # required, unique DNS-1123 label
+//	        objects: 100                # required, ≥ 1; ≤ 1500000 over all writers
+//	        objectBytes: 10Ki           # required, quantity, ≤ 1.5Mi (etcd's request limit)
+//	        rate: 50                    # required, updates per second, 1/86400 to 100000
+//	        start: 0                    # default 0, before spec.duration
+//	        duration: 0                 # default 0: to the end of the run
 //	  faults:
 //	    - at: 30s                       # required, before spec.duration
 //	      type: stopKubelet             # required
-//	      nodes: {names: [node-2]}      # required
+//	      nodes: {names: [node-2]}      # required for node faults
 //	      duration: 90s                 # restart the kubelet after 90s
+//	    - at: 1m
+//	      type: etcdCrash
+//	      members: {leader: true}       # or {names: [etcd-0]}
+//	      duration: 20s                 # restart the member after 20s
+//	    - at: 2m
+//	      type: etcdPartition
+//	      groups: [[etcd-0]]            # etcd-1 and etcd-2 form the other side
+//	      duration: 30s
 //	  expect:
 //	    - metric: fault.0.detectSeconds # required
 //	      min: 40                       # numbers, or durations in seconds
 //	      max: 50s
 //
 // Everything under cluster except nodePools is optional; the values shown
-// are the defaults for Kubernetes 1.31.
+// are the defaults for Kubernetes 1.31. spec.cluster.storage, the stand-in
+// that came before the etcd model, is gone: a file that still has it gets
+// an error that says what replaces it.
 //
 // # Strictness
 //
@@ -77,10 +108,11 @@
 // "250us". 0 is accepted; other bare numbers are not ("write 10s, not 10")
 // and no duration may be negative.
 //
-// Quantities (cpu, memory) follow Kubernetes' resource.Quantity: "4",
-// "0.5", "500m", "2k", "5M", "64Gi", "1.5Gi", "1e3". They are stored
-// exactly, rounded up: cpu in millicores (NodePool.CPUMilli), memory in
-// bytes (NodePool.MemoryBytes).
+// Quantities (cpu, memory, quotaBackendBytes, defragThroughput,
+// objectBytes) follow Kubernetes' resource.Quantity: "4", "0.5", "500m",
+// "2k", "5M", "64Gi", "1.5Gi", "1e3"; a plain integer works too. They are
+// stored exactly, rounded up: cpu in millicores (NodePool.CPUMilli), the
+// others in bytes (or bytes per second).
 //
 // # Distributions
 //
@@ -94,14 +126,40 @@
 //	{kind: lognormal, median: 2ms, p99: 10ms}   median > 0, p99 ≥ median
 //	{kind: normal, mean: 2ms, stddev: 500us}    truncated at 0
 //
-// # Faults and node selectors
+// # Faults, node selectors and member selectors
 //
-// A fault's type is one of
+// A fault's type is one of the node faults, which take nodes (required)
+// and no members, groups or walFsync:
 //
 //   - stopKubelet: the kubelet stops; with a duration it restarts after it.
 //   - restartKubelet: the kubelet restarts at once (no duration).
 //   - partition: the nodes lose the network; duration (required) says when
 //     it heals.
+//
+// or one of the etcd faults and operations, which take no nodes:
+//
+//   - etcdCrash: members (names, or leader: true for whichever member
+//     leads at the time, not both) crash; with a duration they restart
+//     after it.
+//   - etcdRestart: crashed members, by names, restart at once (no duration).
+//   - etcdPartition: groups (required) lists the sides, each a list of
+//     member names; members in no group form one more side. The groups
+//     must not overlap and there must be two sides or more. The API server
+//     still reaches every member. duration (required) says when it heals.
+//   - etcdIsolateLeader: the member leading at the time loses every other
+//     member and the API server; no members; duration required.
+//   - etcdSlowDisk: members (names or leader: true) get the WAL fsync
+//     latency walFsync (a distribution, required) for duration (required).
+//   - etcdCompact: etcdctl compact at the current revision (no members, no
+//     duration).
+//   - etcdDefrag: etcdctl defrag on members.names, or on every member
+//     without members, one after another; each member is blocked while it
+//     copies its data at defragThroughput (no duration).
+//   - etcdAlarmDisarm: etcdctl alarm disarm, clearing NOSPACE (no members,
+//     no duration).
+//
+// etcd member i is named "etcd-i", counting from 0; member names must
+// exist and appear once in a list.
 //
 // Node i of pool p is named "p-i", counting from 0 ("node-0" to "node-4"
 // for a pool "node" of 5), and sits in zone Zones[i % len(Zones)]. A node
@@ -115,7 +173,9 @@
 // Fields left out get defaults after parsing; a value the file sets, even
 // 0, is never replaced. Some defaults depend on spec.kubernetesVersion: the
 // node monitor grace period (40s, 50s from 1.32) and the kubelet's client
-// limits (5/10, 50/100 from 1.27). Others follow fields the file sets, as
+// limits (5/10, 50/100 from 1.27) and the etcd version (3.4 up to 1.21,
+// 3.5 up to 1.33, 3.6 from 1.34), whose own default for preVote is off in
+// 3.4 and on from 3.5. Others follow fields the file sets, as
 // upstream: setting only nodeStatusUpdateFrequency moves
 // nodeStatusReportFrequency with it, and the heartbeat client's timeout is
 // min(nodeStatusUpdateFrequency, nodeLeaseDuration). Every default cites

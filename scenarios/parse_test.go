@@ -68,9 +68,16 @@ func TestDefaults(t *testing.T) {
 				MaxRequestsInflight: 400, MaxMutatingRequestsInflight: 200, QueueLength: 50, QueueWaitLimit: 15 * time.Second,
 				ServiceTime: Dist{Kind: "lognormal", Median: time.Millisecond, P99: 5 * time.Millisecond},
 			},
-			Storage: Storage{
-				CommitLatency: Dist{Kind: "lognormal", Median: 2 * time.Millisecond, P99: 10 * time.Millisecond},
-				ReadLatency:   Dist{Kind: "lognormal", Median: 500 * time.Microsecond, P99: 2 * time.Millisecond},
+			Etcd: Etcd{
+				Version: "3.5", Members: 3, HeartbeatInterval: 100 * time.Millisecond, ElectionTimeout: time.Second, PreVote: &on,
+				PeerLatency:        Dist{Kind: "uniform", Min: 200 * time.Microsecond, Max: time.Millisecond},
+				WALFsync:           Dist{Kind: "lognormal", Median: 2 * time.Millisecond, P99: 10 * time.Millisecond},
+				BackendCommit:      Dist{Kind: "lognormal", Median: 5 * time.Millisecond, P99: 25 * time.Millisecond},
+				ApplyCost:          Dist{Kind: "lognormal", Median: 20 * time.Microsecond, P99: 100 * time.Microsecond},
+				ReadCost:           Dist{Kind: "lognormal", Median: 500 * time.Microsecond, P99: 2 * time.Millisecond},
+				QuotaBackendBytes:  2 << 30,
+				CompactionInterval: 5 * time.Minute,
+				DefragThroughput:   100 << 20,
 			},
 			Network: Network{
 				Latency:                Dist{Kind: "uniform", Min: 200 * time.Microsecond, Max: time.Millisecond},
@@ -125,9 +132,23 @@ spec:
       queueLength: 0
       queueWaitLimit: 0
       serviceTime: 250us
-    storage:
-      commitLatency: {kind: normal, mean: 3ms, stddev: 0}
-      readLatency: {kind: exponential, mean: 1.5ms}
+    etcd:
+      version: "3.4"
+      members: 1
+      heartbeatInterval: 50ms
+      electionTimeout: 250ms
+      preVote: true
+      peerLatency: 0
+      walFsync: {kind: normal, mean: 3ms, stddev: 0}
+      backendCommit: {kind: uniform, min: 0, max: 0}
+      applyCost: 0
+      readCost: {kind: exponential, mean: 1.5ms}
+      quotaBackendBytes: 1
+      compactionInterval: 0
+      defragThroughput: 1e3
+      memberOverrides:
+        - name: etcd-0
+          walFsync: 1ms
     network:
       latency: {kind: constant, value: 0}
       loss: 0
@@ -144,6 +165,14 @@ spec:
       kubelet: {qps: 0.5, burst: 1, timeout: 5s}
       heartbeat: {qps: 7, burst: 3, timeout: 0}
       controllerManager: {qps: -1, burst: 0, timeout: 0}
+  workload:
+    churn:
+      - name: cm
+        objects: 2
+        objectBytes: 1Ki
+        rate: 0.5
+        start: 0
+        duration: 0
   faults:
     - at: 0
       type: partition
@@ -163,7 +192,7 @@ spec:
 
 func TestExplicitValuesPreserved(t *testing.T) {
 	s := mustParse(t, explicit)
-	off := false
+	off, on := false, true
 	half, one, zero := 0.5, 1.0, 0.0
 	want := Spec{
 		Seed:              0,
@@ -179,9 +208,15 @@ func TestExplicitValuesPreserved(t *testing.T) {
 				MaxRequestsInflight: 1, MaxMutatingRequestsInflight: 2,
 				ServiceTime: Dist{Kind: "constant", Value: 250 * time.Microsecond},
 			},
-			Storage: Storage{
-				CommitLatency: Dist{Kind: "normal", Mean: 3 * time.Millisecond},
-				ReadLatency:   Dist{Kind: "exponential", Mean: 1500 * time.Microsecond},
+			Etcd: Etcd{
+				Version: "3.4", Members: 1, HeartbeatInterval: 50 * time.Millisecond, ElectionTimeout: 250 * time.Millisecond, PreVote: &on,
+				PeerLatency:       Dist{Kind: "constant"},
+				WALFsync:          Dist{Kind: "normal", Mean: 3 * time.Millisecond},
+				BackendCommit:     Dist{Kind: "uniform"},
+				ApplyCost:         Dist{Kind: "constant"},
+				ReadCost:          Dist{Kind: "exponential", Mean: 1500 * time.Microsecond},
+				QuotaBackendBytes: 1, DefragThroughput: 1000,
+				MemberOverrides: []EtcdMember{{Name: "etcd-0", WALFsync: Dist{Kind: "constant", Value: time.Millisecond}, Line: 43}},
 			},
 			Network: Network{Latency: Dist{Kind: "constant"}, StreamFailureDetection: time.Second},
 			Kubelet: Kubelet{
@@ -195,13 +230,14 @@ func TestExplicitValuesPreserved(t *testing.T) {
 				ControllerManager: ClientLimits{QPS: -1},
 			},
 		},
+		Workload: Workload{Churn: []Churn{{Name: "cm", Objects: 2, ObjectBytes: 1024, Rate: 0.5, Line: 63}}},
 		Faults: []Fault{
-			{At: 0, Type: FaultPartition, Nodes: NodeSelector{Zone: "a", Count: 2}, Duration: 1500 * time.Millisecond, Line: 48},
-			{At: time.Hour, Type: FaultRestartKubelet, Nodes: NodeSelector{Names: []string{"small-2-0", "big-2"}}, Line: 52},
+			{At: 0, Type: FaultPartition, Nodes: NodeSelector{Zone: "a", Count: 2}, Duration: 1500 * time.Millisecond, Line: 70},
+			{At: time.Hour, Type: FaultRestartKubelet, Nodes: NodeSelector{Names: []string{"small-2-0", "big-2"}}, Line: 74},
 		},
 		Expect: []Expect{
-			{Metric: "fault.0.detectSeconds", Min: &half, Max: &one, Line: 57},
-			{Metric: "nodes.notReadyTransitions", Max: &zero, Line: 60},
+			{Metric: "fault.0.detectSeconds", Min: &half, Max: &one, Line: 79},
+			{Metric: "nodes.notReadyTransitions", Max: &zero, Line: 82},
 		},
 	}
 	if !reflect.DeepEqual(s.Spec, want) {
@@ -244,16 +280,20 @@ func TestDistForms(t *testing.T) {
 }
 
 func TestAnchorsAndEmptyValues(t *testing.T) {
-	doc := base + `    storage:
-      commitLatency: &slow {kind: lognormal, median: 4ms, p99: 40ms}
-      readLatency: *slow
+	doc := base + `    etcd:
+      walFsync: &slow {kind: lognormal, median: 4ms, p99: 40ms}
+      backendCommit: *slow
+  workload:
   faults:
   expect: ~
 `
 	s := mustParse(t, doc)
-	st := s.Spec.Cluster.Storage
-	if st.ReadLatency != st.CommitLatency || st.ReadLatency.Median != 4*time.Millisecond {
-		t.Errorf("alias: %+v", st)
+	e := s.Spec.Cluster.Etcd
+	if e.BackendCommit != e.WALFsync || e.BackendCommit.Median != 4*time.Millisecond {
+		t.Errorf("alias: %+v", e)
+	}
+	if s.Spec.Workload.Churn != nil {
+		t.Errorf("empty workload should mean no churn: %+v", s.Spec.Workload)
 	}
 	if s.Spec.Faults != nil || s.Spec.Expect != nil {
 		t.Errorf("empty faults/expect should mean none: %+v %+v", s.Spec.Faults, s.Spec.Expect)

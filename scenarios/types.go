@@ -39,9 +39,10 @@ type Spec struct {
 	// MaxEvents caps the events the engine processes (0: no cap).
 	MaxEvents uint64 `json:"maxEvents,omitempty"`
 
-	Cluster Cluster  `json:"cluster"`
-	Faults  []Fault  `json:"faults,omitempty"`
-	Expect  []Expect `json:"expect,omitempty"`
+	Cluster  Cluster  `json:"cluster"`
+	Workload Workload `json:"workload"`
+	Faults   []Fault  `json:"faults,omitempty"`
+	Expect   []Expect `json:"expect,omitempty"`
 }
 
 // Version is a parsed Kubernetes minor version.
@@ -51,7 +52,7 @@ type Version struct{ Major, Minor int }
 type Cluster struct {
 	NodePools     []NodePool    `json:"nodePools"`
 	APIServer     APIServer     `json:"apiServer"`
-	Storage       Storage       `json:"storage"`
+	Etcd          Etcd          `json:"etcd"`
 	Network       Network       `json:"network"`
 	Kubelet       Kubelet       `json:"kubelet"`
 	NodeLifecycle NodeLifecycle `json:"nodeLifecycle"`
@@ -88,14 +89,75 @@ type APIServer struct {
 	ServiceTime Dist `json:"serviceTime"`
 }
 
-// Storage configures the storage stand-in that the etcd model replaces.
-type Storage struct {
-	// CommitLatency is the time one batch of writes takes to commit
-	// (replication + WAL fsync). Writes that arrive during a commit wait for
-	// the next batch.
-	CommitLatency Dist `json:"commitLatency"`
-	// ReadLatency is the time a read served by storage takes.
-	ReadLatency Dist `json:"readLatency"`
+// Etcd configures the modeled etcd cluster behind the API server.
+type Etcd struct {
+	// Version is the etcd minor version ("3.4", "3.5", "3.6"). Default:
+	// the version kubeadm pairs with the scenario's kubernetesVersion
+	// (kubernetes/kubernetes cmd/kubeadm/app/constants/constants.go
+	// SupportedEtcdVersion). It picks PreVote's default.
+	Version string `json:"version"`
+	// Members is the number of etcd members, 1 to 7 (default 3). Members are
+	// named etcd-0 … etcd-(n-1).
+	Members int `json:"members"`
+	// HeartbeatInterval is --heartbeat-interval (default 100ms), one Raft
+	// tick. ElectionTimeout is --election-timeout (default 1000ms); it must
+	// be a multiple of the heartbeat interval and at least 5 of them
+	// (etcd-io/etcd server/embed/config.go, etcdmain).
+	HeartbeatInterval time.Duration `json:"heartbeatInterval"`
+	ElectionTimeout   time.Duration `json:"electionTimeout"`
+	// PreVote is --pre-vote: off by default in 3.4, on from 3.5.
+	PreVote *bool `json:"preVote"`
+	// PeerLatency is the one-way delay of a message between two members.
+	PeerLatency Dist `json:"peerLatency"`
+	// WALFsync is the latency of one WAL write + fsync on every member's
+	// disk (etcd_disk_wal_fsync_duration_seconds).
+	WALFsync Dist `json:"walFsync"`
+	// BackendCommit is the latency of one bbolt batch commit
+	// (etcd_disk_backend_commit_duration_seconds), every 100ms.
+	BackendCommit Dist `json:"backendCommit"`
+	// ApplyCost is the CPU time a member spends applying one entry to the
+	// MVCC store; ReadCost the time it spends serving one range.
+	ApplyCost Dist `json:"applyCost"`
+	ReadCost  Dist `json:"readCost"`
+	// QuotaBackendBytes is --quota-backend-bytes, a quantity such as "2Gi"
+	// (default 2 GiB). Writes fail with NOSPACE once the database reaches it.
+	QuotaBackendBytes int64 `json:"quotaBackendBytes"`
+	// CompactionInterval is the API server's --etcd-compaction-interval
+	// (default 5m); 0 turns the API server's compactor off.
+	CompactionInterval time.Duration `json:"compactionInterval"`
+	// DefragThroughput is how many bytes of live data a defragmentation
+	// copies per second while it blocks its member.
+	DefragThroughput int64 `json:"defragThroughput"`
+	// MemberOverrides set per-member disks, by member name.
+	MemberOverrides []EtcdMember `json:"memberOverrides,omitempty"`
+}
+
+// EtcdMember overrides one member's settings.
+type EtcdMember struct {
+	Name     string `json:"name"`
+	WALFsync Dist   `json:"walFsync"`
+	// Line is the entry's line in the scenario file, for messages.
+	Line int `json:"-"`
+}
+
+// Workload is the load the scenario puts on the cluster beyond the
+// built-in node heartbeats.
+type Workload struct {
+	Churn []Churn `json:"churn,omitempty"`
+}
+
+// Churn is a writer that keeps updating a set of objects (ConfigMaps)
+// through the API server: Rate updates per second spread round-robin over
+// Objects objects of ObjectBytes each, from Start for Duration (0: to the
+// end of the run).
+type Churn struct {
+	Name        string        `json:"name"`
+	Objects     int           `json:"objects"`
+	ObjectBytes int64         `json:"objectBytes"`
+	Rate        float64       `json:"rate"`
+	Start       time.Duration `json:"start"`
+	Duration    time.Duration `json:"duration,omitempty"`
+	Line        int           `json:"-"`
 }
 
 // Network configures the simulated network.
@@ -171,22 +233,48 @@ const (
 	FaultStopKubelet    = "stopKubelet"
 	FaultRestartKubelet = "restartKubelet"
 	FaultPartition      = "partition"
+
+	// etcd faults and operations.
+	FaultEtcdCrash         = "etcdCrash"         // crash members; restart after Duration if set
+	FaultEtcdRestart       = "etcdRestart"       // restart crashed members
+	FaultEtcdPartition     = "etcdPartition"     // split members into Groups for Duration
+	FaultEtcdIsolateLeader = "etcdIsolateLeader" // cut the current leader off from every other member and the API server for Duration
+	FaultEtcdSlowDisk      = "etcdSlowDisk"      // members' WAL fsync follows WALFsync for Duration
+	FaultEtcdCompact       = "etcdCompact"       // etcdctl compact <current revision>
+	FaultEtcdDefrag        = "etcdDefrag"        // etcdctl defrag, member by member
+	FaultEtcdAlarmDisarm   = "etcdAlarmDisarm"   // etcdctl alarm disarm
 )
 
 // Fault is something that happens at a virtual time.
 type Fault struct {
 	// At is the virtual time the fault starts.
 	At time.Duration `json:"at"`
-	// Type is one of stopKubelet, restartKubelet, partition.
+	// Type is one of the Fault* constants.
 	Type string `json:"type"`
-	// Nodes selects the nodes the fault applies to.
+	// Nodes selects the nodes a node fault applies to.
 	Nodes NodeSelector `json:"nodes"`
-	// Duration, for partition: how long until it heals (required > 0).
-	// For stopKubelet: if set, the kubelet restarts after it.
+	// Members selects the etcd members an etcd fault applies to.
+	Members MemberSelector `json:"members"`
+	// Groups, for etcdPartition: the sides of the partition, each a list
+	// of member names. Members in no group form one more side. The API
+	// server stays connected to every member.
+	Groups [][]string `json:"groups,omitempty"`
+	// WALFsync, for etcdSlowDisk: the fsync latency during the fault.
+	WALFsync Dist `json:"walFsync"`
+	// Duration, for partition, etcdPartition, etcdIsolateLeader and
+	// etcdSlowDisk: how long until it heals (required > 0). For stopKubelet
+	// and etcdCrash: if set, the kubelet or member restarts after it.
 	Duration time.Duration `json:"duration,omitempty"`
 
 	// Line is the fault's line in the scenario file, for messages.
 	Line int `json:"-"`
+}
+
+// MemberSelector picks etcd members: by name, or the leader at the time
+// of the fault. Empty means every member (for etcdDefrag).
+type MemberSelector struct {
+	Names  []string `json:"names,omitempty"`
+	Leader bool     `json:"leader,omitempty"`
 }
 
 // NodeSelector picks nodes: by explicit names, or by pool and/or zone,

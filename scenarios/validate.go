@@ -104,6 +104,7 @@ func (v *validator) spec(sp *Spec) {
 		}
 	}
 	v.cluster(&sp.Cluster)
+	v.workload("spec.workload", &sp.Workload, sp)
 	for i := range sp.Faults {
 		v.fault(itemPath("spec.faults", i), &sp.Faults[i], sp)
 	}
@@ -115,8 +116,7 @@ func (v *validator) spec(sp *Spec) {
 func (v *validator) cluster(c *Cluster) {
 	v.nodePools(c.NodePools)
 	v.apiServer("spec.cluster.apiServer", &c.APIServer)
-	v.dist("spec.cluster.storage.commitLatency", c.Storage.CommitLatency)
-	v.dist("spec.cluster.storage.readLatency", c.Storage.ReadLatency)
+	v.etcd("spec.cluster.etcd", &c.Etcd)
 	v.network("spec.cluster.network", &c.Network)
 	v.kubelet("spec.cluster.kubelet", &c.Kubelet)
 	v.nodeLifecycle("spec.cluster.nodeLifecycle", &c.NodeLifecycle)
@@ -262,13 +262,34 @@ func (v *validator) dist(path string, d Dist) {
 	}
 }
 
+// Fault types by kind: node faults act on kubelets and node networks,
+// etcd faults on etcd members.
+var (
+	nodeFaultTypes = []string{FaultStopKubelet, FaultRestartKubelet, FaultPartition}
+	etcdFaultTypes = []string{FaultEtcdCrash, FaultEtcdRestart, FaultEtcdPartition, FaultEtcdIsolateLeader,
+		FaultEtcdSlowDisk, FaultEtcdCompact, FaultEtcdDefrag, FaultEtcdAlarmDisarm}
+	faultTypes = slices.Concat(nodeFaultTypes, etcdFaultTypes)
+)
+
 func (v *validator) fault(path string, f *Fault, sp *Spec) {
 	if v.nonNegative(path+".at", f.At) && f.At >= sp.Duration {
 		v.fail(path+".at", "must be before the end of the run (spec.duration %v), got %v", sp.Duration, f.At)
 	}
-	v.nonNegative(path+".duration", f.Duration)
+	if v.nonNegative(path+".duration", f.Duration) && f.Duration > MaxDuration {
+		v.fail(path+".duration", "must be at most %v, got %v", MaxDuration, f.Duration)
+	}
+	switch {
+	case slices.Contains(nodeFaultTypes, f.Type):
+		v.nodeFault(path, f, sp)
+	case slices.Contains(etcdFaultTypes, f.Type):
+		v.etcdFault(path, f, &sp.Cluster.Etcd)
+	default:
+		v.fail(path+".type", "unknown fault type %q%s; want %s", f.Type, didYouMean(f.Type, faultTypes), quoteList(faultTypes))
+	}
+}
+
+func (v *validator) nodeFault(path string, f *Fault, sp *Spec) {
 	switch f.Type {
-	case FaultStopKubelet:
 	case FaultRestartKubelet:
 		if f.Duration != 0 {
 			v.fail(path+".duration", "restartKubelet is instantaneous and takes no duration (use stopKubelet with a duration)")
@@ -277,12 +298,35 @@ func (v *validator) fault(path string, f *Fault, sp *Spec) {
 		if f.Duration == 0 {
 			v.fail(path+".duration", "required for partition: how long until the partition heals")
 		}
-	default:
-		types := []string{FaultStopKubelet, FaultRestartKubelet, FaultPartition}
-		v.fail(path+".type", "unknown fault type %q%s; want %s", f.Type, didYouMean(f.Type, types), quoteList(types))
+	}
+	if v.given(&f.Members, !f.Members.isZero()) {
+		v.fail(path+".members", "%s is a node fault: it takes nodes, not members (members are for etcd faults)", f.Type)
+	}
+	v.onlyFor(path, f, FaultEtcdPartition, "groups", v.given(&f.Groups, f.Groups != nil))
+	v.onlyFor(path, f, FaultEtcdSlowDisk, "walFsync", v.given(&f.WALFsync, f.WALFsync != Dist{}))
+	if !v.given(&f.Nodes, !f.Nodes.isZero()) {
+		v.fail(path+".nodes", "required field is missing: %s needs the nodes it applies to", f.Type)
+		return
 	}
 	v.selector(path+".nodes", &f.Nodes, sp.Cluster.NodePools)
 }
+
+// given reports whether a field has a value: the file set it, or (for a
+// scenario built in code) it is not empty.
+func (v *validator) given(field any, nonEmpty bool) bool { return v.set[field] || nonEmpty }
+
+// onlyFor reports field when a fault of another type than owner carries it.
+func (v *validator) onlyFor(path string, f *Fault, owner, field string, given bool) {
+	if given && f.Type != owner {
+		v.fail(path+"."+field, "only %s takes %s, not %s", owner, field, f.Type)
+	}
+}
+
+func (sel NodeSelector) isZero() bool {
+	return sel.Names == nil && sel.Pool == "" && sel.Zone == "" && sel.Count == 0
+}
+
+func (sel MemberSelector) isZero() bool { return sel.Names == nil && !sel.Leader }
 
 func (v *validator) selector(path string, sel *NodeSelector, pools []NodePool) {
 	if sel.Count < 0 || sel.Count == 0 && v.set[&sel.Count] {
