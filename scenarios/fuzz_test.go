@@ -14,6 +14,7 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Add([]byte(base))
 	f.Add([]byte(explicit))
+	f.Add([]byte(fullEtcd))
 	for _, tc := range badCases {
 		f.Add([]byte(tc.yaml))
 	}
