@@ -2,6 +2,7 @@ package mvcc
 
 import (
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/google/btree"
@@ -153,7 +154,8 @@ type Store struct {
 	probe   keyIndex    // search key for index lookups
 	probeHi keyIndex    // upper bound for range scans
 	ev      Event       // EventsSince's callback argument
-	empty   []*keyIndex // compaction scratch
+	empty   []*keyIndex // compaction scratch: keys left empty
+	kept    []int64     // compaction scratch: revisions kept
 }
 
 // btreeDegree is etcd's treeIndex degree (index.go newTreeIndex).
@@ -400,11 +402,15 @@ func (s *Store) applyCompact(rev int64) Result {
 	}
 	s.compactRev = rev
 
-	s.empty = s.empty[:0]
+	// Compact the index, collecting the revisions ≤ rev it kept (at most
+	// one per key) and the keys left empty.
+	s.empty, s.kept = s.empty[:0], s.kept[:0]
 	s.index.Ascend(func(ki *keyIndex) bool {
 		ki.compact(rev)
 		if ki.isEmpty() {
 			s.empty = append(s.empty, ki)
+		} else if kr := ki.keptRev(rev); kr != 0 {
+			s.kept = append(s.kept, kr)
 		}
 		return true
 	})
@@ -412,13 +418,16 @@ func (s *Store) applyCompact(rev int64) Result {
 		s.index.Delete(ki)
 	}
 	clear(s.empty)
+	slices.Sort(s.kept)
 
+	// Delete every other stored revision ≤ rev, shifting the log down.
 	r := Result{Revision: s.currentRev}
 	upto := s.searchLog(rev + 1)
-	w := 0
+	w, j := 0, 0
 	for i := 0; i < upto; i++ {
 		e := &s.log[i]
-		if ki := s.lookup(e.kv.Key); ki != nil && ki.keptRev(rev) == e.rev {
+		if j < len(s.kept) && s.kept[j] == e.rev {
+			j++
 			s.log[w] = *e
 			w++
 			continue
