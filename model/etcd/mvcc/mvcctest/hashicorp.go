@@ -18,11 +18,11 @@ import (
 
 // Harness timing, in the bubble's virtual time.
 const (
-	applyTimeout = 5 * time.Second        // raft.Apply's enqueue timeout
-	waitTimeout  = time.Minute            // for a leader, or for followers to catch up
-	pollInterval = 10 * time.Millisecond  // how often the harness looks
-	trailingLogs = 32                     // logs kept after a snapshot: small, so a lagging node needs InstallSnapshot
-	maxApplyTry  = 100                    // Apply attempts per command before giving up
+	applyTimeout = 5 * time.Second       // raft.Apply's enqueue timeout
+	waitTimeout  = time.Minute           // for a leader, or for followers to catch up
+	pollInterval = 10 * time.Millisecond // how often the harness looks
+	trailingLogs = 32                    // logs kept after a snapshot: small, so a lagging node needs InstallSnapshot
+	maxApplyTry  = 100                   // Apply attempts per command before giving up
 )
 
 // HashicorpRun is what RunHashicorp observed.
