@@ -141,6 +141,25 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	}
 }
 
+func TestClone(t *testing.T) {
+	a, _ := randomStore(t, 12, 400)
+	b := a.Clone()
+	if err := b.Verify(); err != nil {
+		t.Fatal(err)
+	}
+	if a.Digest() != b.Digest() || !bytes.Equal(a.AppendSnapshot(nil), b.AppendSnapshot(nil)) {
+		t.Fatal("clone differs")
+	}
+	d := a.Digest()
+	// The copy is independent: writes and a compaction on it leave a alone.
+	rng := rand.New(rand.NewPCG(12, 5))
+	randomCommands(rng, b, 300, func(c *Command) { b.Apply(c) })
+	b.Apply(&Command{Op: CmdCompact, Revision: b.Rev()})
+	if err := a.Verify(); err != nil || a.Digest() != d {
+		t.Fatalf("changing the clone changed the original: %v", err)
+	}
+}
+
 func TestRestoreSnapshotRejects(t *testing.T) {
 	a, _ := randomStore(t, 7, 300)
 	snap := a.AppendSnapshot(nil)
