@@ -198,7 +198,8 @@ func (s *Store) Clone() *Store {
 	return c
 }
 
-// Rev is the current revision: the revision of the last write.
+// Rev is the current revision: the revision of the last write, 1 for an
+// empty store.
 func (s *Store) Rev() int64 { return s.currentRev }
 
 // CompactRev is the revision of the last compaction, -1 if none.
