@@ -71,8 +71,8 @@ type KeyValue struct {
 type EventType uint8
 
 const (
-	EventPut EventType = iota
-	EventDelete
+	EventPut    EventType = iota // a key was created or updated
+	EventDelete                  // a key was deleted
 )
 
 func (t EventType) String() string {
