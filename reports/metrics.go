@@ -47,11 +47,42 @@ func metrics(r *Report, c *cluster.Cluster) map[string]float64 {
 		put(p+".peakQueueLength", float64(res.PeakQueueLength))
 		putPercentiles(p+".queueWait", res.QueueWait)
 	}
-	put("storage.writes", float64(r.Storage.Writes))
-	put("storage.writeBytes", float64(r.Storage.WriteBytes))
-	put("storage.conflicts", float64(r.Storage.Conflicts))
-	put("storage.reads", float64(r.Storage.Reads))
-	putPercentiles("storage.commitLatency", r.Storage.CommitLatency)
+	e := &r.Etcd
+	put("etcd.writes", float64(e.Writes))
+	put("etcd.writeBytes", float64(e.WriteBytes))
+	put("etcd.conflicts", float64(e.Conflicts))
+	putPercentiles("etcd.commitLatency", e.CommitLatency)
+	putPercentiles("etcd.requestLatency", e.RequestLatency)
+	putPercentiles("etcd.walFsync", e.WALFsync)
+	putPercentiles("etcd.backendCommit", e.BackendCommit)
+	put("etcd.proposalsCommitted", float64(e.ProposalsCommitted))
+	put("etcd.proposalsFailed", float64(e.ProposalsFailed))
+	var failed int64
+	for _, n := range e.FailedRequests {
+		failed += n
+	}
+	put("etcd.failedRequests", float64(failed))
+	put("etcd.nospaceErrors", float64(r.Counters["etcd_server_nospace_errors_total"]+e.FailedRequests["etcdserver: mvcc: database space exceeded"]))
+	put("etcd.leaderChanges", float64(e.LeaderChanges))
+	var longest, total float64
+	for _, w := range e.LeaderlessWindows {
+		longest = max(longest, w.Seconds)
+		total += w.Seconds
+	}
+	put("etcd.leaderlessWindows", float64(len(e.LeaderlessWindows)))
+	put("etcd.leaderlessSeconds.max", longest)
+	put("etcd.leaderlessSeconds.total", total)
+	put("etcd.alarms", float64(e.Alarms))
+	put("etcd.alarmActiveAtEnd", boolMetric(e.AlarmActiveAtEnd))
+	put("etcd.compactions", float64(e.Compactions))
+	put("etcd.dbSizeBytes.peak", float64(e.DBSizePeakBytes))
+	put("etcd.dbSizeBytes.end", float64(e.DBSizeBytes))
+	put("etcd.dbInUseBytes.end", float64(e.DBInUseBytes))
+	for _, ch := range c.Scenario.Spec.Workload.Churn {
+		put("churn."+ch.Name+".writes", float64(r.Counters[`churn_writes_total{churn="`+ch.Name+`"}`]))
+		put("churn."+ch.Name+".succeeded", float64(r.Counters[`churn_writes_succeeded_total{churn="`+ch.Name+`"}`]))
+		put("churn."+ch.Name+".failed", float64(r.Counters[`churn_writes_failed_total{churn="`+ch.Name+`"}`]))
+	}
 	put("nodes.total", float64(r.Summary.Nodes))
 	put("nodes.readyAtEnd", float64(r.Summary.NodesReadyAtEnd))
 	put("nodes.notReadyTransitions", float64(c.Tracker.NotReadyTransitions()))
@@ -103,7 +134,7 @@ var metricFamilies = []*regexp.Regexp{
 	regexp.MustCompile(`^(latency|clientLatency)\.(get|list|watch|create|update|patch|delete)\.[a-z/]+\.(count|mean|p50|p90|p99|max)$`),
 	regexp.MustCompile(`^requests\.(get|list|watch|create|update|patch|delete)\.[a-z/]+\.(count|errors|perSecond)$`),
 	regexp.MustCompile(`^[a-z.A-Z]+\.queueWait\.(count|mean|p50|p90|p99|max)$`),
-	regexp.MustCompile(`^storage\.commitLatency\.(count|mean|p50|p90|p99|max)$`),
+	regexp.MustCompile(`^etcd\.(commitLatency|requestLatency|walFsync|backendCommit)\.(count|mean|p50|p90|p99|max)$`),
 }
 
 var faultMetric = regexp.MustCompile(`^fault\.(\d+)\.(detectSeconds|convergeSeconds|converged)$`)

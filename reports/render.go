@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -45,11 +46,7 @@ func (r *Report) Text(w io.Writer) error {
 	}
 	tw.Flush()
 
-	st := r.Storage
-	p.section("STORAGE")
-	p.f("writes %d (%s), conflicts %d, reads %d; commit latency p50 %s, p99 %s, max %s; batch size mean %.2f, max %.0f\n",
-		st.Writes, byteSize(st.WriteBytes), st.Conflicts, st.Reads, dur(st.CommitLatency.P50), dur(st.CommitLatency.P99), dur(st.CommitLatency.Max),
-		st.MeanBatchSize, st.MaxBatchSize)
+	p.etcd(&r.Etcd)
 
 	p.section("CONVERGENCE — detected: first affected node stored NotReady; converged: every node Ready again after the fault ended")
 	if len(r.Convergence.Faults) == 0 {
@@ -97,6 +94,46 @@ func (r *Report) Text(w io.Writer) error {
 			r.Run.SimSecondsPerWallSec, byteSize(int64(r.Run.PeakMemoryBytes)))
 	}
 	return p.err
+}
+
+func (p *printer) etcd(e *EtcdStats) {
+	p.section(fmt.Sprintf("ETCD — %d members, etcd %s; commit = proposal → applied on the leader", e.Members, e.Version))
+	p.f("writes %d (%s), compare failures %d, proposals committed %d, failed %d\n",
+		e.Writes, byteSize(e.WriteBytes), e.Conflicts, e.ProposalsCommitted, e.ProposalsFailed)
+	tw := p.table()
+	fmt.Fprintln(tw, "latency\tcount\tp50\tp90\tp99\tmax\t")
+	for _, row := range []struct {
+		name string
+		p    Percentiles
+	}{{"commit", e.CommitLatency}, {"request (API server's client)", e.RequestLatency}, {"WAL fsync", e.WALFsync}, {"backend commit", e.BackendCommit}} {
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t\n", row.name, row.p.Count, dur(row.p.P50), dur(row.p.P90), dur(row.p.P99), dur(row.p.Max))
+	}
+	tw.Flush()
+	p.f("leader changes %d; leaderless windows %d", e.LeaderChanges, len(e.LeaderlessWindows))
+	for i, w := range e.LeaderlessWindows {
+		if i == 10 {
+			p.f(" …")
+			break
+		}
+		p.f("%s %s at %s", map[bool]string{true: ":", false: ","}[i == 0], secs(w.Seconds), secs(w.Start))
+	}
+	p.f("\n")
+	p.f("database %s (peak %s, in use %s, quota %s); compactions %d; NOSPACE alarms %d", byteSize(e.DBSizeBytes), byteSize(e.DBSizePeakBytes),
+		byteSize(e.DBInUseBytes), byteSize(e.QuotaBytes), e.Compactions, e.Alarms)
+	if e.AlarmActiveAtEnd {
+		p.f(" (still active at the end)")
+	}
+	p.f("\n")
+	if len(e.FailedRequests) > 0 {
+		keys := make([]string, 0, len(e.FailedRequests))
+		for k := range e.FailedRequests {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			p.f("failed: %d × %q\n", e.FailedRequests[k], k)
+		}
+	}
 }
 
 type printer struct {

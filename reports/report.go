@@ -34,7 +34,7 @@ type Report struct {
 	Summary      Summary            `json:"summary"`
 	Requests     []RequestStats     `json:"requests"`
 	Resources    []ResourceStat     `json:"resources"`
-	Storage      StorageStats       `json:"storage"`
+	Etcd         EtcdStats          `json:"etcd"`
 	Convergence  Convergence        `json:"convergence"`
 	Timeline     Timeline           `json:"timeline"`
 	Series       []Series           `json:"series"`
@@ -96,15 +96,45 @@ type ResourceStat struct {
 	QueueWait       Percentiles `json:"queueWait"`
 }
 
-// StorageStats describes the storage stand-in's work.
-type StorageStats struct {
-	Writes        int64       `json:"writes"`
-	WriteBytes    int64       `json:"writeBytes"`
-	Conflicts     int64       `json:"conflicts"`
-	Reads         int64       `json:"reads"`
+// EtcdStats describes the etcd cluster's work and health.
+type EtcdStats struct {
+	Members int    `json:"members"`
+	Version string `json:"version"`
+	// Writes and WriteBytes count committed changes (object bytes).
+	Writes     int64 `json:"writes"`
+	WriteBytes int64 `json:"writeBytes"`
+	// Conflicts are transactions whose compare failed (409s to the API server).
+	Conflicts int64 `json:"conflicts"`
+	// CommitLatency is proposal → applied on the leader.
 	CommitLatency Percentiles `json:"commitLatency"`
-	MeanBatchSize float64     `json:"meanBatchSize"`
-	MaxBatchSize  float64     `json:"maxBatchSize"`
+	// RequestLatency is every storage call as the API server's etcd client saw it.
+	RequestLatency     Percentiles `json:"requestLatency"`
+	WALFsync           Percentiles `json:"walFsync"`
+	BackendCommit      Percentiles `json:"backendCommit"`
+	ProposalsCommitted int64       `json:"proposalsCommitted"`
+	ProposalsFailed    int64       `json:"proposalsFailed"`
+	// FailedRequests counts storage calls that failed, by etcd's error text.
+	FailedRequests map[string]int64 `json:"failedRequests"`
+	LeaderChanges  int64            `json:"leaderChanges"`
+	// LeaderlessWindows are the stretches without a leader of a quorum.
+	LeaderlessWindows []WindowReport `json:"leaderlessWindows"`
+	Alarms            int64          `json:"alarms"`
+	AlarmActiveAtEnd  bool           `json:"alarmActiveAtEnd"`
+	Compactions       int64          `json:"compactions"`
+	// DBSizeBytes is the largest member's database size (the quota's
+	// measure) at its peak and at the end; DBInUseBytes the live part at the end.
+	DBSizePeakBytes int64 `json:"dbSizePeakBytes"`
+	DBSizeBytes     int64 `json:"dbSizeBytes"`
+	DBInUseBytes    int64 `json:"dbInUseBytes"`
+	QuotaBytes      int64 `json:"quotaBytes"`
+}
+
+// WindowReport is one leaderless window, in seconds of virtual time.
+type WindowReport struct {
+	Start     float64 `json:"start"`
+	End       float64 `json:"end"`
+	Seconds   float64 `json:"seconds"`
+	NewLeader string  `json:"newLeader,omitempty"`
 }
 
 // Convergence reports each fault's detection and recovery.
@@ -173,7 +203,7 @@ func Build(c *cluster.Cluster) *Report {
 	}
 	r.Requests = requestStats(c.Rec, end)
 	r.Resources = resourceStats(c.Rec, end)
-	r.Storage = storageStats(c.Rec)
+	r.Etcd = etcdStats(c)
 	r.Convergence = convergence(c)
 	tl, dropped := c.Rec.Timeline()
 	for _, n := range tl {
@@ -289,24 +319,51 @@ func resourceStats(rec *sim.Recorder, end sim.Time) []ResourceStat {
 	return out
 }
 
-func storageStats(rec *sim.Recorder) StorageStats {
-	s := StorageStats{
-		Writes:        rec.Counter("storage_writes_total").Value,
-		WriteBytes:    rec.Counter("storage_write_bytes_total").Value,
-		Conflicts:     rec.Counter("storage_conflicts_total").Value,
-		Reads:         rec.Counter("storage_reads_total").Value,
-		CommitLatency: percentiles(rec.Latency("storage_commit_duration_seconds").Samples()),
+func etcdStats(c *cluster.Cluster) EtcdStats {
+	rec, end := c.Rec, c.End()
+	e := EtcdStats{
+		Members:            len(c.Etcd.Members),
+		Version:            c.Scenario.Spec.Cluster.Etcd.Version,
+		Writes:             rec.Counter("etcd_writes_total").Value,
+		WriteBytes:         rec.Counter("etcd_write_bytes_total").Value,
+		Conflicts:          rec.Counter("etcd_txn_compare_failed_total").Value,
+		CommitLatency:      percentiles(rec.Latency("etcd_server_commit_duration_seconds").Samples()),
+		WALFsync:           percentiles(rec.Latency("etcd_disk_wal_fsync_duration_seconds").Samples()),
+		BackendCommit:      percentiles(rec.Latency("etcd_disk_backend_commit_duration_seconds").Samples()),
+		ProposalsCommitted: rec.Counter("etcd_server_proposals_committed_total").Value,
+		ProposalsFailed:    rec.Counter("etcd_server_proposals_failed_total").Value,
+		FailedRequests:     map[string]int64{},
+		LeaderChanges:      rec.Counter("etcd_server_leader_changes_seen_total").Value,
+		Alarms:             rec.Counter("etcd_server_alarms_raised_total").Value,
+		AlarmActiveAtEnd:   rec.Gauge("etcd_server_alarm_nospace").Value() == 1,
+		Compactions:        rec.Counter("apiserver_etcd_compactions_total").Value,
+		QuotaBytes:         c.Scenario.Spec.Cluster.Etcd.QuotaBackendBytes,
 	}
-	// Batch sizes are recorded as counts in the nanosecond field.
-	if b := rec.Latency("storage_commit_batch_size").Samples(); len(b) > 0 {
-		var sum, peak int64
-		for _, n := range b {
-			sum += n
-			peak = max(peak, n)
+	var all []int64
+	for _, l := range rec.Latencies() {
+		if l.Name == "etcd_request_duration_seconds" {
+			all = append(all, l.Samples()...)
 		}
-		s.MeanBatchSize, s.MaxBatchSize = float64(sum)/float64(len(b)), float64(peak)
 	}
-	return s
+	e.RequestLatency = percentiles(all)
+	for _, ctr := range rec.Counters() {
+		if ctr.Name == "etcd_requests_failed_total" {
+			e.FailedRequests[ctr.Label("error")] += ctr.Value
+		}
+	}
+	for _, w := range c.Etcd.LeaderlessWindows(end) {
+		e.LeaderlessWindows = append(e.LeaderlessWindows, WindowReport{Start: w.Start.Seconds(), End: w.End.Seconds(), Seconds: w.End.Sub(w.Start).Seconds(), NewLeader: w.NewLeader})
+	}
+	for _, g := range rec.Gauges() {
+		switch g.Name {
+		case "etcd_mvcc_db_total_size_in_bytes":
+			e.DBSizePeakBytes = max(e.DBSizePeakBytes, int64(g.Peak()))
+			e.DBSizeBytes = max(e.DBSizeBytes, int64(g.Value()))
+		case "etcd_mvcc_db_total_size_in_use_in_bytes":
+			e.DBInUseBytes = max(e.DBInUseBytes, int64(g.Value()))
+		}
+	}
+	return e
 }
 
 func convergence(c *cluster.Cluster) Convergence {

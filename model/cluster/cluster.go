@@ -16,9 +16,10 @@ import (
 	"github.com/orrery-sim/orrery/model/api"
 	"github.com/orrery-sim/orrery/model/apiserver"
 	"github.com/orrery-sim/orrery/model/client"
+	"github.com/orrery-sim/orrery/model/etcd"
 	"github.com/orrery-sim/orrery/model/kubelet"
 	"github.com/orrery-sim/orrery/model/nodelifecycle"
-	"github.com/orrery-sim/orrery/model/storage"
+	"github.com/orrery-sim/orrery/model/workload"
 	"github.com/orrery-sim/orrery/scenarios"
 	"github.com/orrery-sim/orrery/sim"
 )
@@ -35,7 +36,7 @@ const (
 
 // Endpoint names.
 const (
-	StorageName           = "etcd"
+	EtcdClientName        = "kube-apiserver/etcd-client"
 	APIServerName         = "kube-apiserver"
 	ControllerManagerName = "kube-controller-manager"
 )
@@ -52,11 +53,13 @@ type Cluster struct {
 	Net      *sim.Network
 	Rec      *sim.Recorder
 
-	Storage   *storage.Store
-	APIServer *apiserver.Server
-	NodeLife  *nodelifecycle.Controller
-	Kubelets  []*kubelet.Kubelet
-	Nodes     []Node
+	Etcd       *etcd.Cluster
+	EtcdClient *etcd.Client
+	APIServer  *apiserver.Server
+	Churn      []*workload.Churn
+	NodeLife   *nodelifecycle.Controller
+	Kubelets   []*kubelet.Kubelet
+	Nodes      []Node
 
 	Tracker *Tracker
 	faults  []activeFault
@@ -81,8 +84,10 @@ func Build(sc *scenarios.Scenario) (*Cluster, error) {
 		return nil, err
 	}
 	c.buildNodes()
+	c.buildWorkload()
+	c.EtcdClient.Start()
 	c.Tracker = newTracker(eng, rec, c.Nodes, spec.Faults)
-	c.Storage.SetObserver(c.Tracker)
+	c.Etcd.SetObserver(c.Tracker)
 	c.startNodeLifecycle()
 	c.scheduleFaults()
 	return c, nil
@@ -90,11 +95,7 @@ func Build(sc *scenarios.Scenario) (*Cluster, error) {
 
 func (c *Cluster) buildControlPlane() error {
 	cl := &c.Scenario.Spec.Cluster
-	commit, err := Dist(cl.Storage.CommitLatency)
-	if err != nil {
-		return err
-	}
-	read, err := Dist(cl.Storage.ReadLatency)
+	cfg, err := EtcdConfig(&cl.Etcd)
 	if err != nil {
 		return err
 	}
@@ -102,17 +103,79 @@ func (c *Cluster) buildControlPlane() error {
 	if err != nil {
 		return err
 	}
-	c.Storage = storage.New(c.Eng, c.Net, c.Rec, StorageName, storage.Config{CommitLatency: commit, ReadLatency: read})
-	c.APIServer = apiserver.New(c.Eng, c.Net, c.Rec, APIServerName, c.Storage.Endpoint(), apiserver.Config{
+	c.Etcd = etcd.New(c.Eng, c.Net, c.Rec, cfg)
+	c.APIServer = apiserver.New(c.Eng, c.Net, c.Rec, APIServerName, sim.NoEndpoint, apiserver.Config{
 		MaxRequestsInflight:         cl.APIServer.MaxRequestsInflight,
 		MaxMutatingRequestsInflight: cl.APIServer.MaxMutatingRequestsInflight,
 		QueueLength:                 cl.APIServer.QueueLength,
 		QueueWaitLimit:              cl.APIServer.QueueWaitLimit,
 		ServiceTime:                 service,
 	})
-	// The API server's cache watches storage over one stream.
-	c.Storage.Subscribe(c.Net.OpenStream(c.APIServer.Endpoint(), c.Storage.Endpoint()))
+	// The API server's etcd client: connections to every member, the
+	// cache's watch, and the compactor.
+	c.EtcdClient = etcd.NewClient(c.Etcd, c.APIServer, EtcdClientName, cl.Etcd.CompactionInterval)
+	c.APIServer.UseStorage(c.EtcdClient)
 	return nil
+}
+
+// EtcdConfig turns the scenario's etcd section into the model's config.
+func EtcdConfig(e *scenarios.Etcd) (etcd.Config, error) {
+	cfg := etcd.Config{
+		Members:           e.Members,
+		TickInterval:      e.HeartbeatInterval,
+		ElectionTicks:     int(e.ElectionTimeout / e.HeartbeatInterval),
+		PreVote:           e.PreVote != nil && *e.PreVote,
+		CheckQuorum:       true,
+		QuotaBackendBytes: e.QuotaBackendBytes,
+		DefragThroughput:  e.DefragThroughput,
+		SnapshotCount:     etcd.SnapshotCountFor(e.Version),
+	}
+	var err error
+	for _, d := range []struct {
+		dst *sim.Dist
+		src scenarios.Dist
+	}{{&cfg.PeerLatency, e.PeerLatency}, {&cfg.WALFsync, e.WALFsync}, {&cfg.BackendCommit, e.BackendCommit}, {&cfg.ApplyCost, e.ApplyCost}, {&cfg.ReadCost, e.ReadCost}} {
+		if *d.dst, err = Dist(d.src); err != nil {
+			return cfg, err
+		}
+	}
+	if len(e.MemberOverrides) > 0 {
+		cfg.MemberWALFsync = make([]sim.Dist, e.Members)
+		for _, o := range e.MemberOverrides {
+			i, ok := e.MemberIndex(o.Name)
+			if !ok {
+				return cfg, fmt.Errorf("unknown etcd member %q", o.Name)
+			}
+			if cfg.MemberWALFsync[i], err = Dist(o.WALFsync); err != nil {
+				return cfg, err
+			}
+		}
+	}
+	return cfg, nil
+}
+
+// buildWorkload seeds the churn writers' ConfigMaps and starts the writers.
+func (c *Cluster) buildWorkload() {
+	spec := &c.Scenario.Spec
+	shared := client.NewShared(c.Rec)
+	first := int32(0)
+	for _, ch := range spec.Workload.Churn {
+		for i := 0; i < ch.Objects; i++ {
+			c.seed(api.Object{Resource: api.ConfigMaps, ID: first + int32(i), Size: int32(ch.ObjectBytes)})
+		}
+		var end sim.Time
+		if ch.Duration > 0 {
+			end = sim.Time(ch.Start + ch.Duration)
+		}
+		c.Churn = append(c.Churn, workload.NewChurn(c.Eng, c.Net, c.Rec, shared, c.APIServer.Endpoint(), workload.ChurnConfig{
+			Name: ch.Name, FirstID: first, Objects: ch.Objects, ObjectBytes: int32(ch.ObjectBytes),
+			Rate: ch.Rate, Start: sim.Time(ch.Start), End: end,
+			// A plain client-go client: 5 QPS / 10 burst would cap the churn,
+			// so the writer is unthrottled, as a tuned controller would be.
+			Client: client.Config{QPS: -1, Timeout: time.Minute},
+		}))
+		first += int32(ch.Objects)
+	}
 }
 
 func clientConfig(l scenarios.ClientLimits) client.Config {
@@ -152,7 +215,7 @@ func (c *Cluster) buildNodes() {
 
 // seed stores an object of the initial state in storage and the API cache.
 func (c *Cluster) seed(obj api.Object) api.Object {
-	obj = c.Storage.Seed(obj)
+	obj = c.Etcd.Seed(obj)
 	c.APIServer.SeedCache(obj)
 	return obj
 }
@@ -163,8 +226,8 @@ func (c *Cluster) startNodeLifecycle() {
 	var nodes, leases []api.Object
 	for i, n := range c.Nodes {
 		names[i] = n.Name
-		node, _ := c.Storage.Get(api.Nodes, int32(i))
-		lease, _ := c.Storage.Get(api.Leases, int32(i))
+		node, _ := c.Etcd.Get(api.Nodes, int32(i))
+		lease, _ := c.Etcd.Get(api.Leases, int32(i))
 		nodes, leases = append(nodes, node), append(leases, lease)
 	}
 	c.NodeLife = nodelifecycle.New(c.Eng, c.Net, c.Rec, client.NewShared(c.Rec), ControllerManagerName, c.APIServer.Endpoint(), nodelifecycle.Config{
@@ -179,7 +242,7 @@ func (c *Cluster) startNodeLifecycle() {
 	c.APIServer.AttachWatch(nodeWatch, api.Nodes, -1)
 	c.APIServer.AttachWatch(leaseWatch, api.Leases, -1)
 	phase := c.Eng.Rand("cluster/node-lifecycle-phase").Float64()
-	c.NodeLife.StartRunning(nodes, leases, c.Storage.Revision(), nodeWatch, leaseWatch, phase)
+	c.NodeLife.StartRunning(nodes, leases, c.Etcd.Revision(), nodeWatch, leaseWatch, phase)
 }
 
 // Run runs the simulation to the scenario's end and closes the books.
@@ -187,6 +250,7 @@ func (c *Cluster) Run() error {
 	end := sim.Time(c.Scenario.Spec.Duration)
 	err := c.Eng.Run(end)
 	c.Tracker.finish(c.Eng.Now())
+	c.Etcd.Finish()
 	return err
 }
 

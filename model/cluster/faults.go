@@ -15,9 +15,11 @@ const (
 )
 
 type activeFault struct {
-	spec      scenarios.Fault
-	nodes     []int32
-	partition sim.PartitionID
+	spec       scenarios.Fault
+	nodes      []int32
+	partition  sim.PartitionID
+	members    []int             // etcd members the fault acts on
+	partitions []sim.PartitionID // etcd partitions to heal
 }
 
 // faultInjector is the engine target of fault events; it acts on the
@@ -108,6 +110,9 @@ func (c *Cluster) startFault(i int) {
 		c.Rec.Note(now, "fault", fmt.Sprintf("fault %d: restart kubelet on %s", i, c.nodeList(f.nodes)))
 		c.Tracker.faultEnded(now, i)
 		c.Tracker.restarted(now, f.nodes)
+	case scenarios.FaultEtcdCrash, scenarios.FaultEtcdRestart, scenarios.FaultEtcdPartition, scenarios.FaultEtcdIsolateLeader,
+		scenarios.FaultEtcdSlowDisk, scenarios.FaultEtcdCompact, scenarios.FaultEtcdDefrag, scenarios.FaultEtcdAlarmDisarm:
+		c.startEtcdFault(i, f)
 	case scenarios.FaultPartition:
 		eps := make([]sim.EndpointID, len(f.nodes))
 		for j, id := range f.nodes {
@@ -130,6 +135,8 @@ func (c *Cluster) endFault(i int) {
 	case scenarios.FaultPartition:
 		c.Net.Heal(f.partition)
 		c.Rec.Note(now, "fault", fmt.Sprintf("fault %d ends: partition healed", i))
+	default:
+		c.endEtcdFault(i, f)
 	}
 	c.Tracker.faultEnded(now, i)
 }

@@ -43,7 +43,7 @@ func TestQuickstartDetectionBounds(t *testing.T) {
 		if err := c.Eng.Run(fault + sim.Time(time.Second)); err != nil {
 			t.Fatal(err)
 		}
-		stopped, _ := c.Storage.Get(api.Leases, node)
+		stopped, _ := c.Etcd.Get(api.Leases, node)
 		last := stopped.RenewTime
 		if err := c.Run(); err != nil {
 			t.Fatal(err)
@@ -52,7 +52,7 @@ func TestQuickstartDetectionBounds(t *testing.T) {
 		if f.DetectedAt < 0 {
 			t.Fatalf("seed %d: node never detected NotReady", seed)
 		}
-		lease, _ := c.Storage.Get(api.Leases, node)
+		lease, _ := c.Etcd.Get(api.Leases, node)
 		d := f.DetectedAt
 		if got := d.Sub(last); got <= grace || got > grace+2*monitor+slack {
 			t.Errorf("seed %d: detected %v after the last renewal, want (%v, %v]", seed, got, grace, grace+2*monitor)

@@ -145,11 +145,12 @@ func (cl *Client) Handle(ev *sim.Event) {
 		if !ok {
 			return // answered after the call was already failed
 		}
-		cl.latency.Get(verbOf(op), op.Resource).Observe(cl.eng.Now().Sub(call.sent))
-		if op.Origin == nil {
+		if op.Origin == nil { // the compactor's own calls
+
 			cl.compactor.done(cl, op)
 			return
 		}
+		cl.latency.Get(verbOf(op), op.Resource).Observe(cl.eng.Now().Sub(call.sent))
 		cl.owner.StorageDone(op)
 	case api.KindWatchEvent:
 		if ev.Stream != cl.watchStream {

@@ -19,7 +19,11 @@ type env struct {
 	seen []api.WatchEvent
 }
 
-func (e *env) StorageDone(op *api.StorageOp) { e.done = append(e.done, op) }
+func (e *env) StorageDone(op *api.StorageOp) {
+	if len(e.done) < 1<<16 {
+		e.done = append(e.done, op)
+	}
+}
 func (e *env) Observe(ev *api.WatchEvent)    { e.seen = append(e.seen, *ev) }
 
 func testConfig(members int) Config {

@@ -395,11 +395,7 @@ func (m *Member) mergedSnapshot(msg *pb.Message) (*pb.Message, *mvcc.Store) {
 	snap := &pb.Snapshot{Metadata: &pb.SnapshotMetadata{Index: &idx, Term: &term, ConfState: m.confState}}
 	typ, to, from, mterm := pb.MsgSnap, msg.GetTo(), msg.GetFrom(), msg.GetTerm()
 	out := &pb.Message{Type: &typ, To: &to, From: &from, Term: &mterm, Snapshot: snap}
-	clone := mvcc.NewStore(mvcc.Config{QuotaBytes: m.c.cfg.QuotaBackendBytes})
-	if err := clone.RestoreSnapshot(m.kv.AppendSnapshot(nil)); err != nil {
-		panic("etcd: snapshot of own store: " + err.Error())
-	}
-	return out, clone
+	return out, m.kv.Clone()
 }
 
 func (m *Member) softState(ss *raft.SoftState) {
