@@ -215,6 +215,7 @@ func (n *Network) Heal(id PartitionID) {
 			held := s.held
 			s.held = nil
 			for _, ev := range held {
+				ev.At = 0 // the sender's local delay is long over
 				n.deliverOnStream(StreamID(i), ev)
 			}
 		}
@@ -247,6 +248,13 @@ func (n *Network) StreamEnds(id StreamID) (opener, acceptor EndpointID) {
 // SendStream sends a message on a stream from one of its ends to the other.
 // It reports false if the stream is closed.
 func (n *Network) SendStream(id StreamID, from EndpointID, kind int32, a, b int64, data any) bool {
+	return n.SendStreamAfter(0, id, from, kind, a, b, data)
+}
+
+// SendStreamAfter is SendStream for a message that leaves after delay of
+// local work. Order on the stream is kept: a message never overtakes one
+// sent before it.
+func (n *Network) SendStreamAfter(delay time.Duration, id StreamID, from EndpointID, kind int32, a, b int64, data any) bool {
 	s := &n.streams[id]
 	if !s.open {
 		return false
@@ -255,7 +263,7 @@ func (n *Network) SendStream(id StreamID, from EndpointID, kind int32, a, b int6
 	if from == to {
 		to = s.ends[1]
 	}
-	ev := Event{Target: n, Kind: kind, From: from, To: to, Stream: id, A: a, B: b, Data: data}
+	ev := Event{Target: n, Kind: kind, From: from, To: to, Stream: id, A: a, B: b, Data: data, At: Time(delay)}
 	if s.stalled {
 		s.held = append(s.held, ev)
 		return true
@@ -270,7 +278,8 @@ func (n *Network) deliverOnStream(id StreamID, ev Event) {
 	if ev.From == s.ends[1] {
 		dir = 1
 	}
-	at := n.eng.now.Add(n.sample(ev.From, ev.To))
+	// ev.At holds the sender's local delay until the message is scheduled.
+	at := n.eng.now.Add(time.Duration(ev.At) + n.sample(ev.From, ev.To))
 	if at < s.lastDeliver[dir] {
 		at = s.lastDeliver[dir]
 	}

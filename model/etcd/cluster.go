@@ -137,15 +137,15 @@ func (c *Cluster) bootstrap() {
 			if rd.SoftState != nil {
 				m.lead, m.state = rd.SoftState.Lead, rd.SoftState.RaftState
 			}
-			if rd.HardState != nil {
-				m.term = rd.HardState.GetTerm()
+			if !raft.IsEmptyHardState(rd.HardState) {
+				m.term = rd.HardState.Term
 			}
 			m.persist(&rd)
 			for _, e := range rd.CommittedEntries {
-				m.applied, m.appliedTerm = e.GetIndex(), e.GetTerm()
+				m.applied, m.appliedTerm = e.Index, e.Term
 			}
 			for _, msg := range rd.Messages {
-				to := c.Members[msg.GetTo()-1]
+				to := c.Members[msg.To-1]
 				enterRaft(to.raftRng)
 				_ = to.rn.Step(msg)
 				enterRaft(m.raftRng)
@@ -241,7 +241,7 @@ func (c *Cluster) proposed(id uint64) { c.proposedAt[id] = c.eng.Now() }
 // applied is the bookkeeping after member m applied cmd.
 func (c *Cluster) applied(m *Member, cmd *mvcc.Command, res *mvcc.Result) {
 	if at, ok := c.proposedAt[cmd.ID]; ok && m == c.leader {
-		c.m.commit.Observe(c.eng.Now().Sub(at))
+		c.m.commit.Observe(c.eng.Now().Add(m.applyDelay).Sub(at))
 		c.m.proposalsCommitted.Inc()
 		delete(c.proposedAt, cmd.ID)
 	}

@@ -24,7 +24,7 @@ func (e *env) StorageDone(op *api.StorageOp) {
 		e.done = append(e.done, op)
 	}
 }
-func (e *env) Observe(ev *api.WatchEvent)    { e.seen = append(e.seen, *ev) }
+func (e *env) Observe(ev *api.WatchEvent) { e.seen = append(e.seen, *ev) }
 
 func testConfig(members int) Config {
 	return Config{

@@ -14,10 +14,10 @@ import (
 
 // Network messages and timers of the etcd model.
 const (
-	kindRaft           int32 = api.KindPrivate + 20 + iota // member → member, Data *envelope
+	kindRaft           int32 = api.KindPrivate + 20 + iota // member → member, Data *pb.Message (a copy of the outgoing message)
+	kindRaftSnap                                           // member → member, MsgSnap, Data *envelope
 	kindTick                                               // timer: one raft tick
 	kindWALDone                                            // timer: the in-flight Ready is on disk, B = epoch
-	kindApplyDone                                          // timer: the oldest apply batch is done, B = epoch
 	kindBackendCommit                                      // timer: batch transaction commit
 	kindReadRetry                                          // timer: re-send ReadIndex, A = read ctx, B = epoch
 	kindReqTimeout                                         // deadline: a proposal timed out, A = proposal id
@@ -35,7 +35,7 @@ const (
 // sender's state machine (etcd merges its live database into the snapshot
 // message, server/etcdserver/snapshot_merge.go createMergedSnapshotMessage).
 type envelope struct {
-	msg  *pb.Message
+	msg  pb.Message
 	snap *mvcc.Store
 }
 
@@ -86,9 +86,9 @@ type Member struct {
 	applied     uint64
 	appliedTerm uint64
 	snapIndex   uint64
-	applyFreeAt sim.Time // the applier (and backend lock) is busy until then
-	applyQ      [][]*pb.Entry
-	dirty       bool // writes since the last backend commit
+	applyFreeAt sim.Time      // the applier (and backend lock) is busy until then
+	applyDelay  time.Duration // while applying: until the applier finishes this batch
+	dirty       bool          // writes since the last backend commit
 	backend     *sim.Timer
 
 	nextSeq       uint64
@@ -123,10 +123,9 @@ func newMember(c *Cluster, idx int, voters []uint64) *Member {
 	m.kv = mvcc.NewStore(mvcc.Config{QuotaBytes: c.cfg.QuotaBackendBytes})
 	m.wal = raft.NewMemoryStorage()
 	m.confState = &pb.ConfState{Voters: voters}
-	one := uint64(1)
 	// Every member starts from the same snapshot of the membership, so the
 	// log holds no configuration entries (a static cluster).
-	if err := m.wal.ApplySnapshot(&pb.Snapshot{Metadata: &pb.SnapshotMetadata{Index: &one, Term: &one, ConfState: m.confState}}); err != nil {
+	if err := m.wal.ApplySnapshot(pb.Snapshot{Metadata: pb.SnapshotMetadata{Index: 1, Term: 1, ConfState: *m.confState}}); err != nil {
 		panic(err)
 	}
 	m.applied, m.appliedTerm, m.snapIndex = 1, 1, 1
@@ -167,7 +166,7 @@ func (m *Member) Applied() uint64 { return m.applied }
 func (m *Member) start() {
 	cfg := m.c.cfg
 	hs, _, _ := m.wal.InitialState()
-	applied := min(m.applied, hs.GetCommit())
+	applied := min(m.applied, hs.Commit)
 	applied = max(applied, m.snapIndexOfWAL())
 	enterRaft(m.raftRng)
 	rn, err := raft.NewRawNode(&raft.Config{
@@ -194,7 +193,7 @@ func (m *Member) start() {
 
 func (m *Member) snapIndexOfWAL() uint64 {
 	snap, _ := m.wal.Snapshot()
-	return snap.GetMetadata().GetIndex()
+	return snap.Metadata.Index
 }
 
 // Handle runs the member's messages and timers.
@@ -205,6 +204,8 @@ func (m *Member) Handle(ev *sim.Event) {
 	enterRaft(m.raftRng)
 	switch ev.Kind {
 	case kindRaft:
+		_ = m.rn.Step(*ev.Data.(*pb.Message)) // stale or unknown-peer messages are dropped, as etcd does
+	case kindRaftSnap:
 		m.stepPeer(ev.Data.(*envelope))
 	case kindTick:
 		m.tick.Reset(m.c.cfg.TickInterval)
@@ -218,10 +219,6 @@ func (m *Member) Handle(ev *sim.Event) {
 	case kindWALDone:
 		if ev.B == m.epoch {
 			m.walDone()
-		}
-	case kindApplyDone:
-		if ev.B == m.epoch {
-			m.applyDone()
 		}
 	case kindBackendCommit:
 		m.commitBackend()
@@ -271,7 +268,7 @@ func removeStream(list []sim.StreamID, s sim.StreamID) []sim.StreamID {
 
 func (m *Member) stepPeer(env *envelope) {
 	if env.snap != nil {
-		m.pendingSnap, m.pendingSnapIx = env.snap, env.msg.GetSnapshot().GetMetadata().GetIndex()
+		m.pendingSnap, m.pendingSnapIx = env.snap, env.msg.Snapshot.Metadata.Index
 	}
 	_ = m.rn.Step(env.msg) // stale or unknown-peer messages are dropped, as etcd does
 }
@@ -283,8 +280,8 @@ func (m *Member) stepPeer(env *envelope) {
 func (m *Member) drive() {
 	for m.up && !m.walBusy && m.rn.HasReady() {
 		rd := m.rn.Ready()
-		if hs := rd.HardState; hs != nil {
-			m.term, m.commit = hs.GetTerm(), hs.GetCommit()
+		if !raft.IsEmptyHardState(rd.HardState) {
+			m.term, m.commit = rd.HardState.Term, rd.HardState.Commit
 		}
 		if rd.SoftState != nil {
 			m.softState(rd.SoftState)
@@ -350,51 +347,55 @@ func (m *Member) persist(rd *raft.Ready) {
 
 // installSnapshot replaces the state machine with the one that came with
 // the snapshot message (etcd swaps in the received database file).
-func (m *Member) installSnapshot(snap *pb.Snapshot) {
-	meta := snap.GetMetadata()
-	if m.pendingSnap == nil || m.pendingSnapIx != meta.GetIndex() || meta.GetIndex() <= m.applied {
+func (m *Member) installSnapshot(snap pb.Snapshot) {
+	meta := snap.Metadata
+	if m.pendingSnap == nil || m.pendingSnapIx != meta.Index || meta.Index <= m.applied {
 		return
 	}
 	m.kv = m.pendingSnap
 	m.pendingSnap = nil
-	m.applied, m.appliedTerm, m.snapIndex = meta.GetIndex(), meta.GetTerm(), meta.GetIndex()
+	m.applied, m.appliedTerm, m.snapIndex = meta.Index, meta.Term, meta.Index
 	m.c.m.snapshotsInstalled.Inc()
-	m.c.rec.Note(m.c.eng.Now(), m.name, "installed a snapshot from the leader at index "+utoa(meta.GetIndex()))
+	m.c.rec.Note(m.c.eng.Now(), m.name, "installed a snapshot from the leader at index "+utoa(meta.Index))
 	m.updateSizeGauges()
 }
 
 // send puts raft messages on the network to their peers.
-func (m *Member) send(msgs []*pb.Message) {
-	for _, msg := range msgs {
-		to := int(msg.GetTo()) - 1
+func (m *Member) send(msgs []pb.Message) {
+	for i := range msgs {
+		msg := &msgs[i]
+		to := int(msg.To) - 1
 		peer := m.c.Members[to]
-		env := &envelope{msg: msg}
-		if msg.GetType() == pb.MsgSnap {
-			msg, env.snap = m.mergedSnapshot(msg)
-			env.msg = msg
+		var ok bool
+		if msg.Type == pb.MsgSnap {
+			env := &envelope{}
+			env.msg, env.snap = m.mergedSnapshot(msg)
+			ok = m.c.net.Send(m.self, peer.self, kindRaftSnap, 0, 0, env)
+		} else {
+			// The Ready's slice is ours once taken (raft starts a new one),
+			// so the receiver can read the message in place.
+			ok = m.c.net.Send(m.self, peer.self, kindRaft, 0, 0, msg)
 		}
-		ok := m.c.net.Send(m.self, peer.self, kindRaft, 0, 0, env)
 		if !ok {
 			// rafthttp reports a peer it cannot reach (etcdserver/api/rafthttp).
-			m.rn.ReportUnreachable(msg.GetTo())
+			m.rn.ReportUnreachable(msg.To)
 		}
-		if msg.GetType() == pb.MsgSnap {
+		if msg.Type == pb.MsgSnap {
 			status := raft.SnapshotFinish
 			if !ok {
 				status = raft.SnapshotFailure
 			}
-			m.rn.ReportSnapshot(msg.GetTo(), status)
+			m.rn.ReportSnapshot(msg.To, status)
 		}
 	}
 }
 
 // mergedSnapshot rewrites a MsgSnap to carry the leader's applied state,
 // as createMergedSnapshotMessage does with the live database.
-func (m *Member) mergedSnapshot(msg *pb.Message) (*pb.Message, *mvcc.Store) {
+func (m *Member) mergedSnapshot(msg *pb.Message) (pb.Message, *mvcc.Store) {
 	idx, term := m.applied, m.appliedTerm
-	snap := &pb.Snapshot{Metadata: &pb.SnapshotMetadata{Index: &idx, Term: &term, ConfState: m.confState}}
-	typ, to, from, mterm := pb.MsgSnap, msg.GetTo(), msg.GetFrom(), msg.GetTerm()
-	out := &pb.Message{Type: &typ, To: &to, From: &from, Term: &mterm, Snapshot: snap}
+	snap := &pb.Snapshot{Metadata: pb.SnapshotMetadata{Index: idx, Term: term, ConfState: *m.confState}}
+	out := pb.Message{Type: pb.MsgSnap, To: msg.To, From: msg.From, Term: msg.Term, Snapshot: snap}
 	return out, m.kv.Clone()
 }
 
@@ -411,37 +412,33 @@ func (m *Member) softState(ss *raft.SoftState) {
 	m.c.recheckLeader()
 }
 
-// enqueueApply hands committed entries to the applier, which works through
-// them one batch at a time (etcd's FIFO apply scheduler).
-func (m *Member) enqueueApply(ents []*pb.Entry) {
-	batch := make([]*pb.Entry, len(ents))
-	copy(batch, ents)
-	m.applyQ = append(m.applyQ, batch)
+// enqueueApply applies committed entries. etcd's applier works through
+// them one batch at a time (a FIFO scheduler, ApplyCost per entry, held
+// by backend commits, compaction batches and defragmentation); the model
+// changes the store at once and computes when the applier would have
+// finished, and the answers and watch events leave then. Only the
+// bookkeeping sees the change early.
+func (m *Member) enqueueApply(ents []pb.Entry) {
 	now := m.c.eng.Now()
 	start := max(now, m.applyFreeAt, m.defragUntil)
-	cost := time.Duration(len(batch)) * m.c.cfg.ApplyCost.Sample(m.rng)
+	cost := time.Duration(len(ents)) * m.c.cfg.ApplyCost.Sample(m.rng)
 	m.applyFreeAt = start.Add(cost)
-	m.c.eng.Schedule(sim.Event{At: m.applyFreeAt, Target: m, Kind: kindApplyDone, B: m.epoch, From: sim.NoEndpoint, To: sim.NoEndpoint, Stream: sim.NoStream})
-}
-
-func (m *Member) applyDone() {
-	batch := m.applyQ[0]
-	m.applyQ[0] = nil
-	m.applyQ = m.applyQ[1:]
-	for _, e := range batch {
-		m.applyEntry(e)
+	m.applyDelay = m.applyFreeAt.Sub(now)
+	for i := range ents {
+		m.applyEntry(&ents[i])
 	}
 	m.serveReadyReads()
+	m.applyDelay = 0
 	m.updateSizeGauges()
 }
 
 func (m *Member) applyEntry(e *pb.Entry) {
-	idx := e.GetIndex()
+	idx := e.Index
 	if idx <= m.applied {
 		return // already in the store (etcd skips entries at or below its consistent index)
 	}
-	m.applied, m.appliedTerm = idx, e.GetTerm()
-	if e.GetType() != pb.EntryNormal || len(e.Data) == 0 {
+	m.applied, m.appliedTerm = idx, e.Term
+	if e.Type != pb.EntryNormal || len(e.Data) == 0 {
 		return // a new leader's empty entry
 	}
 	var cmd mvcc.Command
@@ -627,7 +624,7 @@ func (m *Member) answerProposal(id uint64, cmd *mvcc.Command, res *mvcc.Result) 
 }
 
 func (m *Member) reply(op *api.StorageOp) {
-	m.c.net.Send(m.self, op.ReplyTo, api.KindStorageOp, 0, 0, op)
+	m.c.net.SendAfter(m.applyDelay, m.self, op.ReplyTo, api.KindStorageOp, 0, 0, op)
 }
 
 func (m *Member) fail(op *api.StorageOp, reason string) {
@@ -732,7 +729,7 @@ func (m *Member) serveRead(op *api.StorageOp) {
 		op.Err = api.NotFound
 	}
 	now := m.c.eng.Now()
-	wait := max(now, m.defragUntil).Sub(now) // defragmentation holds the read lock
+	wait := max(now.Add(m.applyDelay), m.defragUntil).Sub(now) // defragmentation holds the read lock
 	m.c.net.SendAfter(wait+m.c.cfg.ReadCost.Sample(m.rng), m.self, op.ReplyTo, api.KindStorageOp, 0, 0, op)
 }
 
@@ -806,7 +803,7 @@ func (m *Member) notifyWatchers(e *mvcc.Event) {
 	}
 	we := m.watchEvent(e)
 	for _, s := range m.watchers {
-		m.c.net.SendStream(s, m.self, api.KindWatchEvent, 0, 0, we)
+		m.c.net.SendStreamAfter(m.applyDelay, s, m.self, api.KindWatchEvent, 0, 0, we)
 	}
 }
 
@@ -954,7 +951,6 @@ func (m *Member) Crash() {
 	m.backend.Stop()
 	m.rn = nil
 	m.walBusy, m.inflight, m.tickMissed = false, raft.Ready{}, false
-	m.applyQ = m.applyQ[:0]
 	m.applyFreeAt, m.defragUntil, m.defragging = 0, 0, false
 	m.pending = m.pending[:0]
 	m.alarmProposed = false

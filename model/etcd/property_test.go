@@ -99,7 +99,7 @@ func (ch *chaos) Handle(ev *sim.Event) {
 			for _, m := range ms {
 				last, _ := m.wal.LastIndex()
 				for _, en := range m.inflight.Entries {
-					last = max(last, en.GetIndex())
+					last = max(last, en.Index)
 				}
 				ch.commitCap = max(ch.commitCap, last)
 			}
