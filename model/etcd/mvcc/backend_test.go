@@ -54,7 +54,7 @@ func TestBackendCalibration(t *testing.T) {
 			cmd.Key = KeyOf(api.ConfigMaps, int32(i%keys))
 			s.Apply(&cmd)
 		}
-		last := s.log[len(s.log)-1].kv
+		last := s.log.at(s.log.len() - 1).kv
 		if kv := kvBytes(s.keyBytes(last.Key), last.CreateRevision, last.ModRevision, last.Version, c.value); kv != c.kv {
 			t.Errorf("V=%d: last revision's kv %d bytes, the table's %d", c.value, kv, c.kv)
 		}

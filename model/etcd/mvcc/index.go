@@ -27,6 +27,9 @@ type keyIndex struct {
 	key         Key
 	modified    int64 // revision of the last change
 	generations []generation
+	// cur caches the version at modified (valid when its ModRevision
+	// equals modified), sparing a search of the log on every write.
+	cur KeyValue
 }
 
 // put adds a put (or, through tombstone, a delete) at rev > modified.

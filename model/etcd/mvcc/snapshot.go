@@ -46,9 +46,9 @@ func (s *Store) AppendSnapshot(b []byte) []byte {
 		}
 		return true
 	})
-	b = le.AppendUint32(b, uint32(len(s.log)))
-	for i := range s.log {
-		e := &s.log[i]
+	b = le.AppendUint32(b, uint32(s.log.len()))
+	for i := 0; i < s.log.len(); i++ {
+		e := s.log.at(i)
 		b = le.AppendUint64(b, uint64(e.rev))
 		var tomb byte
 		if e.tomb {
@@ -168,12 +168,11 @@ func (s *Store) RestoreSnapshot(b []byte) error {
 			break
 		}
 		prev = ki
-		n.index.ReplaceOrInsert(ki)
+		n.insertIndex(ki)
 	}
 	if nl := r.count(8 + 1 + kvEncodedBytes + objectBytes); nl > 0 {
-		n.log = make([]logEntry, nl)
-		for i := range n.log {
-			e := &n.log[i]
+		for i := 0; i < nl; i++ {
+			e := n.log.push(logEntry{})
 			e.rev = r.i64()
 			p := r.take(1 + kvEncodedBytes + objectBytes)
 			if p == nil {
@@ -236,8 +235,8 @@ func (s *Store) Verify() error {
 		return fmt.Errorf("backend: size %d, in use %d", s.be.hwm, s.be.inUse)
 	}
 	var last int64
-	for i := range s.log {
-		e := &s.log[i]
+	for i := 0; i < s.log.len(); i++ {
+		e := s.log.at(i)
 		if e.rev <= last || e.rev > s.currentRev {
 			return fmt.Errorf("log entry %d: revision %d after %d (current %d)", i, e.rev, last, s.currentRev)
 		}
@@ -275,8 +274,8 @@ func (s *Store) Verify() error {
 	if err != nil {
 		return err
 	}
-	if indexed != len(s.log) {
-		return fmt.Errorf("index holds %d revisions, log %d", indexed, len(s.log))
+	if indexed != s.log.len() {
+		return fmt.Errorf("index holds %d revisions, log %d", indexed, s.log.len())
 	}
 	if live != s.live {
 		return fmt.Errorf("live keys: counted %d, recorded %d", live, s.live)
@@ -350,9 +349,9 @@ func (s *Store) Digest() uint64 {
 		}
 		return true
 	})
-	h.add(uint64(len(s.log)))
-	for i := range s.log {
-		e := &s.log[i]
+	h.add(uint64(s.log.len()))
+	for i := 0; i < s.log.len(); i++ {
+		e := s.log.at(i)
 		var tomb uint64
 		if e.tomb {
 			tomb = 1
