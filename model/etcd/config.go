@@ -30,6 +30,9 @@ type Config struct {
 	// SnapshotCount is --snapshot-count: entries applied between raft
 	// snapshots, after which the raft log is compacted.
 	SnapshotCount uint64
+	// SnapshotCatchUpEntries is how many entries the raft log keeps behind
+	// a snapshot for slow followers (0: etcd's 5000).
+	SnapshotCatchUpEntries uint64
 }
 
 // etcd's fixed constants.
@@ -50,7 +53,7 @@ const (
 	compactBatchInterval = 10 * time.Millisecond
 	// DefaultSnapshotCatchUpEntries: entries kept in the raft log after a
 	// snapshot for slow followers (server/etcdserver/server.go).
-	snapshotCatchUpEntries = 5000
+	defaultSnapshotCatchUpEntries = 5000
 	// maxSizePerMsg 1 MiB and maxInflightMsgs 4096/8
 	// (server/etcdserver/raft.go).
 	maxSizePerMsg   = 1 << 20
@@ -68,6 +71,13 @@ func SnapshotCountFor(version string) uint64 {
 		return 100000
 	}
 	return 10000
+}
+
+func (c *Config) catchUpEntries() uint64 {
+	if c.SnapshotCatchUpEntries > 0 {
+		return c.SnapshotCatchUpEntries
+	}
+	return defaultSnapshotCatchUpEntries
 }
 
 func (c *Config) reqTimeout() time.Duration {

@@ -847,7 +847,7 @@ func (m *Member) commitBackend() {
 }
 
 // maybeSnapshot takes a raft snapshot every SnapshotCount applied entries
-// and compacts the raft log behind it, keeping snapshotCatchUpEntries
+// and compacts the raft log behind it, keeping SnapshotCatchUpEntries
 // (server/etcdserver/server.go triggerSnapshot, snapshot).
 func (m *Member) maybeSnapshot() {
 	last, _ := m.wal.LastIndex()
@@ -859,8 +859,8 @@ func (m *Member) maybeSnapshot() {
 		return
 	}
 	m.snapIndex = idx
-	if idx > snapshotCatchUpEntries {
-		_ = m.wal.Compact(idx - snapshotCatchUpEntries)
+	if keep := m.c.cfg.catchUpEntries(); idx > keep {
+		_ = m.wal.Compact(idx - keep)
 	}
 }
 
