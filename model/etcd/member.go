@@ -68,7 +68,7 @@ type Member struct {
 	tick  *sim.Timer
 
 	rn            *raft.RawNode
-	wal           *raft.MemoryStorage // what is durable: entries and hard state after fsync
+	wal           *walLog // what is durable: entries and hard state after fsync
 	confState     *pb.ConfState
 	lead          uint64
 	state         raft.StateType
@@ -121,7 +121,7 @@ func newMember(c *Cluster, idx int, voters []uint64) *Member {
 	m.raftRng = c.eng.Rand("etcd/" + m.name + "/raft")
 	m.fsync = c.cfg.fsyncOf(idx)
 	m.kv = mvcc.NewStore(mvcc.Config{QuotaBytes: c.cfg.QuotaBackendBytes})
-	m.wal = raft.NewMemoryStorage()
+	m.wal = newWALLog()
 	m.confState = &pb.ConfState{Voters: voters}
 	// Every member starts from the same snapshot of the membership, so the
 	// log holds no configuration entries (a static cluster).
