@@ -53,7 +53,11 @@ func (r *Report) Text(w io.Writer) error {
 		p.f("no faults\n")
 	}
 	for _, f := range r.Convergence.Faults {
-		p.f("fault %d  %s on %s at %s: %s; %s\n", f.Index, f.Type, strings.Join(f.Nodes, ", "), secs(f.At), detection(f), recovery(f))
+		on := strings.Join(append(append([]string(nil), f.Nodes...), f.Members...), ", ")
+		if on == "" {
+			on = "the etcd cluster"
+		}
+		p.f("fault %d  %s on %s at %s: %s; %s\n", f.Index, f.Type, on, secs(f.At), detection(f), recovery(f))
 	}
 	verdict := "yes"
 	if !r.Convergence.AllConverged {

@@ -149,6 +149,7 @@ type FaultReport struct {
 	Index     int      `json:"index"`
 	Type      string   `json:"type"`
 	Nodes     []string `json:"nodes"`
+	Members   []string `json:"members,omitempty"`
 	At        float64  `json:"at"`
 	End       *float64 `json:"end,omitempty"`
 	Detected  *float64 `json:"detectedAt,omitempty"`
@@ -373,6 +374,7 @@ func convergence(c *cluster.Cluster) Convergence {
 		for _, id := range f.Nodes {
 			fr.Nodes = append(fr.Nodes, c.Nodes[id].Name)
 		}
+		fr.Members = f.Members
 		if f.End >= 0 {
 			fr.End = ptr(f.End.Seconds())
 		}

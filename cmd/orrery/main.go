@@ -72,7 +72,10 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	seed := fs.Uint64("seed", 0, "override the scenario's seed")
 	out := fs.String("out", "", "also write report.json and report.txt into this directory")
 	format := fs.String("format", "text", "report format on stdout: text or json")
-	if err := fs.Parse(args); err != nil {
+	if err := fs.Parse(args); err == pflag.ErrHelp {
+		fmt.Fprintf(stdout, "usage: orrery run [--seed N] [--format text|json] [--out DIR] SCENARIO\n\n%s", fs.FlagUsages())
+		return exitOK
+	} else if err != nil {
 		fmt.Fprintf(stderr, "orrery run: %v\n", err)
 		return exitBadInput
 	}

@@ -131,3 +131,10 @@ func TestValidateAndList(t *testing.T) {
 		t.Fatalf("list: exit %d, %q", code, out)
 	}
 }
+
+func TestRunHelp(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := run([]string{"run", "--help"}, &out, &errb); code != exitOK || !strings.Contains(out.String(), "--seed") {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, out.String(), errb.String())
+	}
+}

@@ -48,10 +48,20 @@ func (c *Cluster) memberList(ids []int) string {
 }
 
 func (c *Cluster) startEtcdFault(i int, f *activeFault) {
+	defer func() {
+		for _, m := range f.members {
+			c.Tracker.faults[i].Members = append(c.Tracker.faults[i].Members, c.Etcd.Members[m].Name())
+		}
+	}()
 	now := c.Eng.Now()
 	spec := &f.spec
 	note := func(format string, args ...any) {
 		c.Rec.Note(now, "fault", fmt.Sprintf("fault %d: ", i)+fmt.Sprintf(format, args...))
+	}
+	switch spec.Type {
+	case scenarios.FaultEtcdRestart, scenarios.FaultEtcdCompact, scenarios.FaultEtcdDefrag, scenarios.FaultEtcdAlarmDisarm:
+		// Operations, not conditions: they end as they start.
+		defer c.Tracker.faultEnded(now, i)
 	}
 	switch spec.Type {
 	case scenarios.FaultEtcdCrash:

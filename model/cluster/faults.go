@@ -70,7 +70,11 @@ func contains(list []string, s string) bool {
 func (c *Cluster) scheduleFaults() {
 	inj := &faultInjector{c: c}
 	for i, spec := range c.Scenario.Spec.Faults {
-		c.faults = append(c.faults, activeFault{spec: spec, nodes: c.SelectNodes(spec.Nodes)})
+		var nodes []int32
+		if !strings.HasPrefix(spec.Type, "etcd") {
+			nodes = c.SelectNodes(spec.Nodes)
+		}
+		c.faults = append(c.faults, activeFault{spec: spec, nodes: nodes})
 		c.Tracker.faults[i].Nodes = c.faults[i].nodes
 		at := sim.Time(spec.At)
 		c.Eng.ScheduleWithPriority(sim.Event{At: at, Target: inj, Kind: kindFaultStart, A: int64(i), From: sim.NoEndpoint, To: sim.NoEndpoint, Stream: sim.NoStream}, sim.PriorityUrgent)
@@ -146,6 +150,9 @@ type FaultRecord struct {
 	Index int
 	Type  string
 	Nodes []int32
+	// Members are the etcd members an etcd fault acted on, resolved when
+	// it started (the leader at that time, for leader faults).
+	Members []string
 	At    sim.Time
 	// End is when the fault stopped acting (heal, restart); -1 if it never did.
 	End sim.Time
