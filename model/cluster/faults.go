@@ -153,7 +153,7 @@ type FaultRecord struct {
 	// Members are the etcd members an etcd fault acted on, resolved when
 	// it started (the leader at that time, for leader faults).
 	Members []string
-	At    sim.Time
+	At      sim.Time
 	// End is when the fault stopped acting (heal, restart); -1 if it never did.
 	End sim.Time
 	// DetectedAt is when the first affected node was stored not Ready; -1 if never.
