@@ -301,3 +301,40 @@ func TestFarBehindFollowerGetsSnapshot(t *testing.T) {
 		t.Fatalf("follower at rev %d after snapshot, leader at %d", f.kv.Rev(), e.c.Members[0].kv.Rev())
 	}
 }
+
+// TestFollowerAcksOnlyDurableEntries: a follower must not acknowledge an
+// entry before its WAL fsync, or a write the leader acknowledged can
+// vanish when that follower crashes. Member 2 is cut off from the leader,
+// so the leader's quorum is member 1, whose disk takes 1s. Both crash
+// 100ms after the write; the survivors elect a leader; the write must
+// either be there or never have been acknowledged.
+func TestFollowerAcksOnlyDurableEntries(t *testing.T) {
+	e := newEnv(t, 1, testConfig(3))
+	e.run(t, 500*time.Millisecond)
+	l, f, cut := e.c.Members[0], e.c.Members[1], e.c.Members[2]
+	if e.c.Leader() != l {
+		t.Fatal("etcd-0 should lead")
+	}
+	p := e.net.Partition("cut", []sim.EndpointID{l.self}, []sim.EndpointID{cut.self})
+	f.SetFsync(sim.Constant(time.Second))
+	op := &api.StorageOp{Kind: api.OpPut, Resource: api.Leases, ID: 1, Value: api.Object{Size: 300, RenewTime: 7}, Origin: &api.Request{}}
+	e.net.Send(e.cl.self, l.self, api.KindStorageOp, 0, 0, op)
+	e.cl.inflight = append(e.cl.inflight, inflightCall{op: op, member: 0})
+	e.run(t, 600*time.Millisecond)
+	acked := len(e.done) == 1 && op.Err == 0
+	l.Crash()
+	f.Crash()
+	e.net.Heal(p)
+	f.SetFsync(nil)
+	f.Restart()
+	e.run(t, 10*time.Second)
+	l.Restart()
+	e.run(t, 20*time.Second)
+	_, found, _ := e.c.Members[2].kv.Get(mvcc.KeyOf(api.Leases, 1), 0)
+	if acked && !found {
+		t.Fatal("an acknowledged write was lost: a follower acknowledged it before it was durable")
+	}
+	if acked {
+		t.Fatal("the write was acknowledged within 100ms although its only possible quorum needed a 1s fsync")
+	}
+}

@@ -2,6 +2,7 @@ package etcd
 
 import (
 	"encoding/binary"
+	"fmt"
 	"time"
 
 	"go.etcd.io/raft/v3"
@@ -1004,8 +1005,6 @@ func (quietLogger) Infof(string, ...any)    {}
 func (quietLogger) Warning(...any)          {}
 func (quietLogger) Warningf(string, ...any) {}
 func (quietLogger) Fatal(v ...any)          { panic(v) }
-func (quietLogger) Fatalf(f string, v ...any) {
-	panic(f)
-}
+func (quietLogger) Fatalf(f string, v ...any) { panic(fmt.Sprintf(f, v...)) }
 func (quietLogger) Panic(v ...any)            { panic(v) }
-func (quietLogger) Panicf(f string, v ...any) { panic(f) }
+func (quietLogger) Panicf(f string, v ...any) { panic(fmt.Sprintf(f, v...)) }
