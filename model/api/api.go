@@ -212,12 +212,16 @@ type StorageOp struct {
 	Resource       Resource
 	ID             int32
 	ExpectRevision int64
-	Value          Object
-	Tag            int32          // the API server's own reference
-	ReplyTo        sim.EndpointID // where storage sends the result
-	Origin         *Request       // the API request this op serves
-	Next           *StorageOp     // the next op of a commit batch (KindStorageCommit)
-	Event          *WatchEvent    // the change this write made, if any
+	// Serializable: a range served from the receiving member's own state,
+	// without confirming leadership (possibly stale); otherwise reads are
+	// linearizable.
+	Serializable bool
+	Value        Object
+	Tag          int32          // the API server's own reference
+	ReplyTo      sim.EndpointID // where storage sends the result
+	Origin       *Request       // the API request this op serves
+	Next         *StorageOp     // the next op of a commit batch (KindStorageCommit)
+	Event        *WatchEvent    // the change this write made, if any
 
 	// Results.
 	Err      Code   // 0, NotFound, Conflict, InternalError

@@ -22,7 +22,8 @@
 // request timed out" after 5s + 2 × election timeout. A read is
 // linearizable (the API server's quorum reads): one ReadIndex per batch of
 // waiting reads, re-sent every 500ms, served once the member has applied
-// the returned index. Watches are served from the member's store: a watch
+// the returned index; a serializable read is served from the member's own
+// applied state at once, and may be stale. Watches are served from the member's store: a watch
 // that starts in the past is caught up from history, or told its start was
 // compacted.
 //
@@ -36,8 +37,7 @@
 // objects.
 //
 // What the model leaves out: membership changes and learners; etcd leases,
-// auth and the v2 store; serializable reads (the API server does not use
-// them for its calls); the gRPC proxy and watch progress notifications;
+// auth and the v2 store; the gRPC proxy and watch progress notifications;
 // raft entries carry a compact encoding of the request, so MaxSizePerMsg
 // counts those bytes rather than the object's; a restarted member keeps its
 // store at the applied index (etcd re-applies the WAL tail over its last

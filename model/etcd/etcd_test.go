@@ -338,3 +338,31 @@ func TestFollowerAcksOnlyDurableEntries(t *testing.T) {
 		t.Fatal("the write was acknowledged within 100ms although its only possible quorum needed a 1s fsync")
 	}
 }
+
+// TestSerializableReadsMayBeStale: a member cut off from the leader still
+// answers a serializable read from its own, stale, state; a linearizable
+// read through it cannot complete and times out.
+func TestSerializableReadsMayBeStale(t *testing.T) {
+	e := newEnv(t, 1, testConfig(3))
+	e.put(1, 1)
+	e.run(t, 500*time.Millisecond)
+	cut := e.c.Members[2]
+	e.net.Partition("cut", []sim.EndpointID{cut.self}, []sim.EndpointID{e.c.Members[0].self, e.c.Members[1].self})
+	e.c.Recheck()
+	// A newer write commits on the majority.
+	e.net.Send(e.cl.self, e.c.Members[0].self, api.KindStorageOp, 0, 0, &api.StorageOp{Kind: api.OpPut, Resource: api.Leases, ID: 1, Value: api.Object{Size: 300, RenewTime: 2}, Origin: &api.Request{}})
+	e.run(t, time.Second)
+	stale := &api.StorageOp{Kind: api.OpRange, Resource: api.Leases, ID: 1, Serializable: true, Origin: &api.Request{}}
+	linear := &api.StorageOp{Kind: api.OpRange, Resource: api.Leases, ID: 1, Origin: &api.Request{}}
+	for _, op := range []*api.StorageOp{stale, linear} {
+		e.net.Send(e.cl.self, cut.self, api.KindStorageOp, 0, 0, op)
+		e.cl.inflight = append(e.cl.inflight, inflightCall{op: op, member: 2})
+	}
+	e.run(t, 10*time.Second)
+	if stale.Err != 0 || stale.Current.RenewTime != 1 {
+		t.Fatalf("serializable read on the cut-off member: err %v, value %v (want the stale 1)", stale.Err, stale.Current.RenewTime)
+	}
+	if linear.Err == 0 || linear.Reason != "etcdserver: request timed out" {
+		t.Fatalf("linearizable read on the cut-off member: err %v %q", linear.Err, linear.Reason)
+	}
+}

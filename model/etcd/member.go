@@ -665,10 +665,16 @@ func objectOf(kv *mvcc.KeyValue) api.Object {
 	return o
 }
 
-// read serves a linearizable range (the API server's quorum reads): one
+// read serves a range. A linearizable one (the API server's quorum reads,
+// clientv3's default) takes one
 // ReadIndex per batch of waiting reads, then the read runs once the member
 // has applied up to the returned index (v3_server.go linearizableReadLoop).
 func (m *Member) read(op *api.StorageOp) {
+	if op.Serializable {
+		// WithSerializable: the member's applied state, no ReadIndex.
+		m.serveRead(op)
+		return
+	}
 	op.Tag = int32(m.epoch)
 	m.readQ = append(m.readQ, op)
 	m.c.eng.DeadlineQueue(m.c.cfg.reqTimeout()).Add(m, kindReadTimeout, 0, op)
