@@ -240,10 +240,12 @@ func (c *Cluster) proposed(id uint64) { c.proposedAt[id] = c.eng.Now() }
 
 // applied is the bookkeeping after member m applied cmd.
 func (c *Cluster) applied(m *Member, cmd *mvcc.Command, res *mvcc.Result) {
-	if at, ok := c.proposedAt[cmd.ID]; ok && m == c.leader {
-		c.m.commit.Observe(c.eng.Now().Add(m.applyDelay).Sub(at))
-		c.m.proposalsCommitted.Inc()
-		delete(c.proposedAt, cmd.ID)
+	if m == c.leader {
+		if at, ok := c.proposedAt[cmd.ID]; ok {
+			c.m.commit.Observe(c.eng.Now().Add(m.applyDelay).Sub(at))
+			c.m.proposalsCommitted.Inc()
+			delete(c.proposedAt, cmd.ID)
+		}
 	}
 	if res.Revision > c.observedRev && res.HasEvent {
 		c.observedRev = res.Revision
