@@ -4,8 +4,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/orrery-sim/orrery/internal/mvcctest"
 	"github.com/orrery-sim/orrery/model/etcd/mvcc"
-	"github.com/orrery-sim/orrery/model/etcd/mvcc/mvcctest"
 	"github.com/orrery-sim/orrery/sim"
 )
 

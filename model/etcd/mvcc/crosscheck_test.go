@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/orrery-sim/orrery/internal/mvcctest"
 	"github.com/orrery-sim/orrery/model/etcd/mvcc"
-	"github.com/orrery-sim/orrery/model/etcd/mvcc/mvcctest"
 )
 
 func TestCommandsDeterministic(t *testing.T) {
