@@ -643,7 +643,7 @@ func (m *Member) Live(kind int32, a int64, data any) bool {
 		return m.findProposal(uint64(a)) >= 0
 	}
 	op := data.(*api.StorageOp)
-	return op.Tag == int32(m.epoch) && m.readPending(op)
+	return m.readPending(op) // a crash empties the queues
 }
 
 func (m *Member) proposalTimedOut(id uint64) {
@@ -675,7 +675,6 @@ func (m *Member) read(op *api.StorageOp) {
 		m.serveRead(op)
 		return
 	}
-	op.Tag = int32(m.epoch)
 	m.readQ = append(m.readQ, op)
 	m.c.eng.DeadlineQueue(m.c.cfg.reqTimeout()).Add(m, kindReadTimeout, 0, op)
 	if !m.readActive {
@@ -722,7 +721,6 @@ func (m *Member) serveReadyReads() {
 }
 
 func (m *Member) serveRead(op *api.StorageOp) {
-	op.Tag = -1 // no longer waiting
 	key := mvcc.KeyOf(op.Resource, op.ID)
 	op.Found = false
 	rev, _, err := m.kv.Range(key, 0, 0, 1, func(kv *mvcc.KeyValue) bool {
@@ -782,7 +780,6 @@ func (m *Member) readTimedOut(op *api.StorageOp) {
 			m.startReadBatch()
 		}
 	}
-	op.Tag = -1
 	m.fail(op, "etcdserver: request timed out")
 }
 
