@@ -366,3 +366,30 @@ func TestSerializableReadsMayBeStale(t *testing.T) {
 		t.Fatalf("linearizable read on the cut-off member: err %v %q", linear.Err, linear.Reason)
 	}
 }
+
+// TestWatchLeavesALeaderlessMember: the API server's watch requires a
+// leader; a member cut off from its peers cancels it after 3 election
+// timeouts and the client watches again on another member, which delivers
+// the writes the majority committed meanwhile.
+func TestWatchLeavesALeaderlessMember(t *testing.T) {
+	e := newEnv(t, 1, testConfig(3))
+	e.run(t, 500*time.Millisecond)
+	iso := e.c.Members[0] // the leader, and the client's watch member
+	e.net.Partition("iso", []sim.EndpointID{iso.self}, []sim.EndpointID{e.c.Members[1].self, e.c.Members[2].self})
+	e.c.Recheck()
+	e.run(t, 3*time.Second)
+	write := &api.StorageOp{Kind: api.OpPut, Resource: api.Leases, ID: 4, Value: api.Object{Size: 300, RenewTime: 9}, Origin: &api.Request{}}
+	e.net.Send(e.cl.self, e.c.Members[1].self, api.KindStorageOp, 0, 0, write)
+	e.cl.inflight = append(e.cl.inflight, inflightCall{op: write, member: 1})
+	e.run(t, 3200*time.Millisecond)
+	if write.Err != 0 || len(e.seen) != 0 {
+		t.Fatalf("write err %v; watch saw %d events while still on the leaderless member", write.Err, len(e.seen))
+	}
+	e.run(t, 8*time.Second)
+	if len(e.seen) != 1 || e.seen[0].Object.RenewTime != 9 {
+		t.Fatalf("after the watch moved it saw %+v", e.seen)
+	}
+	if e.cl.watchMember == 0 {
+		t.Fatal("the watch is still on the isolated member")
+	}
+}

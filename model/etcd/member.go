@@ -30,6 +30,7 @@ const (
 	kindDial                                               // client → member: connect
 	kindDialOK                                             // member → client: connected, Stream = the connection
 	kindDefrag                                             // client → member: defragment (etcdctl defrag)
+	kindMonitorLeader                                      // timer: every election timeout, check for a leader
 )
 
 // envelope carries a raft message between members, and for MsgSnap the
@@ -67,6 +68,9 @@ type Member struct {
 	up    bool
 	epoch int64
 	tick  *sim.Timer
+
+	monitor     *sim.Timer
+	noLeaderCnt int // election timeouts in a row without a leader
 
 	rn            *raft.RawNode
 	wal           *walLog // what is durable: entries and hard state after fsync
@@ -132,6 +136,7 @@ func newMember(c *Cluster, idx int, voters []uint64) *Member {
 	m.applied, m.appliedTerm, m.snapIndex = 1, 1, 1
 	m.tick = c.eng.NewTimer(m, kindTick)
 	m.backend = c.eng.NewTimer(m, kindBackendCommit)
+	m.monitor = c.eng.NewTimer(m, kindMonitorLeader)
 	m.start()
 	return m
 }
@@ -190,6 +195,35 @@ func (m *Member) start() {
 	m.up = true
 	m.lead, m.state = 0, raft.StateFollower
 	m.tick.Reset(cfg.TickInterval)
+	m.noLeaderCnt = 0
+	m.monitor.Reset(m.electionTimeout())
+}
+
+func (m *Member) electionTimeout() time.Duration {
+	return m.c.cfg.TickInterval * time.Duration(m.c.cfg.ElectionTicks)
+}
+
+// maxNoLeaderCnt: a member without a leader for this many election
+// timeouts cancels the watches that require one — the API server's all do
+// (server/etcdserver/api/v3rpc/interceptor.go monitorLeader;
+// k8s.io/apiserver pkg/storage/etcd3/watcher.go WithRequireLeader).
+const maxNoLeaderCnt = 3
+
+func (m *Member) monitorLeader() {
+	m.monitor.Reset(m.electionTimeout())
+	if m.lead != 0 {
+		m.noLeaderCnt = 0
+		return
+	}
+	m.noLeaderCnt++
+	if m.noLeaderCnt < maxNoLeaderCnt || len(m.watchers) == 0 {
+		return
+	}
+	m.c.rec.Note(m.c.eng.Now(), m.name, "no leader for "+itoa(maxNoLeaderCnt)+" election timeouts: cancelling "+itoa(len(m.watchers))+" watch(es) (etcdserver: no leader)")
+	for _, s := range m.watchers {
+		m.c.net.CloseStream(s, m.self) // the client watches again elsewhere
+	}
+	m.watchers = m.watchers[:0]
 }
 
 func (m *Member) snapIndexOfWAL() uint64 {
@@ -250,6 +284,8 @@ func (m *Member) Handle(ev *sim.Event) {
 		m.c.net.SendStream(s, m.self, kindDialOK, 0, 0, nil)
 	case kindDefrag:
 		m.Defrag(nil)
+	case kindMonitorLeader:
+		m.monitorLeader()
 	case sim.KindStreamClosed:
 		m.watchers = removeStream(m.watchers, ev.Stream)
 		m.conns = removeStream(m.conns, ev.Stream)
@@ -953,6 +989,7 @@ func (m *Member) Crash() {
 	m.epoch++
 	m.tick.Stop()
 	m.backend.Stop()
+	m.monitor.Stop()
 	m.rn = nil
 	m.walBusy, m.inflight, m.tickMissed = false, raft.Ready{}, false
 	m.applyFreeAt, m.defragUntil, m.defragging = 0, 0, false
