@@ -9,6 +9,9 @@
 // owns it (a kubelet, a controller manager), shares that component's network
 // endpoint, and is stepped by the engine through its own timer events.
 //
+// Subpackage workqueue models client-go's work queue (dedup, delaying,
+// rate limiting) for the controllers that own one.
+//
 // What the model leaves out: request bodies are not encoded; a timed-out
 // request is not cancelled on the server (as with a real HTTP client, the
 // server finishes it and the response is ignored); the reflector relists
