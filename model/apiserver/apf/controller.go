@@ -522,13 +522,11 @@ func (c *Controller) dispatchAsMuchAsPossible(l *level, now sim.Time) {
 	}
 }
 
-// dispatchOne is queueset.go's dispatchLocked and
-// findDispatchQueueToBoundLocked: among the queues with a waiting request,
-// visited round-robin from the one after the last dispatched from, pick
-// the first with the least virtual finish time of its oldest request
-// (nextR + that request's work); dispatch that request if its seats fit,
-// else nothing (a wide request holds up the level until seats free).
-func (c *Controller) dispatchOne(l *level, now sim.Time) bool {
+// fairChoice is the queue whose oldest request the fair order serves next
+// (queueset.go findDispatchQueueToBoundLocked): visited round-robin from
+// the one after the last dispatched from, the first with the least virtual
+// finish time of its oldest request; -1 if no request waits.
+func (l *level) fairChoice() int {
 	n := len(l.queues)
 	best, bestFinish := -1, int64(0)
 	for i, qi := 0, l.robin; i < n; i++ {
@@ -541,6 +539,17 @@ func (c *Controller) dispatchOne(l *level, now sim.Time) bool {
 			best, bestFinish = qi, finish
 		}
 	}
+	return best
+}
+
+// dispatchOne is queueset.go's dispatchLocked and
+// findDispatchQueueToBoundLocked: among the queues with a waiting request,
+// visited round-robin from the one after the last dispatched from, pick
+// the first with the least virtual finish time of its oldest request
+// (nextR + that request's work); dispatch that request if its seats fit,
+// else nothing (a wide request holds up the level until seats free).
+func (c *Controller) dispatchOne(l *level, now sim.Time) bool {
+	best := l.fairChoice()
 	if best < 0 {
 		return false
 	}
@@ -638,17 +647,6 @@ func (c *Controller) CheckInvariants() error {
 // order allows, so this may only be true when the fair choice is a wide
 // request that does not fit — checked by comparing with that choice.
 func (c *Controller) waitingCanStart(l *level) bool {
-	n := len(l.queues)
-	best, bestFinish := -1, int64(0)
-	for i, qi := 0, l.robin; i < n; i++ {
-		qi = (qi + 1) % n
-		q := &l.queues[qi]
-		if len(q.waiting) == 0 {
-			continue
-		}
-		if finish := q.nextR + q.waiting[0].work; best < 0 || finish < bestFinish {
-			best, bestFinish = qi, finish
-		}
-	}
+	best := l.fairChoice()
 	return best >= 0 && l.canAccommodate(int(l.queues[best].waiting[0].seats))
 }
