@@ -137,11 +137,7 @@ func (v *validator) nodePools(pools []NodePool) {
 		p := &pools[i]
 		pp := itemPath(path, i)
 		v.dnsLabel(pp+".name", p.Name)
-		if first, dup := firstIndex[p.Name]; dup {
-			v.fail(pp+".name", "duplicate pool name %q (also %s)", p.Name, itemPath(path, first))
-		} else {
-			firstIndex[p.Name] = i
-		}
+		v.unique(firstIndex, path, i, "pool name", p.Name)
 		switch {
 		case p.Count < 1:
 			v.fail(pp+".count", "must be at least 1, got %d", p.Count)
@@ -161,6 +157,16 @@ func (v *validator) nodePools(pools []NodePool) {
 	if total > MaxNodes {
 		v.fail(path, "%d nodes in total, more than the maximum of %d", total, MaxNodes)
 	}
+}
+
+// unique fails item i of the list at listPath if name was already used by
+// an earlier item, naming that item; seen maps names to their first index.
+func (v *validator) unique(seen map[string]int, listPath string, i int, what, name string) {
+	if first, dup := seen[name]; dup {
+		v.fail(itemPath(listPath, i)+".name", "duplicate %s %q (also %s)", what, name, itemPath(listPath, first))
+		return
+	}
+	seen[name] = i
 }
 
 func (v *validator) zones(path string, zones []string) {

@@ -43,10 +43,8 @@ func (v *validator) etcd(path string, e *Etcd) {
 		if membersOK {
 			if why := e.memberMissing(o.Name); why != "" {
 				v.fail(op+".name", "%s", why)
-			} else if j, dup := first[o.Name]; dup {
-				v.fail(op+".name", "duplicate override for %q (also %s)", o.Name, itemPath(path+".memberOverrides", j))
 			} else {
-				first[o.Name] = i
+				v.unique(first, path+".memberOverrides", i, "override for", o.Name)
 			}
 		}
 		v.dist(op+".walFsync", o.WALFsync)
@@ -249,11 +247,7 @@ func (v *validator) workload(path string, w *Workload, sp *Spec) {
 		c := &w.Churn[i]
 		cp := itemPath(path+".churn", i)
 		v.dnsLabel(cp+".name", c.Name)
-		if j, dup := first[c.Name]; dup {
-			v.fail(cp+".name", "duplicate churn name %q (also %s)", c.Name, itemPath(path+".churn", j))
-		} else {
-			first[c.Name] = i
-		}
+		v.unique(first, path+".churn", i, "churn name", c.Name)
 		switch {
 		case c.Objects < 1:
 			v.fail(cp+".objects", "must be at least 1, got %d", c.Objects)
