@@ -37,3 +37,20 @@ func (t *ObjectTable) Clear() { clear(t.ok) }
 
 // IDs is one past the highest ID ever stored: iterate 0..IDs()-1 with Get.
 func (t *ObjectTable) IDs() int32 { return int32(len(t.ok)) }
+
+// WatchEventSlab hands out watch events carved from slabs: one allocation
+// per slab instead of one per event. Receivers share an event read-only; a
+// slab lives until the last of its events is dropped.
+type WatchEventSlab struct{ free []WatchEvent }
+
+const watchEventSlab = 1024
+
+// New returns a fresh event.
+func (s *WatchEventSlab) New() *WatchEvent {
+	if len(s.free) == 0 {
+		s.free = make([]WatchEvent, watchEventSlab)
+	}
+	we := &s.free[0]
+	s.free = s.free[1:]
+	return we
+}

@@ -116,7 +116,7 @@ type Member struct {
 	defragging   bool
 	onDefragDone func()
 
-	evSlab []api.WatchEvent
+	evSlab api.WatchEventSlab
 }
 
 func newMember(c *Cluster, idx int, voters []uint64) *Member {
@@ -847,16 +847,10 @@ func (m *Member) notifyWatchers(e *mvcc.Event) {
 	}
 }
 
-const watchEventSlab = 1024
-
-// watchEvent converts a store event for the API server; events are carved
-// from slabs (one allocation per slab) and shared read-only by receivers.
+// watchEvent converts a store event for the API server, shared read-only
+// by its receivers.
 func (m *Member) watchEvent(e *mvcc.Event) *api.WatchEvent {
-	if len(m.evSlab) == 0 {
-		m.evSlab = make([]api.WatchEvent, watchEventSlab)
-	}
-	we := &m.evSlab[0]
-	m.evSlab = m.evSlab[1:]
+	we := m.evSlab.New()
 	typ := api.Modified
 	switch {
 	case e.Type == mvcc.EventDelete:

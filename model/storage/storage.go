@@ -57,7 +57,7 @@ type Store struct {
 
 	watchers []subscriber
 	observer CommitObserver
-	evSlab   []api.WatchEvent // watch events are carved from slabs: one allocation per slab
+	evSlab   api.WatchEventSlab // watch events, one allocation per slab
 
 	disk       *sim.ResourceMeter
 	commitLat  *sim.LatencySeries
@@ -245,7 +245,7 @@ func (s *Store) apply(op *api.StorageOp) {
 		s.observer.Committed(s.eng.Now(), cur, found, val)
 	}
 	if len(s.watchers) > 0 {
-		op.Event = s.newWatchEvent()
+		op.Event = s.evSlab.New()
 		*op.Event = api.WatchEvent{Type: typ, Object: val}
 	}
 }
@@ -286,17 +286,4 @@ func (s *Store) answeredOnStream(op *api.StorageOp) bool {
 		}
 	}
 	return false
-}
-
-const watchEventSlab = 1024
-
-// newWatchEvent returns a fresh event from the current slab. Receivers share
-// it read-only; a slab lives until the last of its events is dropped.
-func (s *Store) newWatchEvent() *api.WatchEvent {
-	if len(s.evSlab) == 0 {
-		s.evSlab = make([]api.WatchEvent, watchEventSlab)
-	}
-	we := &s.evSlab[0]
-	s.evSlab = s.evSlab[1:]
-	return we
 }
