@@ -33,9 +33,10 @@ const (
 	kindMonitorLeader                                      // timer: every election timeout, check for a leader
 )
 
-// envelope carries a raft message between members, and for MsgSnap the
-// sender's state machine (etcd merges its live database into the snapshot
-// message, server/etcdserver/snapshot_merge.go createMergedSnapshotMessage).
+// envelope carries a MsgSnap together with the sender's state machine
+// (etcd merges its live database into the snapshot message,
+// server/etcdserver/snapshot_merge.go createMergedSnapshotMessage). Other
+// raft messages travel as bare *pb.Message.
 type envelope struct {
 	msg  pb.Message
 	snap *mvcc.Store
@@ -241,7 +242,7 @@ func (m *Member) Handle(ev *sim.Event) {
 	case kindRaft:
 		_ = m.rn.Step(*ev.Data.(*pb.Message)) // stale or unknown-peer messages are dropped, as etcd does
 	case kindRaftSnap:
-		m.stepPeer(ev.Data.(*envelope))
+		m.stepSnapshot(ev.Data.(*envelope))
 	case kindTick:
 		m.tick.Reset(m.c.cfg.TickInterval)
 		if m.walBusy {
@@ -303,11 +304,11 @@ func removeStream(list []sim.StreamID, s sim.StreamID) []sim.StreamID {
 	return list
 }
 
-func (m *Member) stepPeer(env *envelope) {
-	if env.snap != nil {
-		m.pendingSnap, m.pendingSnapIx = env.snap, env.msg.Snapshot.Metadata.Index
-	}
-	_ = m.rn.Step(env.msg) // stale or unknown-peer messages are dropped, as etcd does
+// stepSnapshot keeps the state machine that came with a MsgSnap for when
+// raft hands the snapshot over in a Ready (installSnapshot).
+func (m *Member) stepSnapshot(env *envelope) {
+	m.pendingSnap, m.pendingSnapIx = env.snap, env.msg.Snapshot.Metadata.Index
+	_ = m.rn.Step(env.msg)
 }
 
 // drive takes Ready states from raft until it has none or the WAL is busy,
