@@ -170,8 +170,10 @@ func (c *Cluster) buildWorkload() {
 		c.Churn = append(c.Churn, workload.NewChurn(c.Eng, c.Net, c.Rec, shared, c.APIServer.Endpoint(), workload.ChurnConfig{
 			Name: ch.Name, FirstID: first, Objects: ch.Objects, ObjectBytes: int32(ch.ObjectBytes),
 			Rate: ch.Rate, Start: sim.Time(ch.Start), End: end,
-			// A plain client-go client: 5 QPS / 10 burst would cap the churn,
-			// so the writer is unthrottled, as a tuned controller would be.
+			// orrery assumption: the writer is unthrottled (a plain client-go
+			// client's 5 QPS / 10 burst would cap the churn, not the cluster),
+			// and gives up after the API server's --request-timeout, 60s
+			// (k8s.io/apiserver pkg/server/config.go).
 			Client: client.Config{QPS: -1, Timeout: time.Minute},
 		}))
 		first += int32(ch.Objects)

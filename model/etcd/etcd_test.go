@@ -393,3 +393,38 @@ func TestWatchLeavesALeaderlessMember(t *testing.T) {
 		t.Fatal("the watch is still on the isolated member")
 	}
 }
+
+// TestCompactorKeepsOneIntervalOfHistory: the API server's compactor bumps
+// compact_rev_key every interval and compacts to the revision it saw one
+// interval earlier; under NOSPACE its bump is a write and fails.
+func TestCompactorKeepsOneIntervalOfHistory(t *testing.T) {
+	e := &env{eng: sim.NewEngine(1), rec: sim.NewRecorder(time.Second)}
+	e.net = sim.NewNetwork(e.eng, sim.Constant(500*time.Microsecond))
+	e.c = New(e.eng, e.net, e.rec, testConfig(3))
+	e.cl = NewClient(e.c, e, "apiserver", 10*time.Second)
+	e.cl.Start()
+	t.Cleanup(RestoreRandom)
+	var revAt10s int64
+	for i := 0; i < 300; i++ {
+		e.put(int32(i%5), sim.Time(i))
+		e.run(t, time.Duration(i+1)*100*time.Millisecond)
+		if i == 99 {
+			revAt10s = e.c.Members[0].kv.Rev()
+		}
+	}
+	e.run(t, 31*time.Second)
+	// Ticks at 10s (first CAS, no compaction), 20s (compacts to the 10s
+	// revision) and 30s (to the 20s one).
+	if got := e.rec.Counter("apiserver_etcd_compactions_total").Value; got != 2 {
+		t.Fatalf("compactions = %d, want 2", got)
+	}
+	cr := e.c.Members[1].kv.CompactRev()
+	if cr <= revAt10s || cr >= e.c.Members[1].kv.Rev() {
+		t.Fatalf("compacted to %d; want after the 10s revision %d and before the current %d", cr, revAt10s, e.c.Members[1].kv.Rev())
+	}
+	for _, m := range e.c.Members {
+		if m.kv.CompactRev() != cr {
+			t.Fatalf("%s compacted to %d, etcd-1 to %d", m.name, m.kv.CompactRev(), cr)
+		}
+	}
+}
