@@ -38,6 +38,47 @@ func metrics(r *Report, c *cluster.Cluster) map[string]float64 {
 		rejected += rs.Codes["429"]
 	}
 	put("apiserver.rejected", float64(rejected))
+	a := &r.APIServer
+	violated := 0
+	for _, rs := range r.Requests {
+		if rs.SLO != nil {
+			ok := 0.0
+			if rs.SLO.Met {
+				ok = 1
+			} else {
+				violated++
+			}
+			put("slo."+rs.Verb+"."+rs.Resource+".met", ok)
+		}
+	}
+	put("slo.violations", float64(violated))
+	for _, l := range a.Levels {
+		p := "apf." + l.Name
+		put(p+".dispatched", float64(l.Dispatched))
+		var rej int64
+		for reason, n := range l.Rejected {
+			put(p+".rejected."+reason, float64(n))
+			rej += n
+		}
+		put(p+".rejected", float64(rej))
+		put(p+".peakSeatsInUse", l.PeakSeats)
+		put(p+".peakQueueLength", float64(l.PeakQueue))
+		putPercentiles(p+".queueWait", l.Wait)
+	}
+	var cpuPeak, cpuMean float64
+	for _, c := range a.CPU {
+		cpuPeak, cpuMean = max(cpuPeak, c.Peak), max(cpuMean, c.Mean)
+	}
+	put("apiserver.cpu.peak", cpuPeak)
+	put("apiserver.cpu.mean", cpuMean)
+	put("apiserver.lists", float64(a.Relists))
+	put("apiserver.restarts", float64(a.Restarts))
+	put("apiserver.peakWatchers", a.PeakWatchers)
+	for _, st := range a.Stages {
+		for stage, v := range st.Mean {
+			put("stage."+st.Verb+"."+st.Resource+"."+stage, v)
+		}
+	}
 	put("apiserver.watchEventsSent", float64(r.Counters["apiserver_watch_events_sent_total"]))
 	for _, res := range r.Resources {
 		p := resourceMetricPrefix(res.Name)

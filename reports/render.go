@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -30,21 +31,18 @@ func (r *Report) Text(w io.Writer) error {
 
 	p.section("REQUESTS — latency as the API server measures it (apiserver_request_duration_seconds); client = as the caller saw it")
 	tw := p.table()
-	fmt.Fprintln(tw, "verb\tresource\tcount\terrors\treq/s\tp50\tp90\tp99\tmax\tclient p99\t")
+	fmt.Fprintln(tw, "verb\tresource\tscope\tcount\terrors\treq/s\tp50\tp90\tp99\tmax\tclient p99\tSLO p99\t")
 	for _, q := range r.Requests {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%.2f\t%s\t%s\t%s\t%s\t%s\t\n", q.Verb, q.Resource, q.Count, q.Errors, q.PerSecond,
-			dur(q.Latency.P50), dur(q.Latency.P90), dur(q.Latency.P99), dur(q.Latency.Max), dur(q.ClientSide.P99))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%.2f\t%s\t%s\t%s\t%s\t%s\t%s\t\n", q.Verb, q.Resource, q.Scope, q.Count, q.Errors, q.PerSecond,
+			dur(q.Latency.P50), dur(q.Latency.P90), dur(q.Latency.P99), dur(q.Latency.Max), dur(q.ClientSide.P99), sloText(q.SLO))
 	}
 	tw.Flush()
 
-	p.section("RESOURCES — utilization = busy unit-time / (capacity × duration); wait = time queued for a unit")
-	tw = p.table()
-	fmt.Fprintln(tw, "resource\tcapacity\tutilization\tpeak in use\tmean queue\tpeak queue\twait p99\twait max\t")
-	for _, res := range r.Resources {
-		fmt.Fprintf(tw, "%s\t%d\t%.2f%%\t%.0f\t%.3f\t%d\t%s\t%s\t\n", res.Name, res.Capacity, 100*res.Utilization, res.PeakInUse,
-			res.MeanQueueLength, res.PeakQueueLength, dur(res.QueueWait.P99), dur(res.QueueWait.Max))
+	p.apiServer(&r.APIServer)
+
+	if len(r.Resources) > 0 {
+		p.resources(r.Resources)
 	}
-	tw.Flush()
 
 	p.etcd(&r.Etcd)
 
@@ -98,6 +96,78 @@ func (r *Report) Text(w io.Writer) error {
 			r.Run.SimSecondsPerWallSec, byteSize(int64(r.Run.PeakMemoryBytes)))
 	}
 	return p.err
+}
+
+func (p *printer) resources(rs []ResourceStat) {
+	p.section("RESOURCES — utilization = busy unit-time / (capacity × duration); wait = time queued for a unit")
+	tw := p.table()
+	fmt.Fprintln(tw, "resource\tcapacity\tutilization\tpeak in use\tmean queue\tpeak queue\twait p99\twait max\t")
+	for _, res := range rs {
+		fmt.Fprintf(tw, "%s\t%d\t%.2f%%\t%.0f\t%.3f\t%d\t%s\t%s\t\n", res.Name, res.Capacity, 100*res.Utilization, res.PeakInUse,
+			res.MeanQueueLength, res.PeakQueueLength, dur(res.QueueWait.P99), dur(res.QueueWait.Max))
+	}
+	tw.Flush()
+
+}
+
+func sloText(s *SLO) string {
+	if s == nil {
+		return "-"
+	}
+	mark := "ok"
+	if !s.Met {
+		mark = "VIOLATED"
+	}
+	return fmt.Sprintf("≤ %gs %s", s.ThresholdSeconds, mark)
+}
+
+func (p *printer) apiServer(a *APIServerStats) {
+	mode := "max-inflight filter (APF off)"
+	if a.PriorityAndFairness {
+		mode = "API Priority and Fairness"
+	}
+	p.section(fmt.Sprintf("API SERVER — %d replica(s), %s", a.Replicas, mode))
+	p.f("429s %d · watch events sent %d · peak watchers %.0f · lists by informers %d · restarts %d\n",
+		a.Rejected, a.WatchEvents, a.PeakWatchers, a.Relists, a.Restarts)
+	for _, c := range a.CPU {
+		p.f("CPU %s: mean %.2f%%, peak %.2f%% (busiest gauge bucket)\n", c.Server, 100*c.Mean, 100*c.Peak)
+	}
+	if len(a.SLOsViolated) > 0 {
+		p.f("SLOs violated: %s\n", strings.Join(a.SLOsViolated, ", "))
+	}
+	if len(a.Levels) > 0 {
+		p.f("priority levels (seats summed over replicas; wait = time in an APF queue):\n")
+		tw := p.table()
+		fmt.Fprintln(tw, "level\tseats\tpeak in use\tutilization\tpeak queue\twait p99\tdispatched\trejected\t")
+		for _, l := range a.Levels {
+			fmt.Fprintf(tw, "%s\t%d\t%.0f\t%.2f%%\t%d\t%s\t%d\t%s\t\n", l.Name, l.Seats, l.PeakSeats, 100*l.Utilization, l.PeakQueue,
+				dur(l.Wait.P99), l.Dispatched, rejections(l.Rejected))
+		}
+		tw.Flush()
+	}
+	if len(a.Stages) > 0 {
+		p.f("where the time went (mean per served request; dominant stage overall: %s):\n", a.DominantStage)
+		tw := p.table()
+		fmt.Fprintln(tw, "verb\tresource\tqueue\tcpu wait\tauthn\tauthz\tdecode\tadmission\tstorage\tencode\tdominant\t")
+		for _, st := range a.Stages {
+			m := st.Mean
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", st.Verb, st.Resource,
+				dur(m["queue"]), dur(m["cpuWait"]), dur(m["authentication"]), dur(m["authorization"]), dur(m["decode"]),
+				dur(m["admission"]), dur(m["storage"]), dur(m["encode"]), st.Dominant)
+		}
+		tw.Flush()
+	}
+}
+
+func rejections(m map[string]int64) string {
+	if len(m) == 0 {
+		return "0"
+	}
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		parts = append(parts, fmt.Sprintf("%s %d", k, m[k]))
+	}
+	return strings.Join(parts, ", ")
 }
 
 func (p *printer) etcd(e *EtcdStats) {

@@ -33,6 +33,7 @@ type Report struct {
 	Scenario     ScenarioInfo       `json:"scenario"`
 	Summary      Summary            `json:"summary"`
 	Requests     []RequestStats     `json:"requests"`
+	APIServer    APIServerStats     `json:"apiServer"`
 	Resources    []ResourceStat     `json:"resources"`
 	Etcd         EtcdStats          `json:"etcd"`
 	Convergence  Convergence        `json:"convergence"`
@@ -77,12 +78,14 @@ type Percentiles struct {
 type RequestStats struct {
 	Verb       string           `json:"verb"`
 	Resource   string           `json:"resource"`
+	Scope      string           `json:"scope"`
 	Count      int64            `json:"count"`
 	Errors     int64            `json:"errors"`
 	Codes      map[string]int64 `json:"codes"`
 	PerSecond  float64          `json:"perSecond"`
 	Latency    Percentiles      `json:"latency"`
 	ClientSide Percentiles      `json:"clientLatency"`
+	SLO        *SLO             `json:"slo,omitempty"`
 }
 
 // ResourceStat is one modeled resource's utilization and queueing.
@@ -203,6 +206,7 @@ func Build(c *cluster.Cluster) *Report {
 		Config:  Config{reflect.ValueOf(sc.Spec)},
 	}
 	r.Requests = requestStats(c.Rec, end)
+	r.APIServer = apiServerStats(c, r.Requests)
 	r.Resources = resourceStats(c.Rec, end)
 	r.Etcd = etcdStats(c)
 	r.Convergence = convergence(c)
@@ -262,10 +266,13 @@ func requestStats(rec *sim.Recorder, end sim.Time) []RequestStats {
 		order = append(order, k)
 		return s
 	}
+	server := map[key][]int64{}
 	for _, l := range rec.Latencies() {
 		switch l.Name {
 		case "apiserver_request_duration_seconds":
-			get(l.Label("verb"), l.Label("resource")).Latency = percentiles(l.Samples())
+			s := get(l.Label("verb"), l.Label("resource"))
+			s.Scope = l.Label("scope")
+			server[key{s.Verb, s.Resource}] = append(server[key{s.Verb, s.Resource}], l.Samples()...)
 		case "rest_client_request_duration_seconds":
 			get(l.Label("verb"), l.Label("resource")).ClientSide = percentiles(l.Samples())
 		}
@@ -291,6 +298,10 @@ func requestStats(rec *sim.Recorder, end sim.Time) []RequestStats {
 	out := make([]RequestStats, 0, len(order))
 	for _, k := range order {
 		s := byKey[k]
+		if samples := server[k]; len(samples) > 0 {
+			s.Latency = percentiles(samples)
+			s.SLO = sloFor(s.Verb, s.Scope, s.Latency.P99)
+		}
 		if end > 0 {
 			s.PerSecond = float64(s.Count) / end.Seconds()
 		}
@@ -311,6 +322,9 @@ func verbRank(v string) int {
 func resourceStats(rec *sim.Recorder, end sim.Time) []ResourceStat {
 	var out []ResourceStat
 	for _, m := range rec.Resources() {
+		if m.Name == "apiserver_flowcontrol_seats" {
+			continue // in the API server section
+		}
 		s := m.Summary(end)
 		out = append(out, ResourceStat{
 			Name: m.Key(), Capacity: m.Capacity, Utilization: s.Utilization, PeakInUse: s.PeakInUse,

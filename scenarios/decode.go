@@ -151,6 +151,11 @@ var removedFields = map[string]string{
 	"spec.cluster.storage": "replaced by spec.cluster.etcd, a modeled etcd cluster: " +
 		"storage.commitLatency becomes etcd.walFsync (the disk) plus etcd.peerLatency (replication) and etcd.backendCommit; " +
 		"storage.readLatency becomes etcd.readCost",
+	"spec.cluster.apiServer.queueLength": "removed: with priorityAndFairness on, each priority level has its own queues " +
+		"(the bootstrap configuration's queueLengthLimit 50); with it off, the max-inflight filter has no queue",
+	"spec.cluster.apiServer.queueWaitLimit": "removed: APF's queue wait limit is a quarter of apiServer.requestTimeout, at most 1m",
+	"spec.cluster.apiServer.serviceTime": "replaced by apiServer.costs: CPU time per pipeline stage " +
+		"(authentication, authorization, admission, decode, encode, watch sends) on apiServer.cpus cores",
 }
 
 // checkKey reports keys that are not plain strings (numbers, lists, "<<").

@@ -105,15 +105,35 @@ func (d *decoder) nodePool(n *yaml.Node, path string, dst *NodePool) bool {
 }
 
 func (d *decoder) apiServer(n *yaml.Node, path string, dst *APIServer) bool {
-	m, ok := d.mapping(n, path, "maxRequestsInflight", "maxMutatingRequestsInflight", "queueLength", "queueWaitLimit", "serviceTime")
+	m, ok := d.mapping(n, path, "replicas", "priorityAndFairness", "maxRequestsInflight", "maxMutatingRequestsInflight",
+		"requestTimeout", "cpus", "costs")
 	if !ok {
 		return false
 	}
+	optional(m, "replicas", d.int, &dst.Replicas)
+	optional(m, "priorityAndFairness", d.boolPointer, &dst.PriorityAndFairness)
 	optional(m, "maxRequestsInflight", d.int, &dst.MaxRequestsInflight)
 	optional(m, "maxMutatingRequestsInflight", d.int, &dst.MaxMutatingRequestsInflight)
-	optional(m, "queueLength", d.int, &dst.QueueLength)
-	optional(m, "queueWaitLimit", d.duration, &dst.QueueWaitLimit)
-	optional(m, "serviceTime", d.dist, &dst.ServiceTime)
+	optional(m, "requestTimeout", d.duration, &dst.RequestTimeout)
+	optional(m, "cpus", d.int, &dst.CPUs)
+	optional(m, "costs", d.apiServerCosts, &dst.Costs)
+	return true
+}
+
+func (d *decoder) apiServerCosts(n *yaml.Node, path string, dst *APIServerCosts) bool {
+	m, ok := d.mapping(n, path, "authentication", "authorization", "admission", "decodePerObject", "decodeThroughput",
+		"encodePerObject", "encodeThroughput", "watchSendPerWatcher")
+	if !ok {
+		return false
+	}
+	optional(m, "authentication", d.dist, &dst.Authentication)
+	optional(m, "authorization", d.dist, &dst.Authorization)
+	optional(m, "admission", d.dist, &dst.Admission)
+	optional(m, "decodePerObject", d.duration, &dst.DecodePerObject)
+	optional(m, "decodeThroughput", d.bytesPerSecond, &dst.DecodeThroughput)
+	optional(m, "encodePerObject", d.duration, &dst.EncodePerObject)
+	optional(m, "encodeThroughput", d.bytesPerSecond, &dst.EncodeThroughput)
+	optional(m, "watchSendPerWatcher", d.duration, &dst.WatchSendPerWatcher)
 	return true
 }
 

@@ -20,7 +20,7 @@ func applyDefaults(s *Scenario, set fieldSet) {
 	for i := range c.NodePools {
 		defaultNodePool(&c.NodePools[i], set)
 	}
-	defaultAPIServer(&c.APIServer, set)
+	defaultAPIServer(&c.APIServer, set, v)
 	defaultEtcd(&c.Etcd, set, v)
 	defaultNetwork(&c.Network, set)
 	defaultKubelet(&c.Kubelet, set, v)
@@ -37,20 +37,38 @@ func defaultNodePool(p *NodePool, set fieldSet) {
 	setDefault(set, &p.MemoryBytes, 16<<30)
 }
 
-func defaultAPIServer(a *APIServer, set fieldSet) {
+func defaultAPIServer(a *APIServer, set fieldSet, v Version) {
+	// orrery assumption: one replica (kubeadm's stacked HA runs three; set
+	// replicas: 3 for it).
+	setDefault(set, &a.Replicas, 1)
+	// APIPriorityAndFairness: beta and on by default from 1.20, GA in 1.29
+	// (k8s.io/apiserver pkg/features/kube_features.go at those tags).
+	if a.PriorityAndFairness == nil {
+		on := v.AtLeast(1, 20)
+		a.PriorityAndFairness = &on
+	}
 	// --max-requests-inflight 400, --max-mutating-requests-inflight 200:
 	// k8s.io/apiserver pkg/server/config.go (NewConfig).
 	setDefault(set, &a.MaxRequestsInflight, 400)
 	setDefault(set, &a.MaxMutatingRequestsInflight, 200)
-	// queueLengthLimit 50 of the bootstrap priority levels:
-	// kubernetes/apiserver pkg/apis/flowcontrol/bootstrap/default.go.
-	setDefault(set, &a.QueueLength, 50)
-	// min(request timeout 60s / 4, 1m) = 15s:
-	// k8s.io/apiserver pkg/server/filters/priority-and-fairness.go.
-	setDefault(set, &a.QueueWaitLimit, 15*time.Second)
-	// orrery assumption, not an upstream default: a cheap request's CPU
-	// cost on the API server, with a tail.
-	setDefault(set, &a.ServiceTime, Dist{Kind: "lognormal", Median: time.Millisecond, P99: 5 * time.Millisecond})
+	// --request-timeout 60s: k8s.io/apiserver pkg/server/config.go.
+	setDefault(set, &a.RequestTimeout, time.Minute)
+	// orrery assumption: an 8-core control-plane machine.
+	setDefault(set, &a.CPUs, 8)
+	// orrery assumptions, not upstream figures (none is published per
+	// stage): token and RBAC checks of tens of microseconds, admission
+	// chains of ~100µs without webhooks, JSON/protobuf (de)serialization
+	// of ~20µs per object plus 100–200 MB/s, and ~5µs to hand an encoded
+	// event to one watcher's connection.
+	c := &a.Costs
+	setDefault(set, &c.Authentication, Dist{Kind: "lognormal", Median: 20 * time.Microsecond, P99: 100 * time.Microsecond})
+	setDefault(set, &c.Authorization, Dist{Kind: "lognormal", Median: 20 * time.Microsecond, P99: 100 * time.Microsecond})
+	setDefault(set, &c.Admission, Dist{Kind: "lognormal", Median: 100 * time.Microsecond, P99: 500 * time.Microsecond})
+	setDefault(set, &c.DecodePerObject, 20*time.Microsecond)
+	setDefault(set, &c.DecodeThroughput, 100<<20)
+	setDefault(set, &c.EncodePerObject, 10*time.Microsecond)
+	setDefault(set, &c.EncodeThroughput, 200<<20)
+	setDefault(set, &c.WatchSendPerWatcher, 5*time.Microsecond)
 }
 
 func defaultEtcd(e *Etcd, set fieldSet, v Version) {

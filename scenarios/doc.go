@@ -23,11 +23,21 @@
 //	        cpu: "4"                    # Kubernetes quantity; default 4
 //	        memory: 16Gi                # Kubernetes quantity; default 16Gi
 //	    apiServer:
-//	      maxRequestsInflight: 400
+//	      replicas: 1                   # behind a round-robin load balancer
+//	      priorityAndFairness: true     # APF; default on from 1.20, off before (max-inflight filter)
+//	      maxRequestsInflight: 400      # with APF: their sum is the server's 600 seats
 //	      maxMutatingRequestsInflight: 200
-//	      queueLength: 50
-//	      queueWaitLimit: 15s
-//	      serviceTime: {kind: lognormal, median: 1ms, p99: 5ms}
+//	      requestTimeout: 60s           # APF queue wait limit: a quarter of it, at most 1m
+//	      cpus: 8                       # cores the pipeline's CPU costs run on
+//	      costs:                        # CPU per stage (orrery assumptions)
+//	        authentication: {kind: lognormal, median: 20us, p99: 100us}
+//	        authorization: {kind: lognormal, median: 20us, p99: 100us}
+//	        admission: {kind: lognormal, median: 100us, p99: 500us}   # writes
+//	        decodePerObject: 20us       # a write's body: per object + bytes at decodeThroughput
+//	        decodeThroughput: 100Mi     # bytes per second
+//	        encodePerObject: 10us       # every object sent, in responses and watch events
+//	        encodeThroughput: 200Mi
+//	        watchSendPerWatcher: 5us    # hand an encoded event to one watcher
 //	    etcd:
 //	      version: "3.5"                # 3.4, 3.5 or 3.6; default: kubeadm's for kubernetesVersion
 //	      members: 3                    # 1 to 7, named etcd-0 … etcd-2

@@ -65,8 +65,15 @@ func TestDefaults(t *testing.T) {
 		Cluster: Cluster{
 			NodePools: []NodePool{{Name: "node", Count: 5, Zones: []string{"zone-a", "zone-b"}, CPUMilli: 4000, MemoryBytes: 16 << 30}},
 			APIServer: APIServer{
-				MaxRequestsInflight: 400, MaxMutatingRequestsInflight: 200, QueueLength: 50, QueueWaitLimit: 15 * time.Second,
-				ServiceTime: Dist{Kind: "lognormal", Median: time.Millisecond, P99: 5 * time.Millisecond},
+				Replicas: 1, PriorityAndFairness: &on, MaxRequestsInflight: 400, MaxMutatingRequestsInflight: 200,
+				RequestTimeout: time.Minute, CPUs: 8,
+				Costs: APIServerCosts{
+					Authentication:  Dist{Kind: "lognormal", Median: 20 * time.Microsecond, P99: 100 * time.Microsecond},
+					Authorization:   Dist{Kind: "lognormal", Median: 20 * time.Microsecond, P99: 100 * time.Microsecond},
+					Admission:       Dist{Kind: "lognormal", Median: 100 * time.Microsecond, P99: 500 * time.Microsecond},
+					DecodePerObject: 20 * time.Microsecond, DecodeThroughput: 100 << 20,
+					EncodePerObject: 10 * time.Microsecond, EncodeThroughput: 200 << 20, WatchSendPerWatcher: 5 * time.Microsecond,
+				},
 			},
 			Etcd: Etcd{
 				Version: "3.5", Members: 3, HeartbeatInterval: 100 * time.Millisecond, ElectionTimeout: time.Second, PreVote: &on,
@@ -127,11 +134,21 @@ spec:
         cpu: 0.1
         memory: 1e3
     apiServer:
+      replicas: 2
+      priorityAndFairness: false
       maxRequestsInflight: 1
       maxMutatingRequestsInflight: 2
-      queueLength: 0
-      queueWaitLimit: 0
-      serviceTime: 250us
+      requestTimeout: 30s
+      cpus: 3
+      costs:
+        authentication: 250us
+        authorization: 0
+        admission: {kind: constant, value: 1ms}
+        decodePerObject: 0
+        decodeThroughput: 1Mi
+        encodePerObject: 2us
+        encodeThroughput: 2Mi
+        watchSendPerWatcher: 1us
     etcd:
       version: "3.4"
       members: 1
@@ -205,8 +222,13 @@ func TestExplicitValuesPreserved(t *testing.T) {
 				{Name: "small-2", Count: 1, Zones: []string{"zone-a"}, CPUMilli: 100, MemoryBytes: 1000},
 			},
 			APIServer: APIServer{
-				MaxRequestsInflight: 1, MaxMutatingRequestsInflight: 2,
-				ServiceTime: Dist{Kind: "constant", Value: 250 * time.Microsecond},
+				Replicas: 2, PriorityAndFairness: &off, MaxRequestsInflight: 1, MaxMutatingRequestsInflight: 2,
+				RequestTimeout: 30 * time.Second, CPUs: 3,
+				Costs: APIServerCosts{
+					Authentication: Dist{Kind: "constant", Value: 250 * time.Microsecond}, Authorization: Dist{Kind: "constant"},
+					Admission: Dist{Kind: "constant", Value: time.Millisecond}, DecodeThroughput: 1 << 20,
+					EncodePerObject: 2 * time.Microsecond, EncodeThroughput: 2 << 20, WatchSendPerWatcher: time.Microsecond,
+				},
 			},
 			Etcd: Etcd{
 				Version: "3.4", Members: 1, HeartbeatInterval: 50 * time.Millisecond, ElectionTimeout: 250 * time.Millisecond, PreVote: &on,
@@ -216,7 +238,7 @@ func TestExplicitValuesPreserved(t *testing.T) {
 				ApplyCost:         Dist{Kind: "constant"},
 				ReadCost:          Dist{Kind: "exponential", Mean: 1500 * time.Microsecond},
 				QuotaBackendBytes: 1, DefragThroughput: 1000,
-				MemberOverrides: []EtcdMember{{Name: "etcd-0", WALFsync: Dist{Kind: "constant", Value: time.Millisecond}, Line: 43}},
+				MemberOverrides: []EtcdMember{{Name: "etcd-0", WALFsync: Dist{Kind: "constant", Value: time.Millisecond}, Line: 53}},
 			},
 			Network: Network{Latency: Dist{Kind: "constant"}, StreamFailureDetection: time.Second},
 			Kubelet: Kubelet{
@@ -230,14 +252,14 @@ func TestExplicitValuesPreserved(t *testing.T) {
 				ControllerManager: ClientLimits{QPS: -1},
 			},
 		},
-		Workload: Workload{Churn: []Churn{{Name: "cm", Objects: 2, ObjectBytes: 1024, Rate: 0.5, Line: 63}}},
+		Workload: Workload{Churn: []Churn{{Name: "cm", Objects: 2, ObjectBytes: 1024, Rate: 0.5, Line: 73}}},
 		Faults: []Fault{
-			{At: 0, Type: FaultPartition, Nodes: NodeSelector{Zone: "a", Count: 2}, Duration: 1500 * time.Millisecond, Line: 70},
-			{At: time.Hour, Type: FaultRestartKubelet, Nodes: NodeSelector{Names: []string{"small-2-0", "big-2"}}, Line: 74},
+			{At: 0, Type: FaultPartition, Nodes: NodeSelector{Zone: "a", Count: 2}, Duration: 1500 * time.Millisecond, Line: 80},
+			{At: time.Hour, Type: FaultRestartKubelet, Nodes: NodeSelector{Names: []string{"small-2-0", "big-2"}}, Line: 84},
 		},
 		Expect: []Expect{
-			{Metric: "fault.0.detectSeconds", Min: &half, Max: &one, Line: 79},
-			{Metric: "nodes.notReadyTransitions", Max: &zero, Line: 82},
+			{Metric: "fault.0.detectSeconds", Min: &half, Max: &one, Line: 89},
+			{Metric: "nodes.notReadyTransitions", Max: &zero, Line: 92},
 		},
 	}
 	if !reflect.DeepEqual(s.Spec, want) {

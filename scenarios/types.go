@@ -71,22 +71,45 @@ type NodePool struct {
 	MemoryBytes int64 `json:"memoryBytes"`
 }
 
-// APIServer configures the API server model.
+// APIServer configures the API server replicas.
 type APIServer struct {
+	// Replicas is the number of API server replicas behind the load
+	// balancer (default 1).
+	Replicas int `json:"replicas"`
+	// PriorityAndFairness turns API Priority and Fairness on (default: on
+	// from 1.20, when it went beta; off before). Off, the max-inflight
+	// filter limits requests.
+	PriorityAndFairness *bool `json:"priorityAndFairness"`
 	// MaxRequestsInflight and MaxMutatingRequestsInflight are the
 	// --max-requests-inflight / --max-mutating-requests-inflight limits
-	// (defaults 400 / 200, k8s.io/apiserver pkg/server/config.go).
+	// (defaults 400 / 200, k8s.io/apiserver pkg/server/config.go). With
+	// APF on, their sum is the server's concurrency limit.
 	MaxRequestsInflight         int `json:"maxRequestsInflight"`
 	MaxMutatingRequestsInflight int `json:"maxMutatingRequestsInflight"`
-	// QueueLength bounds the requests waiting for a seat (default 50, the
-	// APF queueLengthLimit of the bootstrap priority levels).
-	QueueLength int `json:"queueLength"`
-	// QueueWaitLimit is how long a request may wait for a seat before a
-	// 429 (default 15s: min(60s/4, 1m), pkg/server/filters/priority-and-fairness.go).
-	QueueWaitLimit time.Duration `json:"queueWaitLimit"`
-	// ServiceTime is the CPU time one request costs the server, excluding
-	// the storage call.
-	ServiceTime Dist `json:"serviceTime"`
+	// RequestTimeout is --request-timeout (default 60s); APF lets a request
+	// wait in its queue for a quarter of it, at most a minute.
+	RequestTimeout time.Duration `json:"requestTimeout"`
+	// CPUs is the number of cores each replica's work runs on.
+	CPUs int `json:"cpus"`
+	// Costs are the CPU times of the request pipeline's stages.
+	Costs APIServerCosts `json:"costs"`
+}
+
+// APIServerCosts are the CPU costs of the request pipeline's stages.
+type APIServerCosts struct {
+	Authentication Dist `json:"authentication"`
+	Authorization  Dist `json:"authorization"`
+	Admission      Dist `json:"admission"`
+	// Decoding (with conversion and validation) of a write's body, and
+	// encoding of each object sent: a cost per object plus the bytes at a
+	// throughput (bytes per second).
+	DecodePerObject  time.Duration `json:"decodePerObject"`
+	DecodeThroughput int64         `json:"decodeThroughput"`
+	EncodePerObject  time.Duration `json:"encodePerObject"`
+	EncodeThroughput int64         `json:"encodeThroughput"`
+	// WatchSendPerWatcher is the cost of handing an encoded watch event to
+	// one watcher.
+	WatchSendPerWatcher time.Duration `json:"watchSendPerWatcher"`
 }
 
 // Etcd configures the modeled etcd cluster behind the API server.

@@ -185,11 +185,27 @@ func (v *validator) zones(path string, zones []string) {
 }
 
 func (v *validator) apiServer(path string, a *APIServer) {
+	v.atLeast(path+".replicas", a.Replicas, 1)
 	v.atLeast(path+".maxRequestsInflight", a.MaxRequestsInflight, 1)
 	v.atLeast(path+".maxMutatingRequestsInflight", a.MaxMutatingRequestsInflight, 1)
-	v.atLeast(path+".queueLength", a.QueueLength, 0)
-	v.nonNegative(path+".queueWaitLimit", a.QueueWaitLimit)
-	v.dist(path+".serviceTime", a.ServiceTime)
+	if v.positive(path+".requestTimeout", a.RequestTimeout) && a.RequestTimeout < 4*time.Millisecond {
+		v.fail(path+".requestTimeout", "must be at least 4ms (APF's queue wait limit is a quarter of it), got %v", a.RequestTimeout)
+	}
+	v.atLeast(path+".cpus", a.CPUs, 1)
+	c := &a.Costs
+	p := path + ".costs"
+	v.dist(p+".authentication", c.Authentication)
+	v.dist(p+".authorization", c.Authorization)
+	v.dist(p+".admission", c.Admission)
+	v.nonNegative(p+".decodePerObject", c.DecodePerObject)
+	v.nonNegative(p+".encodePerObject", c.EncodePerObject)
+	v.nonNegative(p+".watchSendPerWatcher", c.WatchSendPerWatcher)
+	if c.DecodeThroughput <= 0 {
+		v.fail(p+".decodeThroughput", "must be greater than 0, got %d bytes per second", c.DecodeThroughput)
+	}
+	if c.EncodeThroughput <= 0 {
+		v.fail(p+".encodeThroughput", "must be greater than 0, got %d bytes per second", c.EncodeThroughput)
+	}
 }
 
 func (v *validator) network(path string, n *Network) {

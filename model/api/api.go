@@ -124,6 +124,11 @@ const (
 	InternalError   Code = 500
 	ClientTimeout   Code = -1 // the client gave up waiting
 	ClientCancelled Code = -2 // the calling process stopped
+	// ConnectionReset: the API server process went away with the request
+	// in flight (its connections were reset); ConnectionRefused: no
+	// server process listens at the address the client connected to.
+	ConnectionReset   Code = -3
+	ConnectionRefused Code = -4
 )
 
 // Success reports a 2xx code.
@@ -157,6 +162,8 @@ type Request struct {
 	FromCache bool
 	// Object is the body of create, update and patch.
 	Object Object
+	// Principal is who sends the request (its client's identity).
+	Principal PrincipalID
 
 	// Set by the client.
 	From        sim.EndpointID
@@ -170,6 +177,7 @@ type Request struct {
 	ClientEpoch uint32   // the client's epoch when sent; a stopped client ignores older ones
 
 	// Set by the API server.
+	Slot       int32 // the serving replica's in-flight slot
 	Code       Code
 	Result     Object
 	Items      []Object // list results

@@ -1,60 +1,99 @@
-// Package apiserver models kube-apiserver: requests take a seat out of a
-// concurrency limit (read-only and mutating pools, as --max-requests-inflight
-// and --max-mutating-requests-inflight), wait in a bounded queue when none is
-// free, cost a sampled CPU service time, call storage, and answer. A cache
-// fed by storage's watch stream serves resourceVersion="0" reads and feeds
-// watchers: each change is encoded once and sent to every watcher whose
-// selector matches.
+// Package apiserver models one kube-apiserver replica.
 //
-// What the model leaves out, for now: API Priority and Fairness (one FIFO
-// queue per pool stands in for its queues: a request waits at most
-// QueueWaitLimit, and a full queue rejects with 429 Retry-After 1s); the
-// stages of the request pipeline (one service time covers them); the watch
-// cache's bounded history (a watch that starts from an old resource version
-// is sent the current state of every object changed since, instead of each
-// intermediate event, and never gets 410 Gone); multiple replicas.
+// A request passes the handler chain as upstream
+// (k8s.io/apiserver/pkg/server/config.go DefaultBuildHandlerChain):
+// authentication, flow control, authorization, then the handler —
+// decoding, admission and validation for writes, the storage call or the
+// watch cache, and encoding of the response. Flow control is API Priority
+// and Fairness (package apf: classification by flow schema, seats per
+// priority level, shuffle-sharded fair queues, 429 with Retry-After), or,
+// with APF off, the max-inflight filter (two limits, read-only and
+// mutating, no queue: a request over the limit gets 429 Retry-After 1 at
+// once; watches are not limited). Each stage costs CPU time on the
+// replica's CPUs (Costs), computed rather than spent: a request waits for
+// a core when all are busy. Where the time went is kept per stage.
+//
+// A cache fed by the storage watch serves resourceVersion="0" reads and
+// feeds watchers: each change is encoded once and handed to every
+// watcher whose selector matches, each hand-off costing CPU.
+//
+// A replica can stop (its connections are reset: requests in flight fail,
+// watches close) and start again (it relists storage into its cache;
+// until that is done, requests that need the cache get 429, as with
+// ResilientWatchCacheInitialization, beta in 1.31).
+//
+// What the model leaves out: authentication runs after flow control here
+// (upstream before: its CPU time is counted within the seat); a request's
+// response is encoded after its seat is released; the watch cache's
+// bounded history (a watch that starts from an old resource version is
+// sent the current state of every object changed since, never 410 Gone);
+// APF borrowing between levels (see package apf).
 package apiserver
 
 import (
 	"time"
 
 	"github.com/orrery-sim/orrery/model/api"
+	"github.com/orrery-sim/orrery/model/apiserver/apf"
 	"github.com/orrery-sim/orrery/sim"
 )
 
-// Config is the API server's configuration.
+// Config is one replica's configuration.
 type Config struct {
+	// PriorityAndFairness turns APF on; off, the max-inflight filter limits
+	// requests.
+	PriorityAndFairness bool
+	// APF is APF's configuration (apf.DefaultConfig with the server
+	// concurrency limit set), used when PriorityAndFairness is on.
+	APF                         apf.Config
 	MaxRequestsInflight         int
 	MaxMutatingRequestsInflight int
-	QueueLength                 int
-	QueueWaitLimit              time.Duration
-	ServiceTime                 sim.Dist
+	// CPUs is the number of cores the replica's work runs on.
+	CPUs  int
+	Costs Costs
+	// Principals resolves requests' Principal to identities.
+	Principals *api.Principals
 }
-
-// retryAfter is the Retry-After of a 429 from the max-inflight filter
-// (k8s.io/apiserver/pkg/server/filters/maxinflight.go: "Retry-After: 1").
-const retryAfter = time.Second
 
 const (
 	kindServed int32 = api.KindPrivate + iota
-	kindQueueTimeout
+	kindAPFWakeup
 )
 
-// Server is the API server component.
+// Server is one API server replica.
 type Server struct {
 	eng     *sim.Engine
 	net     *sim.Network
 	rec     *sim.Recorder
+	name    string
 	self    sim.EndpointID
 	storage sim.EndpointID // a storage component answering on the network (the stand-in)
 	client  Storage        // or an in-process storage client (etcd's clientv3)
 	rng     *sim.Rand
 	cfg     Config
 
-	pools [2]seatPool // read-only, mutating
+	up        bool
+	readyAt   sim.Time // the cache is initialised from then on
+	epoch     int32    // bumped by Stop: storage answers of an older epoch are dropped
+	slots     []*inflight
+	freeSlots []int32
 
-	cache   [api.NumResources]api.ObjectTable
-	cacheRV int64
+	fc        *apf.Controller // nil with APF off
+	levels    []levelMeter
+	wakeup    *sim.Timer
+	classes   []classEntry
+	startBuf  []*apf.Request
+	startBuf2 []*apf.Request
+	expireBuf []*apf.Request
+	pools     [2]seatPool // max-inflight: read-only, mutating
+
+	cpu    *cpuPool
+	stages stageTotals
+
+	cache      [api.NumResources]api.ObjectTable
+	cacheCount [api.NumResources]int
+	cacheBytes [api.NumResources]int64
+	cacheRV    int64
 
 	watchers []watcher
 	byStream []int32                     // stream ID → index in watchers, -1 if none
@@ -63,10 +102,11 @@ type Server struct {
 
 	opPool []*api.StorageOp
 
-	duration      *api.LatencyByRequest
+	duration      [api.NumResources][api.NumVerbs][api.NumScopes]*sim.LatencySeries
 	codes         [api.NumResources][api.NumVerbs][]codeCounter
 	watchSent     *sim.Counter
 	watchersGauge *sim.Gauge
+	restarts      *sim.Counter
 }
 
 type codeCounter struct {
@@ -81,13 +121,6 @@ type watcher struct {
 	alive  bool
 }
 
-type seatPool struct {
-	limit int
-	inUse int
-	queue []*api.Request
-	meter *sim.ResourceMeter
-}
-
 // Storage is an in-process storage client: Call sends op after delay of
 // local work; the client hands the answer back through StorageDone and
 // the changes it watches through Observe.
@@ -95,17 +128,49 @@ type Storage interface {
 	Call(after time.Duration, op *api.StorageOp)
 }
 
-// New returns an API server registered on the network as name, calling
-// storage at the given endpoint (see UseStorage for a storage client).
-func New(eng *sim.Engine, net *sim.Network, rec *sim.Recorder, name string, storage sim.EndpointID, cfg Config) *Server {
-	s := &Server{eng: eng, net: net, rec: rec, storage: storage, rng: eng.Rand("apiserver/" + name), cfg: cfg}
+// New returns a running replica registered on the network as name,
+// calling storage at the given endpoint (see UseStorage for a storage
+// client).
+func New(eng *sim.Engine, net *sim.Network, rec *sim.Recorder, name string, storage sim.EndpointID, cfg Config) (*Server, error) {
+	if cfg.Principals == nil {
+		cfg.Principals = &api.Principals{}
+	}
+	if cfg.Principals.Len() == 0 {
+		// Requests of clients that registered no principal carry ID 0.
+		cfg.Principals.Add(api.Principal{Identity: apf.User("anonymous-client")})
+	}
+	s := &Server{eng: eng, net: net, rec: rec, name: name, storage: storage, rng: eng.Rand("apiserver/" + name), cfg: cfg, up: true}
 	s.self = net.AddEndpoint(name, s)
-	s.pools[0] = seatPool{limit: cfg.MaxRequestsInflight, meter: rec.Resource("apiserver_seats", cfg.MaxRequestsInflight, "kind", "readOnly")}
-	s.pools[1] = seatPool{limit: cfg.MaxMutatingRequestsInflight, meter: rec.Resource("apiserver_seats", cfg.MaxMutatingRequestsInflight, "kind", "mutating")}
-	s.duration = api.NewLatencyByRequest(rec, "apiserver_request_duration_seconds")
+	s.wakeup = eng.NewTimer(s, kindAPFWakeup)
+	s.cpu = newCPUPool(cfg.CPUs, rec.Bucket())
+	if err := s.newFlowControl(); err != nil {
+		return nil, err
+	}
+	// Shared by every replica: the cluster's totals.
 	s.watchSent = rec.Counter("apiserver_watch_events_sent_total")
 	s.watchersGauge = rec.Gauge("apiserver_registered_watchers")
-	return s
+	s.restarts = rec.Counter("apiserver_restarts_total")
+	return s, nil
+}
+
+// newFlowControl sets up APF or the max-inflight pools, empty.
+func (s *Server) newFlowControl() error {
+	cfg := &s.cfg
+	if !cfg.PriorityAndFairness {
+		s.pools[0] = seatPool{limit: cfg.MaxRequestsInflight, meter: s.rec.Resource("apiserver_seats", cfg.MaxRequestsInflight, "server", s.name, "kind", "readOnly")}
+		s.pools[1] = seatPool{limit: cfg.MaxMutatingRequestsInflight, meter: s.rec.Resource("apiserver_seats", cfg.MaxMutatingRequestsInflight, "server", s.name, "kind", "mutating")}
+		return nil
+	}
+	fc, err := apf.New(cfg.APF, s.rec)
+	if err != nil {
+		return err
+	}
+	s.fc = fc
+	s.levels = s.levels[:0]
+	for _, l := range fc.Levels() {
+		s.levels = append(s.levels, levelMeter{meter: s.rec.Resource("apiserver_flowcontrol_seats", l.Limit, "server", s.name, "priority_level", l.Name)})
+	}
+	return nil
 }
 
 // UseStorage makes the server call storage through client instead of
@@ -116,10 +181,23 @@ func (s *Server) UseStorage(client Storage) { s.client = client }
 func (s *Server) StorageDone(op *api.StorageOp) { s.storageDone(op) }
 
 // Observe takes a change from the storage client's watch.
-func (s *Server) Observe(we *api.WatchEvent) { s.observe(we) }
+func (s *Server) Observe(we *api.WatchEvent) {
+	if s.up {
+		s.observe(we)
+	}
+}
 
 // Endpoint is the server's network endpoint.
 func (s *Server) Endpoint() sim.EndpointID { return s.self }
+
+// Name is the replica's name.
+func (s *Server) Name() string { return s.name }
+
+// Up reports whether the replica's process runs.
+func (s *Server) Up() bool { return s.up }
+
+// FlowControl is the replica's APF controller, nil with APF off.
+func (s *Server) FlowControl() *apf.Controller { return s.fc }
 
 // SeedCache puts obj into the cache as part of the initial state.
 func (s *Server) SeedCache(obj api.Object) {
@@ -136,7 +214,25 @@ func (s *Server) AttachWatch(stream sim.StreamID, res api.Resource, name int32) 
 	s.addWatcher(stream, res, name)
 }
 
-func (s *Server) storeInCache(obj api.Object) { s.cache[obj.Resource].Set(obj) }
+func (s *Server) storeInCache(obj api.Object) {
+	t := &s.cache[obj.Resource]
+	if old, ok := t.Get(obj.ID); ok {
+		s.cacheBytes[obj.Resource] -= int64(old.Size)
+	} else {
+		s.cacheCount[obj.Resource]++
+	}
+	s.cacheBytes[obj.Resource] += int64(obj.Size)
+	t.Set(obj)
+}
+
+func (s *Server) deleteFromCache(r api.Resource, id int32) {
+	t := &s.cache[r]
+	if old, ok := t.Get(id); ok {
+		s.cacheCount[r]--
+		s.cacheBytes[r] -= int64(old.Size)
+		t.Delete(id)
+	}
+}
 
 func (s *Server) cached(r api.Resource, id int32) (api.Object, bool) { return s.cache[r].Get(id) }
 
@@ -144,139 +240,129 @@ func (s *Server) cached(r api.Resource, id int32) (api.Object, bool) { return s.
 func (s *Server) Handle(ev *sim.Event) {
 	switch ev.Kind {
 	case api.KindRequest:
-		s.admit(ev.Data.(*api.Request))
+		req := ev.Data.(*api.Request)
+		req.Arrived = s.eng.Now()
+		if !s.up {
+			// No process listens: the host refuses the connection.
+			req.Code = api.ConnectionRefused
+			s.net.Send(s.self, req.From, api.KindResponse, 0, 0, req)
+			return
+		}
+		if s.eng.Now() < s.readyAt && needsCache(req) {
+			req.Code, req.RetryAfter = api.TooManyRequests, retryAfter
+			s.respond(req, 0)
+			return
+		}
+		s.admit(req)
 	case kindServed:
-		s.afterService(ev.Data.(*api.Request))
-	case kindQueueTimeout:
-		s.queueTimeout(ev.Data.(*api.Request), uint64(ev.A))
+		if inf := ev.Data.(*inflight); s.up && int32(ev.A) == s.epoch {
+			s.afterService(inf)
+		}
+	case kindAPFWakeup:
+		if s.fc != nil {
+			s.apfWakeup()
+		}
 	case api.KindStorageOp:
 		s.storageDone(ev.Data.(*api.StorageOp))
 	case api.KindStorageCommit:
 		for op := ev.Data.(*api.StorageOp); op != nil; {
 			next := op.Next // storageDone may reuse op
 			if op.Event != nil {
-				s.observe(op.Event)
+				s.Observe(op.Event)
 			}
 			s.storageDone(op)
 			op = next
 		}
 	case api.KindWatchEvent:
-		s.observe(ev.Data.(*api.WatchEvent))
+		s.Observe(ev.Data.(*api.WatchEvent))
 	case sim.KindStreamClosed:
 		s.removeWatcher(ev.Stream)
 	}
 }
 
-func poolOf(v api.Verb) int {
-	if v.Mutating() {
-		return 1
-	}
-	return 0
+// needsCache: reads from the cache and watches wait for its initialisation.
+func needsCache(req *api.Request) bool {
+	return req.Verb == api.Watch || req.Verb == api.List || req.Verb == api.Get && req.FromCache
 }
 
-// admit gives the request a seat, a place in the queue, or a 429.
-func (s *Server) admit(req *api.Request) {
+// execute runs a request that flow control let through: its CPU stages,
+// then the cache or a storage call.
+func (s *Server) execute(inf *inflight) {
+	req := inf.req
 	now := s.eng.Now()
-	req.Arrived = now
-	if req.Verb == api.Watch {
-		// Long-running requests are exempt from the inflight limits.
-		s.startWatch(req)
-		return
-	}
-	p := &s.pools[poolOf(req.Verb)]
+	c := &s.cfg.Costs
+	s.stages.add(req, StageQueue, now.Sub(req.Arrived))
+	authn, authz := c.Authentication.Sample(s.rng), c.Authorization.Sample(s.rng)
+	s.stages.add(req, StageAuthn, authn)
+	s.stages.add(req, StageAuthz, authz)
+	work := authn + authz
 	switch {
-	case p.inUse < p.limit:
-		s.serve(p, req)
-	case len(p.queue) < s.cfg.QueueLength:
-		p.queue = append(p.queue, req)
-		p.meter.Enqueue(now)
-		s.eng.Schedule(sim.Event{At: now.Add(s.cfg.QueueWaitLimit), Target: s, Kind: kindQueueTimeout, A: int64(req.ID), Data: req, From: sim.NoEndpoint, To: sim.NoEndpoint, Stream: sim.NoStream})
-	default:
-		s.reject(req)
-	}
-}
-
-func (s *Server) reject(req *api.Request) {
-	req.Code, req.RetryAfter = api.TooManyRequests, retryAfter
-	s.respond(req)
-}
-
-func (s *Server) queueTimeout(req *api.Request, id uint64) {
-	p := &s.pools[poolOf(req.Verb)]
-	for i, q := range p.queue {
-		if q == req && q.ID == id {
-			p.queue = append(p.queue[:i], p.queue[i+1:]...)
-			p.meter.Dequeue(s.eng.Now(), s.eng.Now().Sub(req.Arrived))
-			s.reject(req)
-			return
-		}
-	}
-}
-
-// serve gives req a seat and spends its service time. Requests answered
-// from the cache finish with a kindServed event; the others call storage as
-// soon as the service time is over, with no event in between.
-func (s *Server) serve(p *seatPool, req *api.Request) {
-	p.inUse++
-	p.meter.Acquire(s.eng.Now(), 1)
-	service := s.cfg.ServiceTime.Sample(s.rng)
-	switch {
+	case req.Verb == api.Watch:
+		start, end := s.cpu.run(now, work)
+		s.stages.add(req, StageCPUWait, start.Sub(now))
+		s.startWatch(req, end.Sub(now))
+		// A watch holds its seat only until it is initialised.
+		s.finishExecution(inf)
+		s.release(inf)
 	case req.Verb == api.List || req.Verb == api.Get && req.FromCache:
-		s.eng.Schedule(sim.Event{At: s.eng.Now().Add(service), Target: s, Kind: kindServed, Data: req, From: sim.NoEndpoint, To: sim.NoEndpoint, Stream: sim.NoStream})
-	case req.Verb == api.Get:
-		s.callStorage(service, req, api.OpRange, 0)
-	case req.Verb == api.Create:
-		s.callStorage(service, req, api.OpCreate, 0)
-	case req.Verb == api.Update:
-		s.callStorage(service, req, api.OpPut, req.ResourceVersion)
-	case req.Verb == api.Patch:
-		// GuaranteedUpdate: apply the patch to the cached object and write
-		// with a compare on its revision; on conflict, retry on storage's copy.
-		cur, _ := s.cached(req.Resource.Stored(), req.Name)
-		s.callStorage(service, req, api.OpPut, max(cur.ResourceVersion, 1))
-	case req.Verb == api.Delete:
-		s.callStorage(service, req, api.OpDelete, req.ResourceVersion)
+		res := req.Resource.Stored()
+		objects, bytes := int64(1), int64(0)
+		if req.Verb == api.List && req.Name < 0 {
+			objects = int64(s.cacheCount[res])
+			bytes = s.cacheBytes[res]
+		} else if obj, ok := s.cached(res, req.Name); ok {
+			bytes = int64(obj.Size)
+		}
+		enc := c.encode(objects, bytes)
+		s.stages.add(req, StageEncode, enc)
+		start, end := s.cpu.run(now, work+enc)
+		s.stages.add(req, StageCPUWait, start.Sub(now))
+		s.eng.Schedule(sim.Event{At: end, Target: s, Kind: kindServed, A: int64(s.epoch), Data: inf, From: sim.NoEndpoint, To: sim.NoEndpoint, Stream: sim.NoStream})
+	default:
+		if req.Verb.Mutating() {
+			dec, adm := c.decode(int64(req.Object.Size)), c.Admission.Sample(s.rng)
+			s.stages.add(req, StageDecode, dec)
+			s.stages.add(req, StageAdmission, adm)
+			work += dec + adm
+		}
+		start, end := s.cpu.run(now, work)
+		s.stages.add(req, StageCPUWait, start.Sub(now))
+		s.callStorage(end, req)
 	}
 }
 
 // afterService answers a cache read.
-func (s *Server) afterService(req *api.Request) {
-	if req.Verb == api.List {
-		s.listFromCache(req)
-		return
-	}
-	obj, ok := s.cached(req.Resource.Stored(), req.Name)
-	s.finishRead(req, obj, ok)
-}
-
-func (s *Server) finishRead(req *api.Request, obj api.Object, ok bool) {
-	if ok {
-		req.Code, req.Result = api.OK, obj
-	} else {
-		req.Code = api.NotFound
-	}
-	s.finish(req)
-}
-
-func (s *Server) listFromCache(req *api.Request) {
+func (s *Server) afterService(inf *inflight) {
+	req := inf.req
 	res := req.Resource.Stored()
-	if req.Name >= 0 {
-		if obj, ok := s.cached(res, req.Name); ok {
-			req.Items = append(req.Items[:0], obj)
-		}
-	} else {
-		for id := range s.cache[res].IDs() {
-			if obj, ok := s.cache[res].Get(id); ok {
-				req.Items = append(req.Items, obj)
+	switch {
+	case req.Verb == api.List:
+		if req.Name >= 0 {
+			if obj, ok := s.cached(res, req.Name); ok {
+				req.Items = append(req.Items[:0], obj)
+			}
+		} else {
+			for id := range s.cache[res].IDs() {
+				if obj, ok := s.cache[res].Get(id); ok {
+					req.Items = append(req.Items, obj)
+				}
 			}
 		}
+		req.Code = api.OK
+		req.Result.ResourceVersion = s.cacheRV
+	default:
+		if obj, ok := s.cached(res, req.Name); ok {
+			req.Code, req.Result = api.OK, obj
+		} else {
+			req.Code = api.NotFound
+		}
 	}
-	req.Code = api.OK
-	req.Result.ResourceVersion = s.cacheRV
-	s.finish(req)
+	s.respond(req, 0)
+	s.finishExecution(inf)
+	s.release(inf)
 }
 
-func (s *Server) callStorage(after time.Duration, req *api.Request, kind api.StorageOpKind, expect int64) {
+func (s *Server) callStorage(at sim.Time, req *api.Request) {
 	var op *api.StorageOp
 	if n := len(s.opPool); n > 0 {
 		op = s.opPool[n-1]
@@ -284,8 +370,23 @@ func (s *Server) callStorage(after time.Duration, req *api.Request, kind api.Sto
 	} else {
 		op = &api.StorageOp{}
 	}
-	*op = api.StorageOp{Kind: kind, Resource: req.Resource.Stored(), ID: req.Name, ExpectRevision: expect, Value: req.Object, Origin: req}
-	s.sendStorage(after, op)
+	*op = api.StorageOp{Resource: req.Resource.Stored(), ID: req.Name, Value: req.Object, Origin: req, Tag: s.epoch, Arrived: at}
+	switch req.Verb {
+	case api.Get:
+		op.Kind = api.OpRange
+	case api.Create:
+		op.Kind = api.OpCreate
+	case api.Update:
+		op.Kind, op.ExpectRevision = api.OpPut, req.ResourceVersion
+	case api.Patch:
+		// GuaranteedUpdate: apply the patch to the cached object and write
+		// with a compare on its revision; on conflict, retry on storage's copy.
+		cur, _ := s.cached(req.Resource.Stored(), req.Name)
+		op.Kind, op.ExpectRevision = api.OpPut, max(cur.ResourceVersion, 1)
+	case api.Delete:
+		op.Kind, op.ExpectRevision = api.OpDelete, req.ResourceVersion
+	}
+	s.sendStorage(at.Sub(s.eng.Now()), op)
 }
 
 func (s *Server) sendStorage(after time.Duration, op *api.StorageOp) {
@@ -298,12 +399,21 @@ func (s *Server) sendStorage(after time.Duration, op *api.StorageOp) {
 
 func (s *Server) storageDone(op *api.StorageOp) {
 	req := op.Origin
+	if !s.up || op.Tag != s.epoch || req == nil || req.Slot < 0 || int(req.Slot) >= len(s.slots) || s.slots[req.Slot].req != req {
+		// An answer for a process that has since restarted.
+		op.Origin = nil
+		s.opPool = append(s.opPool, op)
+		return
+	}
+	inf := s.slots[req.Slot]
 	if op.Err == api.Conflict && req.Verb == api.Patch && op.Found {
 		// Retry the patch on the fresh copy storage returned.
 		op.ExpectRevision, op.Err = op.Current.ResourceVersion, 0
 		s.sendStorage(0, op)
 		return
 	}
+	now := s.eng.Now()
+	s.stages.add(req, StageStorage, now.Sub(op.Arrived))
 	switch {
 	case op.Err != 0:
 		req.Code = op.Err
@@ -314,28 +424,34 @@ func (s *Server) storageDone(op *api.StorageOp) {
 	}
 	op.Origin = nil
 	s.opPool = append(s.opPool, op)
-	s.finish(req)
+	enc := s.cfg.Costs.encode(1, int64(req.Result.Size))
+	s.stages.add(req, StageEncode, enc)
+	start, end := s.cpu.run(now, enc)
+	s.stages.add(req, StageCPUWait, start.Sub(now))
+	s.respond(req, end.Sub(now))
+	s.finishExecution(inf)
+	s.release(inf)
 }
 
-// finish answers a served request and hands its seat to the next in queue.
-func (s *Server) finish(req *api.Request) {
-	s.respond(req)
-	now := s.eng.Now()
-	p := &s.pools[poolOf(req.Verb)]
-	p.inUse--
-	p.meter.Release(now, 1)
-	if len(p.queue) > 0 {
-		next := p.queue[0]
-		p.queue = p.queue[1:]
-		p.meter.Dequeue(now, now.Sub(next.Arrived))
-		s.serve(p, next)
+// respond sends the answer after delay (the end of its encoding).
+func (s *Server) respond(req *api.Request, delay time.Duration) {
+	if req.Verb != api.Watch || !req.Code.Success() {
+		s.durationSeries(req).Observe(s.eng.Now().Add(delay).Sub(req.Arrived))
 	}
+	s.codeCounter(req.Verb, req.Resource, req.Code).Inc()
+	s.net.SendAfter(delay, s.self, req.From, api.KindResponse, 0, 0, req)
 }
 
-func (s *Server) respond(req *api.Request) {
-	s.duration.Get(req.Verb, req.Resource).Observe(s.eng.Now().Sub(req.Arrived))
-	s.codeCounter(req.Verb, req.Resource, req.Code).Inc()
-	s.net.Send(s.self, req.From, api.KindResponse, 0, 0, req)
+// durationSeries is apiserver_request_duration_seconds{verb, resource,
+// scope}: the series the sig-scalability API call latency SLOs read. A
+// watch's long life is not a latency: only its failures are recorded.
+func (s *Server) durationSeries(req *api.Request) *sim.LatencySeries {
+	sc := req.Scope()
+	p := &s.duration[req.Resource][req.Verb][sc]
+	if *p == nil {
+		*p = s.rec.Latency("apiserver_request_duration_seconds", "verb", req.Verb.String(), "resource", req.Resource.String(), "scope", sc.String())
+	}
+	return *p
 }
 
 // codeCounter finds the counter of (verb, resource, code): a short list per
@@ -352,12 +468,107 @@ func (s *Server) codeCounter(v api.Verb, r api.Resource, c api.Code) *sim.Counte
 	return ctr
 }
 
+// Stop kills the replica's process: every connection is reset, so
+// requests in flight fail and watches close; queued work and the cache
+// are lost.
+func (s *Server) Stop() {
+	if !s.up {
+		return
+	}
+	now := s.eng.Now()
+	s.up = false
+	s.epoch++
+	s.restarts.Inc()
+	for _, inf := range s.slots {
+		if inf.free {
+			continue
+		}
+		req := inf.req
+		if inf.queued {
+			s.levels[inf.fc.Class.Level].meter.Dequeue(now, now.Sub(req.Arrived))
+		}
+		if inf.pool >= 0 {
+			s.pools[inf.pool].inUse--
+			s.pools[inf.pool].meter.Release(now, 1)
+		}
+		req.Code = api.ConnectionReset
+		s.codeCounter(req.Verb, req.Resource, req.Code).Inc()
+		s.net.Send(s.self, req.From, api.KindResponse, 0, 0, req)
+		s.release(inf)
+	}
+	for i := range s.watchers {
+		if w := &s.watchers[i]; w.alive {
+			s.net.CloseStream(w.stream, s.self)
+			s.removeWatcher(w.stream)
+		}
+	}
+	s.wakeup.Stop()
+	if s.fc != nil {
+		for i := range s.levels {
+			if lm := &s.levels[i]; lm.seats > 0 {
+				lm.meter.Release(now, lm.seats)
+				lm.seats = 0
+			}
+		}
+		_ = s.newFlowControl() // the configuration was valid at New
+	}
+	s.classes = s.classes[:0]
+	s.cpu.reset(now)
+	for r := range s.cache {
+		s.cache[r].Clear()
+		s.cacheCount[r], s.cacheBytes[r] = 0, 0
+	}
+	s.cacheRV = 0
+}
+
+// Start starts the process again. The storage client refills the cache
+// (Observe) when it reconnects; initialising the cache takes the CPU time
+// of decoding every object, and until then reads from the cache and
+// watches get 429.
+func (s *Server) Start(objects, bytes int64) {
+	if s.up {
+		return
+	}
+	s.up = true
+	now := s.eng.Now()
+	_, end := s.cpu.run(now, time.Duration(objects)*s.cfg.Costs.DecodePerObject+bytesTime(bytes, s.cfg.Costs.DecodeBytesPerSecond))
+	s.readyAt = end
+}
+
+// Finish closes the books at the end of a run: the CPU utilisation per
+// gauge bucket and the time spent per stage.
+func (s *Server) Finish(end sim.Time) {
+	g := s.rec.Gauge("apiserver_cpu_utilization", "server", s.name)
+	b := s.cpu.bucket
+	cores := float64(len(s.cpu.free))
+	for i, busy := range s.cpu.busy {
+		at := sim.Time(int64(i) * int64(b))
+		if at >= end {
+			break
+		}
+		g.Set(at, float64(busy)/(float64(b)*cores))
+	}
+	for r := api.Resource(0); r < api.NumResources; r++ {
+		for v := api.Verb(0); v < api.NumVerbs; v++ {
+			for st := Stage(0); st < NumStages; st++ {
+				if ns := s.stages.ns[r][v][st]; ns > 0 {
+					s.rec.Counter("apiserver_request_stage_nanoseconds_total", "verb", v.String(), "resource", r.String(), "stage", st.String()).Add(ns)
+				}
+			}
+		}
+	}
+}
+
 func codeString(c api.Code) string {
 	switch c {
 	case api.ClientTimeout:
 		return "timeout"
 	case api.ClientCancelled:
 		return "cancelled"
+	case api.ConnectionReset:
+		return "reset"
+	case api.ConnectionRefused:
+		return "refused"
 	}
 	return itoa(int(c))
 }
@@ -374,4 +585,14 @@ func itoa(n int) string {
 		n /= 10
 	}
 	return string(b[i:])
+}
+
+// FixedCostConfig is a replica for small tests and examples: APF off, the
+// default max-inflight limits (400 / 200), CPUs enough never to queue, and
+// one fixed CPU cost per request, service, spent in authentication.
+func FixedCostConfig(service time.Duration) Config {
+	return Config{
+		MaxRequestsInflight: 400, MaxMutatingRequestsInflight: 200, CPUs: 1024,
+		Costs: Costs{Authentication: sim.Constant(service), Authorization: sim.Constant(0), Admission: sim.Constant(0)},
+	}
 }

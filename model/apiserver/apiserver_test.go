@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/orrery-sim/orrery/model/api"
+	"github.com/orrery-sim/orrery/model/apiserver/apf"
 	"github.com/orrery-sim/orrery/model/storage"
 	"github.com/orrery-sim/orrery/sim"
 )
@@ -121,7 +122,20 @@ type env struct {
 }
 
 func defaultConfig() Config {
-	return Config{MaxRequestsInflight: 10, MaxMutatingRequestsInflight: 10, QueueLength: 10, QueueWaitLimit: 15 * time.Second, ServiceTime: sim.Constant(service)}
+	cfg := FixedCostConfig(service)
+	cfg.MaxRequestsInflight, cfg.MaxMutatingRequestsInflight = 10, 10
+	return cfg
+}
+
+// apfConfig turns APF on with the bootstrap configuration at a server
+// concurrency limit of scl seats, and the given request timeout.
+func apfConfig(scl int, timeout time.Duration) Config {
+	cfg := defaultConfig()
+	cfg.PriorityAndFairness = true
+	cfg.APF = apf.DefaultConfig()
+	cfg.APF.ServerConcurrencyLimit = scl
+	cfg.APF.RequestTimeout = timeout
+	return cfg
 }
 
 // newEnv wires storage, the API server (whose cache watches storage) and a
@@ -131,7 +145,10 @@ func newEnv(cfg Config) *env {
 	net := sim.NewNetwork(eng, sim.Constant(lat))
 	rec := sim.NewRecorder(time.Second)
 	st := storage.New(eng, net, rec, "etcd", storage.Config{CommitLatency: sim.Constant(commit), ReadLatency: sim.Constant(read)})
-	srv := New(eng, net, rec, "kube-apiserver", st.Endpoint(), cfg)
+	srv, err := New(eng, net, rec, "kube-apiserver", st.Endpoint(), cfg)
+	if err != nil {
+		panic(err)
+	}
 	st.Subscribe(net.OpenStream(srv.Endpoint(), st.Endpoint()))
 	p := &probe{eng: eng, net: net, server: srv.Endpoint()}
 	p.self = net.AddEndpoint("client", p)
@@ -156,94 +173,209 @@ func update(id int32, renew time.Duration) api.Request {
 	return api.Request{Verb: api.Update, Resource: api.Leases, Name: id, Object: api.Object{Resource: api.Leases, ID: id, Size: 300, RenewTime: at(renew)}}
 }
 
-func TestMutatingSeatQueueAndReject(t *testing.T) {
+func TestMaxInflightRejectsAtOnce(t *testing.T) {
 	cfg := defaultConfig()
-	cfg.MaxMutatingRequestsInflight, cfg.QueueLength = 1, 1
+	cfg.MaxMutatingRequestsInflight = 1
 	e := newEnv(cfg)
 	first := e.p.sendAt(0, update(0, time.Second))
 	second := e.p.sendAt(0, update(1, time.Second))
-	third := e.p.sendAt(0, update(2, time.Second))
 	get := e.p.sendAt(0, api.Request{Verb: api.Get, Resource: api.Leases, Name: 2, FromCache: true})
 	e.run(t, time.Second)
 
-	// First: arrives 1ms, service to 6ms, storage 7ms, committed 17ms,
-	// back at the server 18ms, at the client 19ms.
+	// First: arrives 1ms, CPU to 6ms, storage 7ms, committed 17ms, back at
+	// the server 18ms, at the client 19ms.
 	if a := e.p.answer(first); len(a) != 1 || a[0].code != api.OK || a[0].at != at(19*ms) || a[0].result.ResourceVersion != 4 {
 		t.Errorf("first: %+v", a)
 	}
-	// Second: queued at 1ms, seated at 18ms when the first finishes.
-	if a := e.p.answer(second); len(a) != 1 || a[0].code != api.OK || a[0].at != at(36*ms) || a[0].result.ResourceVersion != 5 {
+	// Second: the filter has no queue: 429 Retry-After 1s at once.
+	if a := e.p.answer(second); len(a) != 1 || a[0].code != api.TooManyRequests || a[0].retryAfter != time.Second || a[0].at != at(2*ms) {
 		t.Errorf("second: %+v", a)
 	}
-	// Third: the queue is full, 429 Retry-After 1s at once.
-	if a := e.p.answer(third); len(a) != 1 || a[0].code != api.TooManyRequests || a[0].retryAfter != time.Second || a[0].at != at(2*ms) {
-		t.Errorf("third: %+v", a)
-	}
-	// Reads have their own pool: not held up by the mutating queue.
+	// Reads have their own limit: not held up by the mutating one.
 	if a := e.p.answer(get); len(a) != 1 || a[0].code != api.OK || a[0].at != at(7*ms) {
 		t.Errorf("get: %+v", a)
 	}
-	if ok, tooMany := e.requests("update", "leases", "200"), e.requests("update", "leases", "429"); ok != 2 || tooMany != 1 {
+	if ok, tooMany := e.requests("update", "leases", "200"), e.requests("update", "leases", "429"); ok != 1 || tooMany != 1 {
 		t.Errorf("apiserver_request_total update: 200 ×%d, 429 ×%d", ok, tooMany)
 	}
-	if w := e.rec.Latency("apiserver_seats_queue_wait_seconds", "kind", "mutating").Samples(); len(w) != 1 || w[0] != int64(17*ms) {
-		t.Errorf("queue waits %v, want [17ms]", w)
-	}
 	// Server-side durations, in completion order: the 429 (0), the first
-	// (1ms→18ms), the second (1ms→35ms).
-	d := e.rec.Latency("apiserver_request_duration_seconds", "verb", "update", "resource", "leases").Samples()
-	if len(d) != 3 || d[0] != 0 || d[1] != int64(17*ms) || d[2] != int64(34*ms) {
+	// (1ms→18ms); a named object is scope "resource".
+	d := e.rec.Latency("apiserver_request_duration_seconds", "verb", "update", "resource", "leases", "scope", "resource").Samples()
+	if len(d) != 2 || d[0] != 0 || d[1] != int64(17*ms) {
 		t.Errorf("durations %v", d)
 	}
-	if got, _ := e.st.Get(api.Leases, 2); got.RenewTime != 0 || e.st.Revision() != 5 {
+	if got, _ := e.st.Get(api.Leases, 1); got.RenewTime != 0 || e.st.Revision() != 4 {
 		t.Errorf("the rejected update was written: %+v, revision %d", got, e.st.Revision())
 	}
 }
 
-func TestQueuedRequestTimesOutAtWaitLimit(t *testing.T) {
-	cfg := defaultConfig()
-	cfg.MaxMutatingRequestsInflight, cfg.QueueLength = 1, 1
-	cfg.QueueWaitLimit = 100 * ms
-	cfg.ServiceTime = sim.Constant(time.Second)
+func TestAPFQueuesAndTimesOutAtWaitLimit(t *testing.T) {
+	// 6 seats: global-default (20 of 245 shares) gets ceil(6×20/245) = 1.
+	// The probe's requests are an ordinary user's: global-default. A
+	// 400ms request timeout makes the queue wait limit 100ms.
+	cfg := apfConfig(6, 400*ms)
+	cfg.Costs.Authentication = sim.Constant(time.Second)
 	e := newEnv(cfg)
 	first := e.p.sendAt(0, update(0, time.Second))
 	second := e.p.sendAt(0, update(1, time.Second))
 	third := e.p.sendAt(200*ms, update(2, time.Second)) // the queue has room again
 	e.run(t, 5*time.Second)
 	// Queued at 1ms, rejected at exactly 1ms + 100ms, told at 102ms.
-	if a := e.p.answer(second); len(a) != 1 || a[0].code != api.TooManyRequests || a[0].retryAfter != time.Second || a[0].at != at(102*ms) {
+	if a := e.p.answer(second); len(a) != 1 || a[0].code != api.TooManyRequests || a[0].retryAfter < time.Second || a[0].at != at(102*ms) {
 		t.Fatalf("second: %+v", a)
 	}
-	// First: service 1ms→1.001s, storage 1.002s, committed 1.012s, client 1.014s.
+	// First: CPU 1ms→1.001s, storage 1.002s, committed 1.012s, client 1.014s.
 	if a := e.p.answer(first); len(a) != 1 || a[0].code != api.OK || a[0].at != at(time.Second+14*ms) {
 		t.Fatalf("first: %+v", a)
 	}
-	// Third: the timed-out second left the queue, so the third is queued
-	// (not rejected at once, which would answer at 202ms) and times out in
-	// turn at 201ms + 100ms.
+	// Third: queued at 201ms, times out in turn at 301ms.
 	if a := e.p.answer(third); len(a) != 1 || a[0].code != api.TooManyRequests || a[0].at != at(302*ms) {
 		t.Fatalf("third: %+v", a)
 	}
 	if got, _ := e.st.Get(api.Leases, 1); got.RenewTime != 0 || e.st.Revision() != 4 {
 		t.Fatalf("a timed-out request was served: %+v, revision %d", got, e.st.Revision())
 	}
-	if w := e.rec.Latency("apiserver_seats_queue_wait_seconds", "kind", "mutating").Samples(); len(w) != 2 || w[0] != int64(100*ms) || w[1] != int64(100*ms) {
+	m := e.rec.Resource("apiserver_flowcontrol_seats", 1, "server", "kube-apiserver", "priority_level", "global-default")
+	if w := e.rec.Latency("apiserver_flowcontrol_seats_queue_wait_seconds", "server", "kube-apiserver", "priority_level", "global-default").Samples(); len(w) != 2 || w[0] != int64(100*ms) || w[1] != int64(100*ms) {
 		t.Errorf("queue waits %v, want [100ms 100ms]", w)
+	}
+	if sum := m.Summary(e.eng.Now()); sum.PeakInUse != 1 || sum.PeakQueueLength != 1 || m.InUse() != 0 {
+		t.Errorf("global-default seats: %+v, in use at the end %d", sum, m.InUse())
+	}
+	if n := e.rec.Counter("apiserver_flowcontrol_rejected_requests_total", "priority_level", "global-default", "flow_schema", "global-default", "reason", "time-out").Value; n != 2 {
+		t.Errorf("rejected time-out ×%d, want 2", n)
 	}
 }
 
-func TestZeroQueueRejectsAtOnce(t *testing.T) {
+func TestAPFSeparatesLevels(t *testing.T) {
+	// A kubelet's Lease update goes to node-high and is not held up by a
+	// full global-default level.
+	cfg := apfConfig(6, 400*ms)
+	cfg.Costs.Authentication = sim.Constant(time.Second)
+	cfg.Principals = &api.Principals{}
+	cfg.Principals.Add(api.Principal{Identity: apf.User("alice")})
+	node := cfg.Principals.Add(api.Principal{Identity: apf.Kubelet("node-1"), Namespace: apf.NamespaceNodeLease})
+	e := newEnv(cfg)
+	e.p.sendAt(0, update(0, time.Second))
+	queued := e.p.sendAt(0, update(1, time.Second))
+	lease := update(2, time.Second)
+	lease.Principal = node
+	kubelet := e.p.sendAt(0, lease)
+	e.run(t, 5*time.Second)
+	// Dispatched at once like the user's first update; both reach storage
+	// at 1.002s, and the stand-in commits the second in the next batch.
+	if a := e.p.answer(kubelet); len(a) != 1 || a[0].code != api.OK || a[0].at != at(time.Second+24*ms) {
+		t.Fatalf("kubelet's lease update: %+v", a)
+	}
+	if a := e.p.answer(queued); len(a) != 1 || a[0].code != api.TooManyRequests {
+		t.Fatalf("user's second update: %+v", a)
+	}
+	if n := e.rec.Counter("apiserver_flowcontrol_dispatched_requests_total", "priority_level", "node-high", "flow_schema", "system-node-high").Value; n != 1 {
+		t.Errorf("node-high dispatched %d, want 1", n)
+	}
+}
+
+func TestCPUContention(t *testing.T) {
+	// One core, 5ms per request: two reads that arrive together are served
+	// one after the other, and the second's wait is counted as cpuWait.
 	cfg := defaultConfig()
-	cfg.MaxRequestsInflight, cfg.QueueLength = 1, 0
+	cfg.CPUs = 1
 	e := newEnv(cfg)
 	a := e.p.sendAt(0, api.Request{Verb: api.Get, Resource: api.Leases, Name: 0, FromCache: true})
 	b := e.p.sendAt(0, api.Request{Verb: api.Get, Resource: api.Leases, Name: 1, FromCache: true})
 	e.run(t, time.Second)
-	if x := e.p.answer(a); len(x) != 1 || x[0].code != api.OK {
+	if x := e.p.answer(a); len(x) != 1 || x[0].at != at(7*ms) {
 		t.Fatalf("a: %+v", x)
 	}
-	if x := e.p.answer(b); len(x) != 1 || x[0].code != api.TooManyRequests || x[0].at != at(2*ms) {
+	if x := e.p.answer(b); len(x) != 1 || x[0].at != at(12*ms) {
 		t.Fatalf("b: %+v", x)
+	}
+	e.srv.Finish(e.eng.Now())
+	stage := func(st string) int64 {
+		return e.rec.Counter("apiserver_request_stage_nanoseconds_total", "verb", "get", "resource", "leases", "stage", st).Value
+	}
+	if w, authn := stage("cpuWait"), stage("authentication"); w != int64(5*ms) || authn != int64(10*ms) {
+		t.Fatalf("cpuWait %v, authentication %v; want 5ms and 10ms", time.Duration(w), time.Duration(authn))
+	}
+	// 10ms busy on one core in the first second.
+	if u := e.rec.Gauge("apiserver_cpu_utilization", "server", "kube-apiserver").Points(at(time.Second)); u[0].Last != 0.01 {
+		t.Fatalf("utilization %+v, want 0.01", u)
+	}
+}
+
+func TestStopResetsAndStartInitialises(t *testing.T) {
+	e := newEnv(defaultConfig())
+	inFlight := e.p.sendAt(0, update(0, time.Second))
+	w := e.p.sendAt(0, api.Request{Verb: api.Watch, Resource: api.Leases, Name: -1, ResourceVersion: 3})
+	e.eng.Schedule(sim.Event{At: at(10 * ms), Target: stopper{e.srv}, From: sim.NoEndpoint, To: sim.NoEndpoint, Stream: sim.NoStream})
+	refused := e.p.sendAt(20*ms, api.Request{Verb: api.Get, Resource: api.Leases, Name: 0})
+	e.eng.Schedule(sim.Event{At: at(50 * ms), Target: starter{e.srv}, From: sim.NoEndpoint, To: sim.NoEndpoint, Stream: sim.NoStream})
+	early := e.p.sendAt(50*ms, api.Request{Verb: api.List, Resource: api.Leases, Name: -1, FromCache: true})
+	later := e.p.sendAt(200*ms, update(1, 2*time.Second))
+	e.run(t, time.Second)
+	// The update was in storage when the process died: the client learns
+	// of the reset at once (11ms), whatever storage does with the write.
+	if a := e.p.answer(inFlight); len(a) != 1 || a[0].code != api.ConnectionReset || a[0].at != at(11*ms) {
+		t.Errorf("in flight: %+v", a)
+	}
+	stream := e.p.streamOf(w)
+	closed := false
+	for _, m := range e.p.msgs {
+		closed = closed || m.stream == stream && m.kind == sim.KindStreamClosed
+	}
+	if !closed {
+		t.Errorf("the watch stream %d was not closed: %+v", stream, e.p.msgs)
+	}
+	if a := e.p.answer(refused); len(a) != 1 || a[0].code != api.ConnectionRefused || a[0].at != at(22*ms) {
+		t.Errorf("while down: %+v", a)
+	}
+	// Started at 50ms with a cache initialisation of 1ms per object (3
+	// Leases, FixedCostConfig has no decode cost: ready at once) — the list
+	// arrives at 51ms and is served.
+	if a := e.p.answer(early); len(a) != 1 || a[0].code != api.OK {
+		t.Errorf("list after start: %+v", a)
+	}
+	if a := e.p.answer(later); len(a) != 1 || a[0].code != api.OK {
+		t.Errorf("update after start: %+v", a)
+	}
+	if n := e.rec.Counter("apiserver_restarts_total").Value; n != 1 {
+		t.Errorf("restarts %d", n)
+	}
+}
+
+func TestCacheInitialisationRejectsReads(t *testing.T) {
+	cfg := defaultConfig()
+	cfg.Costs.DecodePerObject = 100 * ms // 3 Leases: ready 300ms after start
+	e := newEnv(cfg)
+	e.eng.Schedule(sim.Event{At: at(10 * ms), Target: stopper{e.srv}, From: sim.NoEndpoint, To: sim.NoEndpoint, Stream: sim.NoStream})
+	e.eng.Schedule(sim.Event{At: at(20 * ms), Target: starter{e.srv}, From: sim.NoEndpoint, To: sim.NoEndpoint, Stream: sim.NoStream})
+	early := e.p.sendAt(100*ms, api.Request{Verb: api.Get, Resource: api.Leases, Name: 0, FromCache: true})
+	fromStorage := e.p.sendAt(100*ms, api.Request{Verb: api.Get, Resource: api.Leases, Name: 0})
+	ready := e.p.sendAt(400*ms, api.Request{Verb: api.Get, Resource: api.Leases, Name: 0, FromCache: true})
+	e.run(t, time.Second)
+	if a := e.p.answer(early); len(a) != 1 || a[0].code != api.TooManyRequests || a[0].retryAfter != time.Second {
+		t.Errorf("cache read while initialising: %+v", a)
+	}
+	if a := e.p.answer(fromStorage); len(a) != 1 || a[0].code != api.OK {
+		t.Errorf("storage read while initialising: %+v", a)
+	}
+	if a := e.p.answer(ready); len(a) != 1 || a[0].code != api.OK {
+		t.Errorf("cache read after initialising: %+v", a)
+	}
+}
+
+type stopper struct{ s *Server }
+
+func (x stopper) Handle(*sim.Event) { x.s.Stop() }
+
+type starter struct{ s *Server }
+
+// Handle starts the server and refills its cache as its storage client
+// would: the three seeded Leases.
+func (x starter) Handle(*sim.Event) {
+	x.s.Start(3, 900)
+	for id := range int32(3) {
+		x.s.SeedCache(api.Object{Resource: api.Leases, ID: id, Size: 300, ResourceVersion: int64(id) + 1})
 	}
 }
 

@@ -26,11 +26,11 @@ func TestWatchStartsAStream(t *testing.T) {
 	if opener, acceptor := e.net.StreamEnds(st); opener != e.p.self || acceptor != e.srv.Endpoint() {
 		t.Fatalf("stream ends %v %v", opener, acceptor)
 	}
-	// Announced at 2ms, then the 200 with the cache's revision.
-	if e.p.msgs[0].kind != api.KindWatchStarted || e.p.msgs[0].at != at(2*ms) {
+	// Announced after the CPU time (1 + 5 + 1 ms), then the 200 with the cache's revision.
+	if e.p.msgs[0].kind != api.KindWatchStarted || e.p.msgs[0].at != at(7*ms) {
 		t.Fatalf("messages %+v", e.p.msgs)
 	}
-	if a := e.p.answer(w); len(a) != 1 || a[0].code != api.OK || a[0].at != at(2*ms) || a[0].result.ResourceVersion != 3 {
+	if a := e.p.answer(w); len(a) != 1 || a[0].code != api.OK || a[0].at != at(7*ms) || a[0].result.ResourceVersion != 3 {
 		t.Fatalf("watch answer %+v", a)
 	}
 	if e.watchers() != 1 || len(e.p.events(st)) != 0 {
@@ -40,13 +40,14 @@ func TestWatchStartsAStream(t *testing.T) {
 
 func TestWatchIsExemptFromInflightLimits(t *testing.T) {
 	cfg := defaultConfig()
-	cfg.MaxRequestsInflight, cfg.QueueLength = 1, 0
-	cfg.ServiceTime = sim.Constant(time.Second)
+	cfg.MaxRequestsInflight = 1
+	cfg.Costs.Authentication = sim.Constant(time.Second)
 	e := newEnv(cfg)
 	e.p.sendAt(0, api.Request{Verb: api.Get, Resource: api.Leases, Name: 0, FromCache: true}) // holds the only seat for 1s
 	w := e.p.sendAt(0, watch(-1, 3))
-	e.run(t, 100*ms)
-	if a := e.p.answer(w); len(a) != 1 || a[0].code != api.OK || a[0].at != at(2*ms) {
+	e.run(t, 2*time.Second)
+	// Not rejected: set up after its own CPU time (1ms + 1s + 1ms).
+	if a := e.p.answer(w); len(a) != 1 || a[0].code != api.OK || a[0].at != at(time.Second+2*ms) {
 		t.Fatalf("watch answer %+v", a)
 	}
 }
@@ -92,8 +93,8 @@ func TestWatchCatchUp(t *testing.T) {
 	ids := func(st sim.StreamID) []int32 {
 		var out []int32
 		for _, m := range e.p.events(st) {
-			if m.typ != api.Modified || m.at != at(2*ms) {
-				t.Errorf("catch-up event %+v, want Modified at 2ms", m)
+			if m.typ != api.Modified || m.at != at(7*ms) {
+				t.Errorf("catch-up event %+v, want Modified at 7ms", m)
 			}
 			out = append(out, m.obj.ID)
 		}

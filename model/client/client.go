@@ -16,6 +16,51 @@ type Config struct {
 	Burst int
 	// Timeout bounds each request from the moment it leaves the client (0: none).
 	Timeout time.Duration
+	// Principal is who the client authenticates as.
+	Principal api.PrincipalID
+	// Balancer, if set, picks the API server replica each connection goes
+	// to; otherwise every request goes to the server given to New.
+	Balancer *Balancer
+}
+
+// Balancer is the load balancer in front of the API server replicas, as
+// seen by clients: each new connection goes to the next healthy replica in
+// round-robin order. A client keeps its connection (HTTP/2: every request
+// and watch on it) until the connection breaks, so load spreads only as
+// connections are made. The health check is taken as instant: a replica
+// is out of rotation from the moment it stops.
+type Balancer struct {
+	servers []sim.EndpointID
+	healthy []bool
+	next    int
+}
+
+// NewBalancer returns a balancer over the given replicas, all healthy.
+func NewBalancer(servers []sim.EndpointID) *Balancer {
+	b := &Balancer{servers: servers, healthy: make([]bool, len(servers))}
+	for i := range b.healthy {
+		b.healthy[i] = true
+	}
+	return b
+}
+
+// SetHealthy puts replica i in or out of rotation.
+func (b *Balancer) SetHealthy(i int, ok bool) { b.healthy[i] = ok }
+
+// Pick returns the replica for a new connection. With none healthy it
+// still returns one (the connection will be refused).
+func (b *Balancer) Pick() sim.EndpointID {
+	n := len(b.servers)
+	for k := 0; k < n; k++ {
+		i := (b.next + k) % n
+		if b.healthy[i] {
+			b.next = i + 1
+			return b.servers[i]
+		}
+	}
+	i := b.next % n
+	b.next = i + 1
+	return b.servers[i]
 }
 
 // maxRetries is how often client-go retries a response that carries
@@ -40,6 +85,9 @@ type Client struct {
 	net     *sim.Network
 	self    sim.EndpointID
 	server  sim.EndpointID
+	lb      *Balancer
+	conn    bool // connected to server (with a balancer)
+	cfg     Config
 	limiter *rate.Limiter
 
 	timeouts *sim.DeadlineQueue
@@ -63,7 +111,7 @@ func NewShared(rec *sim.Recorder) *Shared {
 
 // New returns a client sending from self to server.
 func New(eng *sim.Engine, net *sim.Network, sh *Shared, self, server sim.EndpointID, cfg Config) *Client {
-	c := &Client{eng: eng, net: net, self: self, server: server, latency: sh.latency,
+	c := &Client{eng: eng, net: net, self: self, server: server, lb: cfg.Balancer, cfg: cfg, latency: sh.latency,
 		Throttle: sh.rec.Latency("rest_client_rate_limiter_duration_seconds")}
 	// A request with no timeout still fails when its connection dies:
 	// client-go's HTTP/2 health check (ReadIdleTimeout 30s + PingTimeout 15s,
@@ -97,7 +145,7 @@ func (c *Client) NewRequest(verb api.Verb, res api.Resource, name int32) *api.Re
 		req = &api.Request{}
 	}
 	c.nextID++
-	req.ID, req.Verb, req.Resource, req.Name = c.nextID, verb, res, name
+	req.ID, req.Verb, req.Resource, req.Name, req.Principal = c.nextID, verb, res, name, c.cfg.Principal
 	return req
 }
 
@@ -133,6 +181,7 @@ func (c *Client) throttleThenSend(req *api.Request) {
 }
 
 func (c *Client) send(req *api.Request) {
+	c.Connect()
 	req.OnWire = c.eng.Now()
 	c.net.Send(c.self, c.server, api.KindRequest, 0, 0, req)
 	c.timeouts.Add(c, kindTimeout, int64(req.ID), req)
@@ -168,6 +217,9 @@ func (c *Client) HandleResponse(ev *sim.Event) {
 	if !c.live(req, int64(req.ID)) {
 		return
 	}
+	if req.Code == api.ConnectionReset || req.Code == api.ConnectionRefused {
+		c.ConnectionLost()
+	}
 	if req.Code == api.TooManyRequests && req.RetryAfter > 0 && req.Retries < maxRetries {
 		// client-go sleeps Retry-After, then retries through the limiter again.
 		req.Retries++
@@ -176,6 +228,19 @@ func (c *Client) HandleResponse(ev *sim.Event) {
 		return
 	}
 	c.complete(req, req.Code)
+}
+
+// ConnectionLost drops the client's connection: the next request makes a
+// new one, through the balancer.
+func (c *Client) ConnectionLost() { c.conn = false }
+
+// Connect makes sure the client has a connection and returns the replica
+// it goes to.
+func (c *Client) Connect() sim.EndpointID {
+	if c.lb != nil && !c.conn {
+		c.server, c.conn = c.lb.Pick(), true
+	}
+	return c.server
 }
 
 // bumpID gives a retried request a new ID, so that the first attempt's
@@ -196,6 +261,7 @@ func (c *Client) complete(req *api.Request, code api.Code) {
 // the owning process has stopped.
 func (c *Client) Stop() {
 	c.epoch++
+	c.conn = false
 	if c.limiter != nil {
 		// A restarted process gets a fresh, full bucket.
 		c.limiter = rate.NewLimiter(c.limiter.Limit(), c.limiter.Burst())

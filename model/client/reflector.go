@@ -162,6 +162,7 @@ func (r *Reflector) HandleStream(ev *sim.Event) bool {
 		}
 		r.stream = sim.NoStream
 		r.watchTimeout.Stop()
+		r.c.ConnectionLost() // the server or the network broke the connection
 		if r.running {
 			r.retryLater()
 		}

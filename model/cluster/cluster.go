@@ -15,6 +15,7 @@ import (
 
 	"github.com/orrery-sim/orrery/model/api"
 	"github.com/orrery-sim/orrery/model/apiserver"
+	"github.com/orrery-sim/orrery/model/apiserver/apf"
 	"github.com/orrery-sim/orrery/model/client"
 	"github.com/orrery-sim/orrery/model/etcd"
 	"github.com/orrery-sim/orrery/model/kubelet"
@@ -53,9 +54,12 @@ type Cluster struct {
 	Net      *sim.Network
 	Rec      *sim.Recorder
 
-	Etcd       *etcd.Cluster
-	EtcdClient *etcd.Client
-	APIServer  *apiserver.Server
+	Etcd *etcd.Cluster
+	// APIServers are the replicas, each with its own etcd client.
+	APIServers  []*apiserver.Server
+	EtcdClients []*etcd.Client
+	Balancer    *client.Balancer
+	Principals  *api.Principals
 	Churn      []*workload.Churn
 	NodeLife   *nodelifecycle.Controller
 	Kubelets   []*kubelet.Kubelet
@@ -85,7 +89,9 @@ func Build(sc *scenarios.Scenario) (*Cluster, error) {
 	}
 	c.buildNodes()
 	c.buildWorkload()
-	c.EtcdClient.Start()
+	for _, ec := range c.EtcdClients {
+		ec.Start()
+	}
 	c.Tracker = newTracker(eng, rec, c.Nodes, spec.Faults)
 	c.Etcd.SetObserver(c.Tracker)
 	c.startNodeLifecycle()
@@ -99,23 +105,63 @@ func (c *Cluster) buildControlPlane() error {
 	if err != nil {
 		return err
 	}
-	service, err := Dist(cl.APIServer.ServiceTime)
+	asc, err := APIServerConfig(&cl.APIServer)
 	if err != nil {
 		return err
 	}
+	c.Principals = &api.Principals{}
+	asc.Principals = c.Principals
 	c.Etcd = etcd.New(c.Eng, c.Net, c.Rec, cfg)
-	c.APIServer = apiserver.New(c.Eng, c.Net, c.Rec, APIServerName, sim.NoEndpoint, apiserver.Config{
-		MaxRequestsInflight:         cl.APIServer.MaxRequestsInflight,
-		MaxMutatingRequestsInflight: cl.APIServer.MaxMutatingRequestsInflight,
-		QueueLength:                 cl.APIServer.QueueLength,
-		QueueWaitLimit:              cl.APIServer.QueueWaitLimit,
-		ServiceTime:                 service,
-	})
-	// The API server's etcd client: connections to every member, the
-	// cache's watch, and the compactor.
-	c.EtcdClient = etcd.NewClient(c.Etcd, c.APIServer, EtcdClientName, cl.Etcd.CompactionInterval)
-	c.APIServer.UseStorage(c.EtcdClient)
+	var eps []sim.EndpointID
+	for i := 0; i < cl.APIServer.Replicas; i++ {
+		name := APIServerName
+		if cl.APIServer.Replicas > 1 {
+			name = fmt.Sprintf("%s-%d", APIServerName, i)
+		}
+		srv, err := apiserver.New(c.Eng, c.Net, c.Rec, name, sim.NoEndpoint, asc)
+		if err != nil {
+			return err
+		}
+		// Each replica's etcd client: connections to every member, the
+		// cache's watch, and the compactor.
+		ec := etcd.NewClient(c.Etcd, srv, name+"/etcd-client", cl.Etcd.CompactionInterval)
+		srv.UseStorage(ec)
+		c.APIServers = append(c.APIServers, srv)
+		c.EtcdClients = append(c.EtcdClients, ec)
+		eps = append(eps, srv.Endpoint())
+	}
+	c.Balancer = client.NewBalancer(eps)
 	return nil
+}
+
+// APIServerConfig turns the scenario's apiServer section into the model's
+// config (without principals).
+func APIServerConfig(a *scenarios.APIServer) (apiserver.Config, error) {
+	cfg := apiserver.Config{
+		PriorityAndFairness:         a.PriorityAndFairness != nil && *a.PriorityAndFairness,
+		MaxRequestsInflight:         a.MaxRequestsInflight,
+		MaxMutatingRequestsInflight: a.MaxMutatingRequestsInflight,
+		CPUs:                        a.CPUs,
+		APF:                         apf.DefaultConfig(),
+	}
+	cfg.APF.ServerConcurrencyLimit = a.MaxRequestsInflight + a.MaxMutatingRequestsInflight
+	cfg.APF.RequestTimeout = a.RequestTimeout
+	co := &a.Costs
+	cfg.Costs = apiserver.Costs{
+		DecodePerObject: co.DecodePerObject, EncodePerObject: co.EncodePerObject,
+		DecodeBytesPerSecond: float64(co.DecodeThroughput), EncodeBytesPerSecond: float64(co.EncodeThroughput),
+		WatchSendPerWatcher: co.WatchSendPerWatcher,
+	}
+	var err error
+	for _, d := range []struct {
+		dst *sim.Dist
+		src scenarios.Dist
+	}{{&cfg.Costs.Authentication, co.Authentication}, {&cfg.Costs.Authorization, co.Authorization}, {&cfg.Costs.Admission, co.Admission}} {
+		if *d.dst, err = Dist(d.src); err != nil {
+			return cfg, err
+		}
+	}
+	return cfg, nil
 }
 
 // EtcdConfig turns the scenario's etcd section into the model's config.
@@ -167,21 +213,24 @@ func (c *Cluster) buildWorkload() {
 		if ch.Duration > 0 {
 			end = sim.Time(ch.Start + ch.Duration)
 		}
-		c.Churn = append(c.Churn, workload.NewChurn(c.Eng, c.Net, c.Rec, shared, c.APIServer.Endpoint(), workload.ChurnConfig{
+		// The writer runs as a controller in a pod, under its own service
+		// account: APF's service-accounts schema, workload-low.
+		principal := c.Principals.Add(api.Principal{Identity: apf.ServiceAccount("churn", ch.Name), Namespace: "churn"})
+		c.Churn = append(c.Churn, workload.NewChurn(c.Eng, c.Net, c.Rec, shared, sim.NoEndpoint, workload.ChurnConfig{
 			Name: ch.Name, FirstID: first, Objects: ch.Objects, ObjectBytes: int32(ch.ObjectBytes),
 			Rate: ch.Rate, Start: sim.Time(ch.Start), End: end,
 			// orrery assumption: the writer is unthrottled (a plain client-go
 			// client's 5 QPS / 10 burst would cap the churn, not the cluster),
 			// and gives up after the API server's --request-timeout, 60s
 			// (k8s.io/apiserver pkg/server/config.go).
-			Client: client.Config{QPS: -1, Timeout: time.Minute},
+			Client: client.Config{QPS: -1, Timeout: time.Minute, Principal: principal, Balancer: c.Balancer},
 		}))
 		first += int32(ch.Objects)
 	}
 }
 
-func clientConfig(l scenarios.ClientLimits) client.Config {
-	return client.Config{QPS: l.QPS, Burst: l.Burst, Timeout: l.Timeout}
+func (c *Cluster) clientConfig(l scenarios.ClientLimits, p api.PrincipalID) client.Config {
+	return client.Config{QPS: l.QPS, Burst: l.Burst, Timeout: l.Timeout, Principal: p, Balancer: c.Balancer}
 }
 
 func (c *Cluster) buildNodes() {
@@ -192,8 +241,6 @@ func (c *Cluster) buildNodes() {
 		NodeStatusUpdateFrequency: kc.NodeStatusUpdateFrequency,
 		NodeStatusReportFrequency: kc.NodeStatusReportFrequency,
 		Jitter:                    kc.Jitter == nil || *kc.Jitter,
-		Heartbeat:                 clientConfig(spec.Cluster.Clients.Heartbeat),
-		Main:                      clientConfig(spec.Cluster.Clients.Kubelet),
 		LeaseSize:                 leaseSize,
 		NodeSize:                  nodeSize,
 	}
@@ -207,9 +254,15 @@ func (c *Cluster) buildNodes() {
 	for id, n := range c.Nodes {
 		node := c.seed(api.Object{Resource: api.Nodes, ID: int32(id), Size: nodeSize, Ready: api.ConditionTrue})
 		lease := c.seed(api.Object{Resource: api.Leases, ID: int32(id), Size: leaseSize})
-		k := kubelet.New(c.Eng, c.Net, c.Rec, shared, metrics, n.Name, int32(id), c.APIServer.Endpoint(), cfg)
-		watch := c.Net.OpenStream(k.Endpoint(), c.APIServer.Endpoint())
-		c.APIServer.AttachWatch(watch, api.Nodes, int32(id))
+		// The node authorizer's identity: APF's system-node-high schema.
+		p := c.Principals.Add(api.Principal{Identity: apf.Kubelet(n.Name), Namespace: apf.NamespaceNodeLease})
+		kcfg := cfg
+		kcfg.Heartbeat = c.clientConfig(spec.Cluster.Clients.Heartbeat, p)
+		kcfg.Main = c.clientConfig(spec.Cluster.Clients.Kubelet, p)
+		k := kubelet.New(c.Eng, c.Net, c.Rec, shared, metrics, n.Name, int32(id), sim.NoEndpoint, kcfg)
+		srv := c.replica(k.Connect())
+		watch := c.Net.OpenStream(k.Endpoint(), srv.Endpoint())
+		srv.AttachWatch(watch, api.Nodes, int32(id))
 		k.StartRunning(lease, node, watch)
 		c.Kubelets = append(c.Kubelets, k)
 	}
@@ -218,8 +271,20 @@ func (c *Cluster) buildNodes() {
 // seed stores an object of the initial state in storage and the API cache.
 func (c *Cluster) seed(obj api.Object) api.Object {
 	obj = c.Etcd.Seed(obj)
-	c.APIServer.SeedCache(obj)
+	for _, srv := range c.APIServers {
+		srv.SeedCache(obj)
+	}
 	return obj
+}
+
+// replica is the API server with endpoint ep.
+func (c *Cluster) replica(ep sim.EndpointID) *apiserver.Server {
+	for _, srv := range c.APIServers {
+		if srv.Endpoint() == ep {
+			return srv
+		}
+	}
+	panic("cluster: no API server replica at endpoint " + c.Net.Name(ep))
 }
 
 func (c *Cluster) startNodeLifecycle() {
@@ -232,17 +297,22 @@ func (c *Cluster) startNodeLifecycle() {
 		lease, _ := c.Etcd.Get(api.Leases, int32(i))
 		nodes, leases = append(nodes, node), append(leases, lease)
 	}
-	c.NodeLife = nodelifecycle.New(c.Eng, c.Net, c.Rec, client.NewShared(c.Rec), ControllerManagerName, c.APIServer.Endpoint(), nodelifecycle.Config{
+	// kube-controller-manager with --use-service-account-credentials
+	// (kubeadm's default): the controller's own service account, APF's
+	// kube-system-service-accounts schema, workload-high.
+	p := c.Principals.Add(api.Principal{Identity: apf.ServiceAccount(apf.NamespaceSystem, "node-controller"), Namespace: apf.NamespaceSystem})
+	c.NodeLife = nodelifecycle.New(c.Eng, c.Net, c.Rec, client.NewShared(c.Rec), ControllerManagerName, sim.NoEndpoint, nodelifecycle.Config{
 		MonitorPeriod: spec.Cluster.NodeLifecycle.MonitorPeriod,
 		GracePeriod:   spec.Cluster.NodeLifecycle.GracePeriod,
-		Client:        clientConfig(spec.Cluster.Clients.ControllerManager),
+		Client:        c.clientConfig(spec.Cluster.Clients.ControllerManager, p),
 		NodeSize:      nodeSize,
 		NodeNames:     names,
 	})
-	nodeWatch := c.Net.OpenStream(c.NodeLife.Endpoint(), c.APIServer.Endpoint())
-	leaseWatch := c.Net.OpenStream(c.NodeLife.Endpoint(), c.APIServer.Endpoint())
-	c.APIServer.AttachWatch(nodeWatch, api.Nodes, -1)
-	c.APIServer.AttachWatch(leaseWatch, api.Leases, -1)
+	srv := c.replica(c.NodeLife.Connect())
+	nodeWatch := c.Net.OpenStream(c.NodeLife.Endpoint(), srv.Endpoint())
+	leaseWatch := c.Net.OpenStream(c.NodeLife.Endpoint(), srv.Endpoint())
+	srv.AttachWatch(nodeWatch, api.Nodes, -1)
+	srv.AttachWatch(leaseWatch, api.Leases, -1)
 	phase := c.Eng.Rand("cluster/node-lifecycle-phase").Float64()
 	c.NodeLife.StartRunning(nodes, leases, c.Etcd.Revision(), nodeWatch, leaseWatch, phase)
 }
@@ -252,6 +322,9 @@ func (c *Cluster) Run() error {
 	end := sim.Time(c.Scenario.Spec.Duration)
 	err := c.Eng.Run(end)
 	c.Tracker.finish(c.Eng.Now())
+	for _, srv := range c.APIServers {
+		srv.Finish(c.Eng.Now())
+	}
 	c.Etcd.Finish()
 	return err
 }

@@ -122,7 +122,11 @@ func (c *Cluster) startFault(i int) {
 		for j, id := range f.nodes {
 			eps[j] = c.Kubelets[id].Endpoint()
 		}
-		f.partition = c.Net.Partition(fmt.Sprintf("fault-%d", i), eps, []sim.EndpointID{c.APIServer.Endpoint()})
+		var servers []sim.EndpointID
+		for _, srv := range c.APIServers {
+			servers = append(servers, srv.Endpoint())
+		}
+		f.partition = c.Net.Partition(fmt.Sprintf("fault-%d", i), eps, servers)
 		c.Rec.Note(now, "fault", fmt.Sprintf("fault %d: partition %s from the API server for %v", i, c.nodeList(f.nodes), f.spec.Duration))
 	}
 }

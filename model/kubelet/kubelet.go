@@ -166,6 +166,10 @@ func New(eng *sim.Engine, net *sim.Network, rec *sim.Recorder, sh *client.Shared
 	return k
 }
 
+// Connect connects the kubelet's main client (the one its informer
+// watches through) and returns the API server replica it goes to.
+func (k *Kubelet) Connect() sim.EndpointID { return k.main.Connect() }
+
 // Endpoint is the kubelet's network endpoint.
 func (k *Kubelet) Endpoint() sim.EndpointID { return k.self }
 

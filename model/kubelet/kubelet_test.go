@@ -150,9 +150,10 @@ func newRig(t *testing.T, seed uint64, n int, cfg Config) *rig {
 	net := sim.NewNetwork(eng, sim.Constant(lat))
 	rec := sim.NewRecorder(time.Second)
 	st := storage.New(eng, net, rec, "etcd", storage.Config{CommitLatency: sim.Constant(0), ReadLatency: sim.Constant(readLat)})
-	srv := apiserver.New(eng, net, rec, "kube-apiserver", st.Endpoint(), apiserver.Config{
-		MaxRequestsInflight: 400, MaxMutatingRequestsInflight: 200, QueueLength: 50, QueueWaitLimit: 15 * time.Second, ServiceTime: sim.Constant(service),
-	})
+	srv, err := apiserver.New(eng, net, rec, "kube-apiserver", st.Endpoint(), apiserver.FixedCostConfig(service))
+	if err != nil {
+		t.Fatal(err)
+	}
 	st.Subscribe(net.OpenStream(srv.Endpoint(), st.Endpoint()))
 	tp := &tap{eng: eng, net: net, upstream: srv.Endpoint()}
 	tp.self = net.AddEndpoint("tap", tp)

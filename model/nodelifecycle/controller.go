@@ -115,6 +115,10 @@ func New(eng *sim.Engine, net *sim.Network, rec *sim.Recorder, sh *client.Shared
 // Endpoint is the controller manager's network endpoint.
 func (nc *Controller) Endpoint() sim.EndpointID { return nc.c.Endpoint() }
 
+// Connect connects the controller's client and returns the API server
+// replica it goes to.
+func (nc *Controller) Connect() sim.EndpointID { return nc.c.Connect() }
+
 // StartRunning starts from synced informers on open watch streams: a
 // controller that was running before time 0. The first pass is at a random
 // phase of the monitor period.

@@ -63,7 +63,10 @@ func newCluster(t *testing.T, seed uint64, n int, grace time.Duration, apiCfg ap
 	net := sim.NewNetwork(eng, sim.Constant(lat))
 	rec := sim.NewRecorder(time.Second)
 	st := storage.New(eng, net, rec, "etcd", storage.Config{CommitLatency: sim.Constant(0), ReadLatency: sim.Constant(readLat)})
-	srv := apiserver.New(eng, net, rec, "kube-apiserver", st.Endpoint(), apiCfg)
+	srv, err := apiserver.New(eng, net, rec, "kube-apiserver", st.Endpoint(), apiCfg)
+	if err != nil {
+		t.Fatal(err)
+	}
 	st.Subscribe(net.OpenStream(srv.Endpoint(), st.Endpoint()))
 	c := &cluster{eng: eng, net: net, rec: rec, st: st, srv: srv, obs: &observer{nodes: map[int32][]commitRec{}, leases: map[int32][]commitRec{}}}
 	st.SetObserver(c.obs)
@@ -98,7 +101,7 @@ func newCluster(t *testing.T, seed uint64, n int, grace time.Duration, apiCfg ap
 }
 
 func apiConfig() apiserver.Config {
-	return apiserver.Config{MaxRequestsInflight: 400, MaxMutatingRequestsInflight: 200, QueueLength: 50, QueueWaitLimit: 15 * time.Second, ServiceTime: sim.Constant(service)}
+	return apiserver.FixedCostConfig(service)
 }
 
 type action func()
@@ -286,8 +289,7 @@ func TestEightUpdatesInFlightWithRealServer(t *testing.T) {
 	// Twenty kubelets stop at once; the API server takes 200ms per request
 	// and has room for all, so the controller's own limit is what shows:
 	// at most 8 node updates in flight.
-	cfg := apiConfig()
-	cfg.ServiceTime = sim.Constant(200 * ms)
+	cfg := apiserver.FixedCostConfig(200 * ms)
 	c := newCluster(t, 8, 20, 40*time.Second, cfg)
 	c.at(60*time.Second, func() {
 		for _, k := range c.ks {
@@ -298,7 +300,7 @@ func TestEightUpdatesInFlightWithRealServer(t *testing.T) {
 	if c.marked() != 20 {
 		t.Fatalf("marked %d, want 20", c.marked())
 	}
-	seats := c.rec.Resource("apiserver_seats", 200, "kind", "mutating").Summary(c.eng.Now())
+	seats := c.rec.Resource("apiserver_seats", 200, "server", "kube-apiserver", "kind", "mutating").Summary(c.eng.Now())
 	if seats.PeakInUse != 8 {
 		t.Fatalf("peak mutating seats %v, want 8 (the controller's workers)", seats.PeakInUse)
 	}

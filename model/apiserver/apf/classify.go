@@ -7,11 +7,8 @@ import (
 )
 
 // Identity is an authenticated (or anonymous) user: what APF matches
-// subjects against.
-type Identity struct {
-	User   string
-	Groups []string
-}
+// subjects against. It is the api package's, so that clients can carry it.
+type Identity = api.Identity
 
 // Kubelet is node's kubelet: the node authorizer's user system:node:<node>
 // in group system:nodes.
