@@ -14,8 +14,8 @@ const retryAfter = time.Second
 
 // inflight is a request the server holds, from arrival to response.
 type inflight struct {
-	req  *api.Request
-	fc   apf.Request // APF's view of it
+	req    *api.Request
+	fc     apf.Request // APF's view of it
 	pool   int8        // max-inflight pool, or -1 for none (APF, or exempt)
 	queued bool        // waiting in an APF queue
 	slot   int32

@@ -60,10 +60,10 @@ type Cluster struct {
 	EtcdClients []*etcd.Client
 	Balancer    *client.Balancer
 	Principals  *api.Principals
-	Churn      []*workload.Churn
-	NodeLife   *nodelifecycle.Controller
-	Kubelets   []*kubelet.Kubelet
-	Nodes      []Node
+	Churn       []*workload.Churn
+	NodeLife    *nodelifecycle.Controller
+	Kubelets    []*kubelet.Kubelet
+	Nodes       []Node
 
 	Tracker *Tracker
 	faults  []activeFault
