@@ -423,7 +423,7 @@ func (d *decoder) faults(n *yaml.Node, path string, dst *[]Fault) bool {
 }
 
 func (d *decoder) fault(n *yaml.Node, path string, dst *Fault) bool {
-	m, ok := d.mapping(n, path, "at", "type", "nodes", "members", "groups", "walFsync", "duration")
+	m, ok := d.mapping(n, path, "at", "type", "nodes", "members", "groups", "servers", "walFsync", "duration")
 	if !ok {
 		return false
 	}
@@ -434,6 +434,7 @@ func (d *decoder) fault(n *yaml.Node, path string, dst *Fault) bool {
 	optional(m, "nodes", d.nodeSelector, &dst.Nodes)
 	optional(m, "members", d.memberSelector, &dst.Members)
 	optional(m, "groups", d.groups, &dst.Groups)
+	optional(m, "servers", d.stringList, &dst.Servers)
 	optional(m, "walFsync", d.dist, &dst.WALFsync)
 	optional(m, "duration", d.duration, &dst.Duration)
 	return true

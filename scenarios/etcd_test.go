@@ -256,7 +256,7 @@ func TestFullEtcdScenario(t *testing.T) {
 		seen[f.Type] = true
 	}
 	for _, typ := range faultTypes {
-		if typ != FaultRestartKubelet && typ != FaultPartition && !seen[typ] {
+		if typ != FaultRestartKubelet && typ != FaultPartition && typ != FaultRestartAPIServer && !seen[typ] {
 			t.Errorf("fault type %s is not exercised", typ)
 		}
 	}

@@ -1,6 +1,9 @@
 package scenarios
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // APIVersion and Kind identify an orrery scenario document.
 const (
@@ -93,6 +96,15 @@ type APIServer struct {
 	CPUs int `json:"cpus"`
 	// Costs are the CPU times of the request pipeline's stages.
 	Costs APIServerCosts `json:"costs"`
+}
+
+// ReplicaName is replica i's name: "kube-apiserver" when there is one,
+// "kube-apiserver-<i>" when there are several.
+func (a *APIServer) ReplicaName(i int) string {
+	if a.Replicas <= 1 {
+		return "kube-apiserver"
+	}
+	return fmt.Sprintf("kube-apiserver-%d", i)
 }
 
 // APIServerCosts are the CPU costs of the request pipeline's stages.
@@ -258,6 +270,10 @@ const (
 	FaultPartition      = "partition"
 
 	// etcd faults and operations.
+	// FaultRestartAPIServer stops API server replicas (Servers; all if
+	// empty): their connections reset, requests in flight fail, watches
+	// close. They start again after Duration (0: at once).
+	FaultRestartAPIServer = "restartAPIServer"
 	FaultEtcdCrash         = "etcdCrash"         // crash members; restart after Duration if set
 	FaultEtcdRestart       = "etcdRestart"       // restart crashed members
 	FaultEtcdPartition     = "etcdPartition"     // split members into Groups for Duration
@@ -282,6 +298,9 @@ type Fault struct {
 	// of member names. Members in no group form one more side. The API
 	// server stays connected to every member.
 	Groups [][]string `json:"groups,omitempty"`
+	// Servers, for restartAPIServer: the replicas, by name
+	// (APIServer.ReplicaName); empty for all.
+	Servers []string `json:"servers,omitempty"`
 	// WALFsync, for etcdSlowDisk: the fsync latency during the fault.
 	WALFsync Dist `json:"walFsync"`
 	// Duration, for partition, etcdPartition, etcdIsolateLeader and

@@ -290,7 +290,7 @@ var (
 	nodeFaultTypes = []string{FaultStopKubelet, FaultRestartKubelet, FaultPartition}
 	etcdFaultTypes = []string{FaultEtcdCrash, FaultEtcdRestart, FaultEtcdPartition, FaultEtcdIsolateLeader,
 		FaultEtcdSlowDisk, FaultEtcdCompact, FaultEtcdDefrag, FaultEtcdAlarmDisarm}
-	faultTypes = slices.Concat(nodeFaultTypes, etcdFaultTypes)
+	faultTypes = slices.Concat(nodeFaultTypes, etcdFaultTypes, []string{FaultRestartAPIServer})
 )
 
 func (v *validator) fault(path string, f *Fault, sp *Spec) {
@@ -305,6 +305,8 @@ func (v *validator) fault(path string, f *Fault, sp *Spec) {
 		v.nodeFault(path, f, sp)
 	case slices.Contains(etcdFaultTypes, f.Type):
 		v.etcdFault(path, f, &sp.Cluster.Etcd)
+	case f.Type == FaultRestartAPIServer:
+		v.apiServerFault(path, f, &sp.Cluster.APIServer)
 	default:
 		v.fail(path+".type", "unknown fault type %q%s; want %s", f.Type, didYouMean(f.Type, faultTypes), quoteList(faultTypes))
 	}
@@ -326,11 +328,41 @@ func (v *validator) nodeFault(path string, f *Fault, sp *Spec) {
 	}
 	v.onlyFor(path, f, FaultEtcdPartition, "groups", v.given(&f.Groups, f.Groups != nil))
 	v.onlyFor(path, f, FaultEtcdSlowDisk, "walFsync", v.given(&f.WALFsync, f.WALFsync != Dist{}))
+	v.onlyFor(path, f, FaultRestartAPIServer, "servers", v.given(&f.Servers, f.Servers != nil))
 	if !v.given(&f.Nodes, !f.Nodes.isZero()) {
 		v.fail(path+".nodes", "required field is missing: %s needs the nodes it applies to", f.Type)
 		return
 	}
 	v.selector(path+".nodes", &f.Nodes, sp.Cluster.NodePools)
+}
+
+func (v *validator) apiServerFault(path string, f *Fault, a *APIServer) {
+	for _, x := range []struct {
+		field string
+		given bool
+	}{
+		{"nodes", v.given(&f.Nodes, !f.Nodes.isZero())},
+		{"members", v.given(&f.Members, !f.Members.isZero())},
+		{"groups", v.given(&f.Groups, f.Groups != nil)},
+		{"walFsync", v.given(&f.WALFsync, f.WALFsync != Dist{})},
+	} {
+		if x.given {
+			v.fail(path+"."+x.field, "restartAPIServer takes servers (replica names), not %s", x.field)
+		}
+	}
+	var names []string
+	for i := 0; i < a.Replicas; i++ {
+		names = append(names, a.ReplicaName(i))
+	}
+	for i, name := range f.Servers {
+		sp := itemPath(path+".servers", i)
+		switch {
+		case !slices.Contains(names, name):
+			v.fail(sp, "no API server replica named %q%s; the replicas are %s", name, didYouMean(name, names), quoteList(names))
+		case slices.Index(f.Servers, name) < i:
+			v.fail(sp, "replica %q is listed twice", name)
+		}
+	}
 }
 
 // given reports whether a field has a value: the file set it, or (for a

@@ -106,6 +106,7 @@ func (v *validator) etcdFault(path string, f *Fault, e *Etcd) {
 	}
 	v.onlyFor(path, f, FaultEtcdPartition, "groups", v.given(&f.Groups, f.Groups != nil))
 	v.onlyFor(path, f, FaultEtcdSlowDisk, "walFsync", v.given(&f.WALFsync, f.WALFsync != Dist{}))
+	v.onlyFor(path, f, FaultRestartAPIServer, "servers", v.given(&f.Servers, f.Servers != nil))
 	// Member names are checked only against a valid member count: the
 	// count's own error says what is wrong.
 	membersOK := e.Members >= 1 && e.Members <= MaxEtcdMembers

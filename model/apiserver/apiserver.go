@@ -521,17 +521,17 @@ func (s *Server) Stop() {
 	s.cacheRV = 0
 }
 
-// Start starts the process again. The storage client refills the cache
-// (Observe) when it reconnects; initialising the cache takes the CPU time
-// of decoding every object, and until then reads from the cache and
-// watches get 429.
-func (s *Server) Start(objects, bytes int64) {
+// Start starts the process again. relist refills the cache (the storage
+// client lists and calls Observe) and returns what it listed; decoding it
+// takes CPU time, and until that is done reads from the cache and watches
+// get 429.
+func (s *Server) Start(relist func() (objects, bytes int64)) {
 	if s.up {
 		return
 	}
 	s.up = true
-	now := s.eng.Now()
-	_, end := s.cpu.run(now, time.Duration(objects)*s.cfg.Costs.DecodePerObject+bytesTime(bytes, s.cfg.Costs.DecodeBytesPerSecond))
+	objects, bytes := relist()
+	_, end := s.cpu.run(s.eng.Now(), time.Duration(objects)*s.cfg.Costs.DecodePerObject+bytesTime(bytes, s.cfg.Costs.DecodeBytesPerSecond))
 	s.readyAt = end
 }
 

@@ -373,10 +373,12 @@ type starter struct{ s *Server }
 // Handle starts the server and refills its cache as its storage client
 // would: the three seeded Leases.
 func (x starter) Handle(*sim.Event) {
-	x.s.Start(3, 900)
-	for id := range int32(3) {
-		x.s.SeedCache(api.Object{Resource: api.Leases, ID: id, Size: 300, ResourceVersion: int64(id) + 1})
-	}
+	x.s.Start(func() (int64, int64) {
+		for id := range int32(3) {
+			x.s.SeedCache(api.Object{Resource: api.Leases, ID: id, Size: 300, ResourceVersion: int64(id) + 1})
+		}
+		return 3, 900
+	})
 }
 
 func TestReadsFromCacheAndFromStorage(t *testing.T) {

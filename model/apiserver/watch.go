@@ -131,3 +131,14 @@ func (s *Server) dispatch(w int32, we *api.WatchEvent, ready sim.Time) {
 	s.watchSent.Inc()
 	s.net.SendStreamAfter(end.Sub(s.eng.Now()), s.watchers[w].stream, s.self, api.KindWatchEvent, 0, 0, we)
 }
+
+// Watchers is the number of open watches on the replica.
+func (s *Server) Watchers() int {
+	n := 0
+	for i := range s.watchers {
+		if s.watchers[i].alive {
+			n++
+		}
+	}
+	return n
+}

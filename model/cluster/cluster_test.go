@@ -94,3 +94,43 @@ func TestGraceDefaultFollowsKubernetesVersion(t *testing.T) {
 		t.Fatalf("1.32 detected %v later than 1.31, want 10s", diff)
 	}
 }
+
+func TestAPIServerRestartMovesClientsAndRelists(t *testing.T) {
+	sc, err := scenarios.Parse("restart.yaml", []byte(`apiVersion: orrery.dev/v1alpha1
+kind: Scenario
+metadata: {name: restart}
+spec:
+  duration: 3m
+  cluster:
+    nodePools: [{name: node, count: 20}]
+    apiServer: {replicas: 2}
+  faults:
+    - {at: 1m, type: restartAPIServer, servers: [kube-apiserver-0], duration: 10s}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := Build(sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The balancer spread the kubelets' connections over both replicas.
+	if w0, w1 := c.APIServers[0].Watchers(), c.APIServers[1].Watchers(); w0 == 0 || w1 == 0 {
+		t.Fatalf("watchers per replica at the start: %d, %d", w0, w1)
+	}
+	before := c.Rec.Counter("reflector_lists_total", "resource", "nodes").Value
+	if err := c.Run(); err != nil {
+		t.Fatal(err)
+	}
+	// Every node watch that was on replica 0 broke and relisted, on replica 1.
+	lists := c.Rec.Counter("reflector_lists_total", "resource", "nodes").Value - before
+	if lists == 0 || c.APIServers[1].Watchers() != 22 || c.APIServers[0].Watchers() != 0 {
+		t.Fatalf("relists %d; watchers at the end %d and %d, want 0 and 22", lists, c.APIServers[0].Watchers(), c.APIServers[1].Watchers())
+	}
+	if n := c.Rec.Counter("apiserver_restarts_total").Value; n != 1 {
+		t.Fatalf("restarts %d", n)
+	}
+	if c.Tracker.Ready() != 20 {
+		t.Fatalf("%d nodes Ready at the end", c.Tracker.Ready())
+	}
+}

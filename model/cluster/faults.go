@@ -17,6 +17,7 @@ const (
 type activeFault struct {
 	spec       scenarios.Fault
 	nodes      []int32
+	servers    []int // API server replicas
 	partition  sim.PartitionID
 	members    []int             // etcd members the fault acts on
 	partitions []sim.PartitionID // etcd partitions to heal
@@ -114,6 +115,19 @@ func (c *Cluster) startFault(i int) {
 		c.Rec.Note(now, "fault", fmt.Sprintf("fault %d: restart kubelet on %s", i, c.nodeList(f.nodes)))
 		c.Tracker.faultEnded(now, i)
 		c.Tracker.restarted(now, f.nodes)
+	case scenarios.FaultRestartAPIServer:
+		f.servers = c.selectServers(f.spec.Servers)
+		var names []string
+		for _, i := range f.servers {
+			c.APIServers[i].Stop()
+			c.Balancer.SetHealthy(i, false)
+			names = append(names, c.APIServers[i].Name())
+		}
+		c.Rec.Note(now, "fault", fmt.Sprintf("fault %d: stop %s", i, strings.Join(names, ", ")))
+		if f.spec.Duration == 0 {
+			c.startServers(i, f)
+			c.Tracker.faultEnded(now, i)
+		}
 	case scenarios.FaultEtcdCrash, scenarios.FaultEtcdRestart, scenarios.FaultEtcdPartition, scenarios.FaultEtcdIsolateLeader,
 		scenarios.FaultEtcdSlowDisk, scenarios.FaultEtcdCompact, scenarios.FaultEtcdDefrag, scenarios.FaultEtcdAlarmDisarm:
 		c.startEtcdFault(i, f)
@@ -143,10 +157,33 @@ func (c *Cluster) endFault(i int) {
 	case scenarios.FaultPartition:
 		c.Net.Heal(f.partition)
 		c.Rec.Note(now, "fault", fmt.Sprintf("fault %d ends: partition healed", i))
+	case scenarios.FaultRestartAPIServer:
+		c.startServers(i, f)
 	default:
 		c.endEtcdFault(i, f)
 	}
 	c.Tracker.faultEnded(now, i)
+}
+
+// selectServers resolves replica names (none: every replica) to indexes.
+func (c *Cluster) selectServers(names []string) []int {
+	var out []int
+	for i, srv := range c.APIServers {
+		if len(names) == 0 || contains(names, srv.Name()) {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// startServers starts the fault's replicas again: each relists etcd into
+// its cache through its own etcd client, and rejoins the balancer.
+func (c *Cluster) startServers(i int, f *activeFault) {
+	for _, s := range f.servers {
+		c.APIServers[s].Start(c.EtcdClients[s].Relist)
+		c.Balancer.SetHealthy(s, true)
+		c.Rec.Note(c.Eng.Now(), "fault", fmt.Sprintf("fault %d: %s started", i, c.APIServers[s].Name()))
+	}
 }
 
 // FaultRecord is what happened with one fault, for the convergence report.
