@@ -273,7 +273,7 @@ const (
 	// FaultRestartAPIServer stops API server replicas (Servers; all if
 	// empty): their connections reset, requests in flight fail, watches
 	// close. They start again after Duration (0: at once).
-	FaultRestartAPIServer = "restartAPIServer"
+	FaultRestartAPIServer  = "restartAPIServer"
 	FaultEtcdCrash         = "etcdCrash"         // crash members; restart after Duration if set
 	FaultEtcdRestart       = "etcdRestart"       // restart crashed members
 	FaultEtcdPartition     = "etcdPartition"     // split members into Groups for Duration
