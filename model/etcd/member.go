@@ -103,7 +103,7 @@ type Member struct {
 
 	readQ      []*api.StorageOp // waiting for the next ReadIndex
 	readBatch  []*api.StorageOp // the ReadIndex in flight
-	readCtx    uint64
+	readCtx    uint64           // the last ReadIndex context: member ID << 48 | sequence
 	readActive bool
 	readWaits  []readWait
 
@@ -122,6 +122,10 @@ type Member struct {
 
 func newMember(c *Cluster, idx int, voters []uint64) *Member {
 	m := &Member{c: c, idx: idx, id: uint64(idx + 1), name: MemberName(idx)}
+	// ReadIndex contexts are unique across members, as etcd's request IDs
+	// are (the leader ignores a ReadIndex whose context is already
+	// pending, raft read_only.go addRequest).
+	m.readCtx = m.id << 48
 	m.self = c.net.AddEndpoint(m.name, m)
 	m.rng = c.eng.Rand("etcd/" + m.name)
 	m.raftRng = c.eng.Rand("etcd/" + m.name + "/raft")
