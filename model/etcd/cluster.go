@@ -4,6 +4,7 @@ import (
 	"strconv"
 
 	"go.etcd.io/raft/v3"
+	pb "go.etcd.io/raft/v3/raftpb"
 
 	"github.com/orrery-sim/orrery/model/api"
 	"github.com/orrery-sim/orrery/model/etcd/mvcc"
@@ -41,6 +42,26 @@ type Cluster struct {
 	leaderTerm      uint64
 	leaderlessSince sim.Time
 	windows         []LeaderlessWindow
+
+	freeBatches *msgBatch
+}
+
+func (c *Cluster) newBatch(msgs []pb.Message) *msgBatch {
+	b := c.freeBatches
+	if b == nil {
+		b = &msgBatch{}
+	} else {
+		c.freeBatches, b.next = b.next, nil
+	}
+	b.msgs = msgs
+	return b
+}
+
+// freeBatch recycles a delivered batch. A batch to a crashed member is
+// never freed: the collector takes it.
+func (c *Cluster) freeBatch(b *msgBatch) {
+	b.msgs = nil
+	b.next, c.freeBatches = c.freeBatches, b
 }
 
 // LeaderlessWindow is a stretch of time in which no member led a quorum.

@@ -15,7 +15,7 @@ import (
 
 // Network messages and timers of the etcd model.
 const (
-	kindRaft           int32 = api.KindPrivate + 20 + iota // member → member, Data *pb.Message (a copy of the outgoing message)
+	kindRaft           int32 = api.KindPrivate + 20 + iota // member → member, Data *msgBatch: one Ready's messages to that peer
 	kindRaftSnap                                           // member → member, MsgSnap, Data *envelope
 	kindTick                                               // timer: one raft tick
 	kindWALDone                                            // timer: the in-flight Ready is on disk, B = epoch
@@ -40,6 +40,13 @@ const (
 type envelope struct {
 	msg  pb.Message
 	snap *mvcc.Store
+}
+
+// msgBatch is the messages of one Ready to one peer, delivered together.
+// Batches are recycled by the cluster once stepped.
+type msgBatch struct {
+	msgs []pb.Message
+	next *msgBatch
 }
 
 // proposal is a write this member proposed and has not answered yet.
@@ -244,7 +251,11 @@ func (m *Member) Handle(ev *sim.Event) {
 	enterRaft(m.raftRng)
 	switch ev.Kind {
 	case kindRaft:
-		_ = m.rn.Step(*ev.Data.(*pb.Message)) // stale or unknown-peer messages are dropped, as etcd does
+		b := ev.Data.(*msgBatch)
+		for i := range b.msgs {
+			_ = m.rn.Step(b.msgs[i]) // stale or unknown-peer messages are dropped, as etcd does
+		}
+		m.c.freeBatch(b)
 	case kindRaftSnap:
 		m.stepSnapshot(ev.Data.(*envelope))
 	case kindTick:
@@ -402,33 +413,84 @@ func (m *Member) installSnapshot(snap pb.Snapshot) {
 	m.updateSizeGauges()
 }
 
-// send puts raft messages on the network to their peers.
+// send puts a Ready's messages on the network, as etcd's raftNode does:
+// processMessages first drops all but the last MsgAppResp (a follower
+// acknowledges only the newest append it made durable), then rafthttp
+// writes each peer's messages back to back on its connection and flushes
+// them together (rafthttp/stream.go streamWriter: one flush once its
+// queue is empty). So the messages to one peer travel as one delivery,
+// in their order, and the peer steps them one after another before it
+// takes its next Ready. A MsgSnap goes on its own (rafthttp's pipeline),
+// with the leader's state machine.
 func (m *Member) send(msgs []pb.Message) {
+	appResp := false
+	for i := len(msgs) - 1; i >= 0; i-- {
+		if msgs[i].Type == pb.MsgAppResp {
+			if appResp {
+				msgs[i].To = 0
+			}
+			appResp = true
+		}
+	}
+	// Group by peer, keeping each peer's order (a stable insertion sort:
+	// a Ready holds a handful of messages).
+	for i := 1; i < len(msgs); i++ {
+		if msgs[i].To >= msgs[i-1].To {
+			continue
+		}
+		tmp := msgs[i]
+		j := i
+		for j > 0 && msgs[j-1].To > tmp.To {
+			msgs[j] = msgs[j-1]
+			j--
+		}
+		msgs[j] = tmp
+	}
+	for i := 0; i < len(msgs); {
+		to := msgs[i].To
+		j := i + 1
+		for j < len(msgs) && msgs[j].To == to {
+			j++
+		}
+		if to != 0 {
+			m.sendTo(to, msgs[i:j])
+		}
+		i = j
+	}
+}
+
+// sendTo delivers msgs, all to peer to.
+func (m *Member) sendTo(to uint64, msgs []pb.Message) {
+	peer := m.c.Members[to-1]
+	var ok bool
+	n := 0
 	for i := range msgs {
 		msg := &msgs[i]
-		to := int(msg.To) - 1
-		peer := m.c.Members[to]
-		var ok bool
-		if msg.Type == pb.MsgSnap {
-			env := &envelope{}
-			env.msg, env.snap = m.mergedSnapshot(msg)
-			ok = m.c.net.Send(m.self, peer.self, kindRaftSnap, 0, 0, env)
-		} else {
-			// The Ready's slice is ours once taken (raft starts a new one),
-			// so the receiver can read the message in place.
-			ok = m.c.net.Send(m.self, peer.self, kindRaft, 0, 0, msg)
+		if msg.Type != pb.MsgSnap {
+			msgs[n] = *msg
+			n++
+			continue
 		}
+		env := &envelope{}
+		env.msg, env.snap = m.mergedSnapshot(msg)
+		ok = m.c.net.Send(m.self, peer.self, kindRaftSnap, 0, 0, env)
+		status := raft.SnapshotFinish
 		if !ok {
 			// rafthttp reports a peer it cannot reach (etcdserver/api/rafthttp).
-			m.rn.ReportUnreachable(msg.To)
+			m.rn.ReportUnreachable(to)
+			status = raft.SnapshotFailure
 		}
-		if msg.Type == pb.MsgSnap {
-			status := raft.SnapshotFinish
-			if !ok {
-				status = raft.SnapshotFailure
-			}
-			m.rn.ReportSnapshot(msg.To, status)
-		}
+		m.rn.ReportSnapshot(to, status)
+	}
+	if n == 0 {
+		return
+	}
+	// The Ready's slice is ours once taken (raft starts a new one), so the
+	// receiver can read the messages in place.
+	b := m.c.newBatch(msgs[:n])
+	if !m.c.net.Send(m.self, peer.self, kindRaft, 0, 0, b) {
+		m.c.freeBatch(b)
+		m.rn.ReportUnreachable(to)
 	}
 }
 
