@@ -320,10 +320,23 @@ func (n *Network) stall(id StreamID) {
 	n.eng.Schedule(Event{At: n.eng.now.Add(n.detect), Target: &n.breaker, Stream: id, From: NoEndpoint, To: NoEndpoint})
 }
 
-// Handle delivers stream messages, dropping those of streams closed meanwhile.
+// EndStreamAfter ends a stream from one end after delay of local work,
+// gracefully: the peer receives KindStreamClosed after every message sent
+// on the stream before it, as a server finishing a response (HTTP/2
+// END_STREAM) rather than resetting it. The stream closes when the end
+// reaches the peer.
+func (n *Network) EndStreamAfter(delay time.Duration, id StreamID, by EndpointID) {
+	n.SendStreamAfter(delay, id, by, KindStreamClosed, 0, 0, nil)
+}
+
+// Handle delivers stream messages, dropping those of streams closed
+// meanwhile; a graceful end closes the stream as it is delivered.
 func (n *Network) Handle(ev *Event) {
 	if !n.streams[ev.Stream].open {
 		return
+	}
+	if ev.Kind == KindStreamClosed {
+		n.shut(ev.Stream)
 	}
 	n.handlers[ev.To].Handle(ev)
 }

@@ -172,3 +172,29 @@ func TestLinkLatencyOverride(t *testing.T) {
 		t.Fatalf("got %v", bb.got)
 	}
 }
+
+func TestEndStreamAfterDeliversWhatCameBefore(t *testing.T) {
+	eng := NewEngine(1)
+	net := NewNetwork(eng, Uniform{Min: time.Millisecond, Max: 10 * time.Millisecond})
+	var got []int32
+	a := net.AddEndpoint("a", &inbox{})
+	b := net.AddEndpoint("b", kinds{&got})
+	s := net.OpenStream(b, a)
+	for i := int32(1); i <= 5; i++ {
+		net.SendStreamAfter(time.Duration(5-i)*time.Millisecond, s, a, i, 0, 0, nil)
+	}
+	net.EndStreamAfter(0, s, a)
+	if err := eng.Run(Time(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if want := []int32{1, 2, 3, 4, 5, KindStreamClosed}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("received %v, want %v", got, want)
+	}
+	if net.StreamOpen(s) {
+		t.Fatal("the stream is still open")
+	}
+}
+
+type kinds struct{ got *[]int32 }
+
+func (k kinds) Handle(ev *Event) { *k.got = append(*k.got, ev.Kind) }

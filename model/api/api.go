@@ -160,6 +160,11 @@ type Request struct {
 	// FromCache: a get or list with resourceVersion "0", served from the
 	// API server's cache.
 	FromCache bool
+	// WatchConsume, for a watch: how long the client takes to read each
+	// event off its connection (0: as fast as they come). It stands for
+	// the client's speed as the server's writes feel it (TCP and HTTP/2
+	// flow control), which a real server learns only by blocking.
+	WatchConsume time.Duration
 	// Object is the body of create, update and patch.
 	Object Object
 	// Principal is who sends the request (its client's identity).
@@ -192,6 +197,10 @@ const (
 	Added WatchEventType = iota
 	Modified
 	Deleted
+	// Error is a watch's one ERROR event (a metav1.Status): the watch
+	// cache could not serve it (410 Gone "too old resource version"); the
+	// stream closes after it.
+	Error
 )
 
 // WatchEvent is one change, shared read-only by every watcher it is sent to
@@ -199,6 +208,7 @@ const (
 type WatchEvent struct {
 	Type   WatchEventType
 	Object Object
+	Code   Code // for Error: the status code
 }
 
 // StorageOpKind is what the API server asks of storage.

@@ -14,8 +14,14 @@
 // a core when all are busy. Where the time went is kept per stage.
 //
 // A cache fed by the storage watch serves resourceVersion="0" reads and
-// feeds watchers: each change is encoded once and handed to every
-// watcher whose selector matches, each hand-off costing CPU.
+// feeds watchers through the watch cache (package watchcache): each
+// change enters its resource's bounded history (a watch from a version it
+// no longer covers gets 410 Gone as its one event), is encoded once, and
+// is handed by the resource's dispatch loop to every watcher whose
+// selector matches, each hand-off costing CPU. A watcher whose client
+// reads slowly (Request.WatchConsume) fills its channels; the loop waits
+// for it within its time budget, then terminates it, and its client
+// relists.
 //
 // A replica can stop (its connections are reset: requests in flight fail,
 // watches close) and start again (it relists storage into its cache;
@@ -24,10 +30,10 @@
 //
 // What the model leaves out: authentication runs after flow control here
 // (upstream before: its CPU time is counted within the seat); a request's
-// response is encoded after its seat is released; the watch cache's
-// bounded history (a watch that starts from an old resource version is
-// sent the current state of every object changed since, never 410 Gone);
-// APF borrowing between levels (see package apf).
+// response is encoded after its seat is released; bookmarks (a watcher's
+// resource version advances only with events); the watch cache's waits
+// for a fresh resource version (reads are served from the cache as it
+// is); APF borrowing between levels (see package apf).
 package apiserver
 
 import (
@@ -35,6 +41,7 @@ import (
 
 	"github.com/orrery-sim/orrery/model/api"
 	"github.com/orrery-sim/orrery/model/apiserver/apf"
+	"github.com/orrery-sim/orrery/model/apiserver/watchcache"
 	"github.com/orrery-sim/orrery/sim"
 )
 
@@ -53,6 +60,8 @@ type Config struct {
 	Costs Costs
 	// Principals resolves requests' Principal to identities.
 	Principals *api.Principals
+	// WatchCache configures the watch cache (watchcache.DefaultConfig).
+	WatchCache watchcache.Config
 }
 
 const (
@@ -95,6 +104,7 @@ type Server struct {
 	cacheBytes [api.NumResources]int64
 	cacheRV    int64
 
+	wc       watchCaches
 	watchers []watcher
 	byStream []int32                     // stream ID → index in watchers, -1 if none
 	all      [api.NumResources][]int32   // watchers of every object of a resource
@@ -114,13 +124,6 @@ type codeCounter struct {
 	ctr  *sim.Counter
 }
 
-type watcher struct {
-	stream sim.StreamID
-	res    api.Resource
-	name   int32
-	alive  bool
-}
-
 // Storage is an in-process storage client: Call sends op after delay of
 // local work; the client hands the answer back through StorageDone and
 // the changes it watches through Observe.
@@ -134,6 +137,12 @@ type Storage interface {
 func New(eng *sim.Engine, net *sim.Network, rec *sim.Recorder, name string, storage sim.EndpointID, cfg Config) (*Server, error) {
 	if cfg.Principals == nil {
 		cfg.Principals = &api.Principals{}
+	}
+	if cfg.WatchCache == (watchcache.Config{}) {
+		cfg.WatchCache = watchcache.DefaultConfig()
+	}
+	if err := cfg.WatchCache.Validate(); err != nil {
+		return nil, err
 	}
 	if cfg.Principals.Len() == 0 {
 		// Requests of clients that registered no principal carry ID 0.
@@ -149,6 +158,10 @@ func New(eng *sim.Engine, net *sim.Network, rec *sim.Recorder, name string, stor
 	// Shared by every replica: the cluster's totals.
 	s.watchSent = rec.Counter("apiserver_watch_events_sent_total")
 	s.watchersGauge = rec.Gauge("apiserver_registered_watchers")
+	s.wc = watchCaches{cfg: cfg.WatchCache,
+		terminated: rec.Counter("apiserver_terminated_watchers_total"),
+		expired:    rec.Counter("apiserver_watch_too_old_resource_version_total")}
+	s.wc.reset(eng.Now())
 	s.restarts = rec.Counter("apiserver_restarts_total")
 	return s, nil
 }
@@ -211,7 +224,7 @@ func (s *Server) CacheRevision() int64 { return s.cacheRV }
 // AttachWatch registers an already-open watch stream for res (name -1: all
 // objects): the state of a cluster that was running before time started.
 func (s *Server) AttachWatch(stream sim.StreamID, res api.Resource, name int32) {
-	s.addWatcher(stream, res, name)
+	s.addWatcher(stream, res, name, 0, 0, s.cacheRV)
 }
 
 func (s *Server) storeInCache(obj api.Object) {
@@ -262,6 +275,10 @@ func (s *Server) Handle(ev *sim.Event) {
 		if s.fc != nil {
 			s.apfWakeup()
 		}
+	case kindDeliver:
+		s.deliverNow(ev)
+	case kindCloseWatch:
+		s.closeWatchNow(ev)
 	case api.KindStorageOp:
 		s.storageDone(ev.Data.(*api.StorageOp))
 	case api.KindStorageCommit:
@@ -519,6 +536,7 @@ func (s *Server) Stop() {
 		s.cacheCount[r], s.cacheBytes[r] = 0, 0
 	}
 	s.cacheRV = 0
+	s.wc.reset(now)
 }
 
 // Start starts the process again. relist refills the cache (the storage
@@ -530,7 +548,9 @@ func (s *Server) Start(relist func() (objects, bytes int64)) {
 		return
 	}
 	s.up = true
+	s.wc.relisting = true
 	objects, bytes := relist()
+	s.wc.relisting = false
 	_, end := s.cpu.run(s.eng.Now(), time.Duration(objects)*s.cfg.Costs.DecodePerObject+bytesTime(bytes, s.cfg.Costs.DecodeBytesPerSecond))
 	s.readyAt = end
 }

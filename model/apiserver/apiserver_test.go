@@ -39,6 +39,7 @@ type streamMsg struct {
 	a      int64
 	typ    api.WatchEventType
 	obj    api.Object
+	code   api.Code
 }
 
 // probe is a client endpoint that sends raw requests and records what
@@ -66,7 +67,7 @@ func (p *probe) Handle(ev *sim.Event) {
 		p.msgs = append(p.msgs, streamMsg{at: p.eng.Now(), stream: ev.Stream, kind: ev.Kind, a: ev.A})
 	case api.KindWatchEvent:
 		we := ev.Data.(*api.WatchEvent)
-		p.msgs = append(p.msgs, streamMsg{at: p.eng.Now(), stream: ev.Stream, kind: ev.Kind, typ: we.Type, obj: we.Object})
+		p.msgs = append(p.msgs, streamMsg{at: p.eng.Now(), stream: ev.Stream, kind: ev.Kind, typ: we.Type, obj: we.Object, code: we.Code})
 	case sim.KindStreamClosed:
 		p.msgs = append(p.msgs, streamMsg{at: p.eng.Now(), stream: ev.Stream, kind: ev.Kind})
 	}

@@ -1,6 +1,7 @@
 package apiserver
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -83,61 +84,86 @@ func TestWatchSelectors(t *testing.T) {
 }
 
 func TestWatchCatchUp(t *testing.T) {
+	// The cache's history starts at its initial list (revision 3): a watch
+	// from 0 gets the current objects, one from 3 nothing yet, one from
+	// before 3 a 410 — and one from 3 made after an update gets the update
+	// from the history.
 	e := newEnv(defaultConfig())
-	fromOne := e.p.sendAt(0, watch(-1, 1))
 	fromZero := e.p.sendAt(0, watch(-1, 0))
-	nameOld := e.p.sendAt(0, watch(0, 0))
-	nameCurrent := e.p.sendAt(0, watch(0, 1))
+	nameZero := e.p.sendAt(0, watch(0, 0))
 	current := e.p.sendAt(0, watch(-1, 3))
+	tooOld := e.p.sendAt(0, watch(-1, 1))
+	e.p.sendAt(10*ms, update(1, time.Second)) // revision 4, in the cache at 28ms
+	later := e.p.sendAt(30*ms, watch(-1, 3))
 	e.run(t, 100*ms)
-	ids := func(st sim.StreamID) []int32 {
-		var out []int32
-		for _, m := range e.p.events(st) {
-			if m.typ != api.Modified || m.at != at(7*ms) {
-				t.Errorf("catch-up event %+v, want Modified at 7ms", m)
-			}
-			out = append(out, m.obj.ID)
+	got := func(id uint64) (out []string) {
+		for _, m := range e.p.events(e.p.streamOf(id)) {
+			out = append(out, fmt.Sprintf("%d:%d@%v", m.typ, m.obj.ID, time.Duration(m.at)))
 		}
 		return out
-	}
-	eq := func(a, b []int32) bool {
-		if len(a) != len(b) {
-			return false
-		}
-		for i := range a {
-			if a[i] != b[i] {
-				return false
-			}
-		}
-		return true
 	}
 	for _, tc := range []struct {
 		name string
 		id   uint64
-		want []int32
+		want string
 	}{
-		{"all from rv 1", fromOne, []int32{1, 2}},
-		{"all from rv 0", fromZero, []int32{0, 1, 2}},
-		{"lease 0 from rv 0", nameOld, []int32{0}},
-		{"lease 0 from its own rv", nameCurrent, nil},
-		{"all from the current rv", current, nil},
+		{"all from rv 0", fromZero, "[0:0@7ms 0:1@7ms 0:2@7ms 1:1@29ms]"},
+		{"lease 0 from rv 0", nameZero, "[0:0@7ms]"},
+		{"all from the current rv", current, "[1:1@29ms]"},
+		{"all from rv 1: too old", tooOld, "[3:0@7ms]"},
+		{"all from rv 3 after the update", later, "[1:1@37ms]"},
 	} {
-		if got := ids(e.p.streamOf(tc.id)); !eq(got, tc.want) {
-			t.Errorf("%s: caught up on %v, want %v", tc.name, got, tc.want)
+		if g := fmt.Sprint(got(tc.id)); g != tc.want {
+			t.Errorf("%s: got %s, want %s", tc.name, g, tc.want)
 		}
 	}
-	// The announcement comes before the catch-up on each stream.
-	st := e.p.streamOf(fromOne)
+	for _, m := range e.p.events(e.p.streamOf(tooOld)) {
+		if m.code != api.Gone {
+			t.Errorf("too-old watch's error event has code %d, want 410", m.code)
+		}
+	}
+	closed := false
 	for _, m := range e.p.msgs {
-		if m.stream == st {
-			if m.kind != api.KindWatchStarted {
-				t.Fatalf("first message on the stream is %+v", m)
-			}
-			break
-		}
+		closed = closed || m.stream == e.p.streamOf(tooOld) && m.kind == sim.KindStreamClosed
 	}
-	if e.sent() != 6 {
-		t.Fatalf("watch events sent %d, want 6", e.sent())
+	if !closed {
+		t.Error("the too-old watch's stream was not closed")
+	}
+	if n := e.rec.Counter("apiserver_watch_too_old_resource_version_total").Value; n != 1 {
+		t.Errorf("too-old watches %d, want 1", n)
+	}
+}
+
+func TestSlowWatcherIsTerminated(t *testing.T) {
+	// A watcher whose client takes 1s per event fills its buffers (the
+	// input and result channels of 10 each — the no-index minimum — and the
+	// relay's one) while updates come every 10ms; the dispatch loop waits
+	// for it within its time budget and closes it. A fast watcher of the
+	// same resource keeps every event.
+	e := newEnv(defaultConfig())
+	slow := watch(-1, 3)
+	slow.WatchConsume = time.Second
+	sw := e.p.sendAt(0, slow)
+	fw := e.p.sendAt(0, watch(-1, 3))
+	for i := 0; i < 100; i++ {
+		e.p.sendAt(time.Duration(10+10*i)*ms, update(int32(i%3), time.Duration(i+1)*time.Second))
+	}
+	e.run(t, 30*time.Second)
+	if n := e.rec.Counter("apiserver_terminated_watchers_total").Value; n != 1 {
+		t.Fatalf("terminated watchers %d, want 1", n)
+	}
+	closed := false
+	for _, m := range e.p.msgs {
+		closed = closed || m.stream == e.p.streamOf(sw) && m.kind == sim.KindStreamClosed
+	}
+	// Terminated when 21 events fill it (the budget starts empty: no wait),
+	// it still hands over the 11 past its input channel — the one being
+	// written and the result channel's 10 — then ends.
+	if got := len(e.p.events(e.p.streamOf(sw))); !closed || got != 11 {
+		t.Fatalf("slow watcher: closed %v after %d events", closed, got)
+	}
+	if got := len(e.p.events(e.p.streamOf(fw))); got != 100 {
+		t.Fatalf("fast watcher got %d events, want 100", got)
 	}
 }
 

@@ -45,6 +45,9 @@ type Reflector struct {
 	watchTimeout *sim.Timer
 
 	Relists *sim.Counter
+	// Consume is how long the owner takes to read one watch event off its
+	// connection (0: as fast as they come): a slow consumer.
+	Consume time.Duration
 }
 
 // NewReflector returns a stopped reflector for resource (name -1: all objects).
@@ -100,6 +103,7 @@ func (r *Reflector) list() {
 func (r *Reflector) watch() {
 	req := r.c.NewRequest(api.Watch, r.resource, r.name)
 	req.ResourceVersion = r.lastRV
+	req.WatchConsume = r.Consume
 	r.watchReq = req.ID
 	r.c.Do(req, r)
 }
@@ -153,6 +157,19 @@ func (r *Reflector) HandleStream(ev *sim.Event) bool {
 			return false
 		}
 		we := ev.Data.(*api.WatchEvent)
+		if we.Type == api.Error {
+			// The watch could not be served (410 Gone: the resource version
+			// is older than the watch cache's history): the watch ends and
+			// the reflector relists after its backoff (reflector.go
+			// ListAndWatch returns; the backoff manager reruns it).
+			r.net.CloseStream(r.stream, r.c.self)
+			r.stream = sim.NoStream
+			r.watchTimeout.Stop()
+			if r.running {
+				r.retryLater()
+			}
+			return true
+		}
 		r.store.Apply(we)
 		r.lastRV = max(r.lastRV, we.Object.ResourceVersion)
 		return true

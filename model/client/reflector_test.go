@@ -337,3 +337,26 @@ func TestReflectorStartWatching(t *testing.T) {
 		t.Fatalf("re-watch sent at %v, want in [5m, 10m)", d)
 	}
 }
+
+func TestReflectorRelistsAfterGoneEvent(t *testing.T) {
+	// The watch cache answers a watch it cannot serve with one ERROR event
+	// (410 Gone): the reflector drops the watch, does not apply the event,
+	// and relists after its backoff.
+	e := newReflectorEnv(Config{QPS: -1})
+	e.r.Start()
+	goneAt := 2 * time.Second
+	atTime(e.eng, goneAt, func() {
+		e.net.SendStream(e.srv.streams[0], e.srv.self, api.KindWatchEvent, 0, 0, &api.WatchEvent{Type: api.Error, Code: api.Gone})
+	})
+	e.run(t, time.Minute)
+	after := e.requestsAfter(at(goneAt))
+	if len(after) != 2 || after[0].verb != api.List || after[1].verb != api.Watch {
+		t.Fatalf("after the 410 the server saw %+v", after)
+	}
+	if delay := after[0].at.Sub(at(goneAt + 2*lat)); delay < 800*time.Millisecond || delay >= 1600*time.Millisecond {
+		t.Fatalf("relist %v after the 410 was seen, want in [800ms, 1.6s)", delay)
+	}
+	if len(e.store.applied) != 0 || e.lists() != 2 {
+		t.Fatalf("applied %+v, lists %d", e.store.applied, e.lists())
+	}
+}
