@@ -46,14 +46,17 @@ type APIServerStats struct {
 	// CPU per replica: mean and peak (per gauge bucket) utilisation.
 	CPU []CPUStats `json:"cpu"`
 	// Stages: where requests' time went, per (verb, resource).
-	Stages        []StageStats `json:"stages"`
-	WatchEvents   int64        `json:"watchEventsSent"`
-	PeakWatchers  float64      `json:"peakWatchers"`
-	Relists       int64        `json:"lists"`
-	Restarts      int64        `json:"restarts"`
-	Rejected      int64        `json:"rejected"`
-	SLOsViolated  []string     `json:"slosViolated"`
-	DominantStage string       `json:"dominantStage"`
+	Stages       []StageStats `json:"stages"`
+	WatchEvents  int64        `json:"watchEventsSent"`
+	PeakWatchers float64      `json:"peakWatchers"`
+	Relists      int64        `json:"lists"`
+	Restarts     int64        `json:"restarts"`
+	Rejected     int64        `json:"rejected"`
+	// PeakRequestRate is the highest request arrival rate over one gauge
+	// bucket, summed over replicas bucket by bucket.
+	PeakRequestRate float64  `json:"peakRequestsPerSecond"`
+	SLOsViolated    []string `json:"slosViolated"`
+	DominantStage   string   `json:"dominantStage"`
 }
 
 // LevelStats is one priority level, summed over the replicas.
@@ -158,6 +161,18 @@ func apiServerStats(c *cluster.Cluster, requests []RequestStats) APIServerStats 
 			cs.Mean = sum / float64(len(pts))
 		}
 		a.CPU = append(a.CPU, cs)
+	}
+	var rate []float64
+	for _, srv := range c.APIServers {
+		for i, p := range rec.Gauge("apiserver_requests_per_second", "server", srv.Name()).Points(end) {
+			for len(rate) <= i {
+				rate = append(rate, 0)
+			}
+			rate[i] += p.Last
+		}
+	}
+	for _, r := range rate {
+		a.PeakRequestRate = max(a.PeakRequestRate, r)
 	}
 	a.Stages = stageStats(rec, requests)
 	var total [apiserver.NumStages]float64

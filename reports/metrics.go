@@ -72,6 +72,7 @@ func metrics(r *Report, c *cluster.Cluster) map[string]float64 {
 	put("apiserver.cpu.peak", cpuPeak)
 	put("apiserver.cpu.mean", cpuMean)
 	put("apiserver.lists", float64(a.Relists))
+	put("apiserver.peakRequestsPerSecond", a.PeakRequestRate)
 	put("apiserver.restarts", float64(a.Restarts))
 	put("apiserver.peakWatchers", a.PeakWatchers)
 	for _, st := range a.Stages {

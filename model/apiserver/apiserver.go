@@ -96,8 +96,9 @@ type Server struct {
 	expireBuf []*apf.Request
 	pools     [2]seatPool // max-inflight: read-only, mutating
 
-	cpu    *cpuPool
-	stages stageTotals
+	cpu      *cpuPool
+	stages   stageTotals
+	arrivals []int32 // requests arrived per gauge bucket
 
 	cache      [api.NumResources]api.ObjectTable
 	cacheCount [api.NumResources]int
@@ -255,6 +256,7 @@ func (s *Server) Handle(ev *sim.Event) {
 	case api.KindRequest:
 		req := ev.Data.(*api.Request)
 		req.Arrived = s.eng.Now()
+		s.countArrival(req.Arrived)
 		if !s.up {
 			// No process listens: the host refuses the connection.
 			req.Code = api.ConnectionRefused
@@ -555,9 +557,23 @@ func (s *Server) Start(relist func() (objects, bytes int64)) {
 	s.readyAt = end
 }
 
-// Finish closes the books at the end of a run: the CPU utilisation per
-// gauge bucket and the time spent per stage.
+func (s *Server) countArrival(t sim.Time) {
+	i := int(int64(t) / int64(s.cpu.bucket))
+	for len(s.arrivals) <= i {
+		s.arrivals = append(s.arrivals, 0)
+	}
+	s.arrivals[i]++
+}
+
+// Finish closes the books at the end of a run: the request rate and CPU
+// utilisation per gauge bucket, and the time spent per stage.
 func (s *Server) Finish(end sim.Time) {
+	rate := s.rec.Gauge("apiserver_requests_per_second", "server", s.name)
+	for i, n := range s.arrivals {
+		if at := sim.Time(int64(i) * int64(s.cpu.bucket)); at < end {
+			rate.Set(at, float64(n)/s.cpu.bucket.Seconds())
+		}
+	}
 	g := s.rec.Gauge("apiserver_cpu_utilization", "server", s.name)
 	b := s.cpu.bucket
 	cores := float64(len(s.cpu.free))
