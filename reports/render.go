@@ -51,9 +51,13 @@ func (r *Report) Text(w io.Writer) error {
 		p.f("no faults\n")
 	}
 	for _, f := range r.Convergence.Faults {
-		on := strings.Join(append(append([]string(nil), f.Nodes...), f.Members...), ", ")
-		if on == "" {
+		on := strings.Join(append(shortList(f.Nodes), f.Members...), ", ")
+		switch {
+		case on != "":
+		case strings.HasPrefix(f.Type, "etcd"):
 			on = "the etcd cluster"
+		default:
+			on = "the control plane"
 		}
 		p.f("fault %d  %s on %s at %s: %s; %s\n", f.Index, f.Type, on, secs(f.At), detection(f), recovery(f))
 	}
@@ -108,6 +112,15 @@ func (p *printer) resources(rs []ResourceStat) {
 	}
 	tw.Flush()
 
+}
+
+// shortList is the first five names and a count of the rest.
+func shortList(names []string) []string {
+	const shown = 5
+	if len(names) <= shown {
+		return append([]string(nil), names...)
+	}
+	return append(append([]string(nil), names[:shown]...), fmt.Sprintf("and %d more", len(names)-shown))
 }
 
 func sloText(s *SLO) string {

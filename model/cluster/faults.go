@@ -72,7 +72,8 @@ func (c *Cluster) scheduleFaults() {
 	inj := &faultInjector{c: c}
 	for i, spec := range c.Scenario.Spec.Faults {
 		var nodes []int32
-		if !strings.HasPrefix(spec.Type, "etcd") {
+		switch spec.Type {
+		case scenarios.FaultStopKubelet, scenarios.FaultRestartKubelet, scenarios.FaultPartition:
 			nodes = c.SelectNodes(spec.Nodes)
 		}
 		c.faults = append(c.faults, activeFault{spec: spec, nodes: nodes})
