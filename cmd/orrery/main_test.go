@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/orrery-sim/orrery/scenarios"
 )
 
 func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
@@ -136,5 +138,24 @@ func TestRunHelp(t *testing.T) {
 	var out, errb bytes.Buffer
 	if code := run([]string{"run", "--help"}, &out, &errb); code != exitOK || !strings.Contains(out.String(), "--seed") {
 		t.Fatalf("exit %d, stdout %q, stderr %q", code, out.String(), errb.String())
+	}
+}
+
+// TestReadmeExampleIsValid keeps the README's scenario example true: it
+// must parse and validate as it stands.
+func TestReadmeExampleIsValid(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(readme)
+	start := strings.Index(text, "```yaml\n")
+	if start < 0 {
+		t.Fatal("no yaml example in README.md")
+	}
+	body := text[start+len("```yaml\n"):]
+	body = body[:strings.Index(body, "```")]
+	if _, err := scenarios.Parse("README.md", []byte(body)); err != nil {
+		t.Fatalf("README example: %v", err)
 	}
 }
