@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"math"
+	"slices"
 	"time"
 
 	"github.com/orrery-sim/orrery/model/api"
@@ -35,16 +36,19 @@ const staleVersion = int64(1) << 62
 
 // Config is one controller.
 type Config struct {
-	// Name is the controller's endpoint, its queue's and informer's name,
-	// and its metrics' controller label.
+	// Name is the controller's queue's and informer's name and its
+	// metrics' controller label; its endpoint is "controller/<Name>".
 	Name string
 	// Workers is the number of workers (0: 5, see defaultWorkers).
 	Workers int
 	// Client is the controller's client (QPS 0: QPS 20, burst 30).
 	Client client.Config
-	// The source objects: ConfigMaps FirstID … FirstID+Objects-1.
+	// The source objects: ConfigMaps FirstID … FirstID+Objects-1, or, if
+	// Sources is set, the ConfigMaps it lists (FirstID and Objects are then
+	// ignored).
 	FirstID int32
 	Objects int
+	Sources []int32
 	// StatusOffset: a reconcile of source i writes status ConfigMap
 	// i+StatusOffset; 0: reconciles write nothing.
 	StatusOffset int32
@@ -102,6 +106,9 @@ type Controller struct {
 	running  bool
 	syncPoll *sim.Timer
 	attempts []Attempt
+	// lastStart is when the last reconcile began, lastOK when the last
+	// successful one ended (-1: none yet).
+	lastStart, lastOK sim.Time
 
 	observed, dropped *sim.Counter
 	okTotal, errTotal *sim.Counter
@@ -110,7 +117,8 @@ type Controller struct {
 	active            *sim.Gauge
 }
 
-// New returns a stopped controller registered on the network as cfg.Name.
+// New returns a stopped controller registered on the network as
+// "controller/<cfg.Name>".
 func New(eng *sim.Engine, net *sim.Network, rec *sim.Recorder, sh *client.Shared, server sim.EndpointID, cfg Config) *Controller {
 	if cfg.Workers <= 0 {
 		cfg.Workers = defaultWorkers
@@ -118,9 +126,13 @@ func New(eng *sim.Engine, net *sim.Network, rec *sim.Recorder, sh *client.Shared
 	if cfg.Client.QPS == 0 {
 		cfg.Client.QPS, cfg.Client.Burst = defaultClient.QPS, defaultClient.Burst
 	}
-	ctl := &Controller{eng: eng, cfg: cfg, rng: eng.Rand("controller/" + cfg.Name)}
+	if cfg.Sources != nil {
+		cfg.Sources = slices.Clone(cfg.Sources)
+		slices.Sort(cfg.Sources)
+	}
+	ctl := &Controller{eng: eng, cfg: cfg, rng: eng.Rand("controller/" + cfg.Name), lastStart: -1, lastOK: -1}
 	ctl.evts.ctl = ctl
-	self := net.AddEndpoint(cfg.Name, ctl)
+	self := net.AddEndpoint("controller/"+cfg.Name, ctl)
 	ctl.c = client.New(eng, net, sh, self, server, cfg.Client)
 	ctl.inf = informer.New(eng, net, rec, ctl.c, ctl.rng.Fork("informer"),
 		informer.Config{Name: cfg.Name, Resource: api.ConfigMaps, Selector: -1, ResyncPeriod: cfg.ResyncPeriod})
@@ -233,6 +245,10 @@ func (ctl *Controller) wake() {
 }
 
 func (ctl *Controller) isSource(id int32) bool {
+	if ctl.cfg.Sources != nil {
+		_, found := slices.BinarySearch(ctl.cfg.Sources, id)
+		return found
+	}
 	return id >= ctl.cfg.FirstID && int64(id) < int64(ctl.cfg.FirstID)+int64(ctl.cfg.Objects)
 }
 
@@ -248,6 +264,12 @@ func (ctl *Controller) Observed() int64 { return ctl.observed.Value }
 
 // Reconciles returns the numbers of successful and failed reconciles.
 func (ctl *Controller) Reconciles() (ok, failed int64) { return ctl.okTotal.Value, ctl.errTotal.Value }
+
+// LastStart is when the last reconcile began (-1: none has).
+func (ctl *Controller) LastStart() sim.Time { return ctl.lastStart }
+
+// LastSuccess is when the last successful reconcile ended (-1: none has).
+func (ctl *Controller) LastSuccess() sim.Time { return ctl.lastOK }
 
 // Attempts returns every reconcile so far, in order of completion (with
 // Trace set; nil otherwise).
@@ -301,6 +323,7 @@ func (w *worker) OnResponse(req *api.Request) {
 // begin takes key: the reconcile's own work runs for ReconcileTime.
 func (w *worker) begin(key int32) {
 	w.busy, w.key, w.start = true, key, w.ctl.eng.Now()
+	w.ctl.lastStart = w.start
 	w.ctl.setActive()
 	w.timer.Reset(w.ctl.sample(w.ctl.cfg.ReconcileTime))
 }
@@ -360,6 +383,7 @@ func (w *worker) finish(ok bool) {
 	switch {
 	case ok:
 		ctl.okTotal.Inc()
+		ctl.lastOK = now
 		ctl.q.Forget(key)
 	case ctl.cfg.MaxRetries > 0 && ctl.q.NumRequeues(key) >= ctl.cfg.MaxRetries:
 		ctl.errTotal.Inc()

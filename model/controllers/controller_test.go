@@ -244,3 +244,34 @@ func TestManyObjectsConvergeDeterministically(t *testing.T) {
 		}
 	}
 }
+
+func TestSourcesListPicksTheObjects(t *testing.T) {
+	e := newEnv(1)
+	var objs []api.Object
+	for _, id := range []int32{3, 5, 9} {
+		objs = append(objs, e.seed(id, 10+id))
+	}
+	ctl := newController(e, Config{Workers: 1, Client: unthrottled, Sources: []int32{9, 3}, StatusOffset: 100, Trace: true})
+	e.startRunning(ctl, objs...)
+	if ctl.LastStart() != -1 || ctl.LastSuccess() != -1 {
+		t.Fatalf("before any reconcile: last start %v, last success %v", ctl.LastStart(), ctl.LastSuccess())
+	}
+	e.write(0, api.Update, 9, 1)
+	e.write(50*ms, api.Update, 5, 1) // not a source
+	e.write(100*ms, api.Update, 3, 2)
+	e.run(t, time.Second)
+	// A write is seen 7ms after it is sent; the status Create takes 7ms.
+	want := "[9 7ms→14ms true] [3 107ms→114ms true] "
+	if got := attemptsString(ctl.Attempts()); got != want {
+		t.Fatalf("reconciles %s, want %s", got, want)
+	}
+	if ctl.Observed() != 2 || ctl.LastStart() != at(107*ms) || ctl.LastSuccess() != at(114*ms) {
+		t.Fatalf("observed %d, last start %v, last success %v", ctl.Observed(), ctl.LastStart(), ctl.LastSuccess())
+	}
+	if st := e.get(109); st.Size != 1 {
+		t.Fatalf("status of 9: %+v", st)
+	}
+	if _, ok := e.st.Get(api.ConfigMaps, 105); ok {
+		t.Fatal("a status was written for ConfigMap 5, not a source")
+	}
+}

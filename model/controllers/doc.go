@@ -12,10 +12,11 @@
 //
 //   - Its event handlers enqueue the ID (the object key) of every added,
 //     updated or deleted source object: ConfigMaps FirstID …
-//     FirstID+Objects-1. The queue deduplicates: a key already queued is
-//     not queued again, and a key being reconciled is queued once more when
-//     its reconcile is Done. So a burst of updates to one object costs a
-//     handful of reconciles, each reading the latest state.
+//     FirstID+Objects-1, or the IDs listed in Sources. The queue
+//     deduplicates: a key already queued is not queued again, and a key
+//     being reconciled is queued once more when its reconcile is Done. So a
+//     burst of updates to one object costs a handful of reconciles, each
+//     reading the latest state.
 //   - Workers do what processNextWorkItem does: Get a key, reconcile it,
 //     then Forget (success) or AddRateLimited (failure; after MaxRetries,
 //     if set, Forget and drop, as the deployment controller's handleErr),
@@ -37,6 +38,9 @@
 //   - Start waits for the informer to sync before starting workers,
 //     polling every 100ms as cache.WaitForCacheSync; StartRunning begins
 //     synced, with workers running.
+//
+// A controller's endpoint is "controller/<Name>", a writer's
+// "writer/<Name>", so that neither can take a node's or a component's name.
 //
 // Metrics, labelled controller=<Name>: controller-runtime's names
 // controller_runtime_reconcile_total{result=success|error},

@@ -65,7 +65,8 @@ var defaultWriterClient = client.Config{QPS: 5, Burst: 10}
 
 // WriterConfig is one read-modify-write client.
 type WriterConfig struct {
-	// Name is the writer's endpoint and its metrics' writer label.
+	// Name is the writer's metrics' writer label; its endpoint is
+	// "writer/<Name>".
 	Name string
 	// Object is the ConfigMap whose Size is the counter; it must exist.
 	Object int32
@@ -111,7 +112,7 @@ type Writer struct {
 	duration                                                           *sim.LatencySeries
 }
 
-// NewWriter registers a writer on the network as cfg.Name, sending to
+// NewWriter registers a writer on the network as "writer/<cfg.Name>", sending to
 // server; its first increment starts at cfg.Start.
 func NewWriter(eng *sim.Engine, net *sim.Network, rec *sim.Recorder, sh *client.Shared, server sim.EndpointID, cfg WriterConfig) *Writer {
 	if cfg.Retry == (Backoff{}) {
@@ -126,7 +127,7 @@ func NewWriter(eng *sim.Engine, net *sim.Network, rec *sim.Recorder, sh *client.
 		cfg.Client.QPS, cfg.Client.Burst = defaultWriterClient.QPS, defaultWriterClient.Burst
 	}
 	w := &Writer{eng: eng, cfg: cfg, rng: eng.Rand("writer/" + cfg.Name)}
-	w.self = net.AddEndpoint(cfg.Name, w)
+	w.self = net.AddEndpoint("writer/"+cfg.Name, w)
 	w.c = client.New(eng, net, sh, w.self, server, cfg.Client)
 	w.retry = eng.NewTimer(w, kindRetry)
 	l := []string{"writer", cfg.Name}
