@@ -300,3 +300,117 @@ func TestProgressIsCalledEveryNEvents(t *testing.T) {
 		t.Fatalf("progress calls %v, want [4 8]", calls)
 	}
 }
+
+// refQueue is the engine's contract in its plainest form: a list scanned
+// for the smallest (time, priority, schedule order).
+type refQueue struct {
+	items []refItem
+	seq   int64
+}
+
+type refItem struct {
+	at   Time
+	prio int8
+	seq  int64
+	id   int64
+}
+
+func (q *refQueue) add(at Time, prio int8, id int64) {
+	q.seq++
+	q.items = append(q.items, refItem{at, prio, q.seq, id})
+}
+
+// remove drops the latest item with id (a timer's current arming).
+func (q *refQueue) remove(id int64) {
+	for i := len(q.items) - 1; i >= 0; i-- {
+		if it := q.items[i]; it.id == id {
+			q.items = append(q.items[:i], q.items[i+1:]...)
+			return
+		}
+	}
+}
+
+func (q *refQueue) pop() refItem {
+	m := 0
+	for i, it := range q.items {
+		b := q.items[m]
+		if it.at < b.at || it.at == b.at && (it.prio < b.prio || it.prio == b.prio && it.seq < b.seq) {
+			m = i
+		}
+	}
+	it := q.items[m]
+	q.items = append(q.items[:m], q.items[m+1:]...)
+	return it
+}
+
+// workload schedules events from nanoseconds to an hour ahead, with quiet
+// stretches, and re-arms a few timers, both on the engine and on refQueue.
+type workload struct {
+	e      *Engine
+	r      *Rand
+	ref    *refQueue
+	timers []*Timer
+	next   int64
+	budget int
+	ran    int
+	bad    string // the first event that ran out of the reference's order
+}
+
+var workloadHorizons = []time.Duration{0, time.Microsecond, time.Millisecond, 5 * time.Millisecond, 200 * time.Millisecond, 10 * time.Second, 17 * time.Second, 18 * time.Second, 5 * time.Minute, time.Hour}
+
+func (w *workload) Handle(ev *Event) {
+	w.ran++
+	if want := w.ref.pop(); (want.id != ev.A || want.at != w.e.Now()) && w.bad == "" {
+		w.bad = fmt.Sprintf("event %d: ran %d at %v, reference %d at %v", w.ran, ev.A, w.e.Now(), want.id, want.at)
+	}
+	for i := 0; i < 2 && w.budget > 0; i++ {
+		w.budget--
+		w.schedule()
+	}
+}
+
+func (w *workload) schedule() {
+	now := w.e.Now()
+	d := time.Duration(w.r.IntN(int(workloadHorizons[w.r.IntN(len(workloadHorizons))]) + 1))
+	if w.r.IntN(8) == 0 {
+		// Re-arm a timer: its earlier arming is cancelled.
+		i := w.r.IntN(len(w.timers))
+		t := w.timers[i]
+		id := int64(-1 - i)
+		if t.Active() {
+			w.ref.remove(id)
+		}
+		t.Reset(d)
+		w.ref.add(now.Add(d), PriorityDefault, id)
+		return
+	}
+	prio := []int8{PriorityUrgent, PriorityDefault, PriorityLate}[w.r.IntN(3)]
+	w.next++
+	w.e.ScheduleWithPriority(Event{At: now.Add(d), Target: w, A: w.next}, prio)
+	w.ref.add(now.Add(d), prio, w.next)
+}
+
+// TestTieredQueueMatchesReference runs random workloads — events across
+// the heap, the ring and far tiers, long quiet gaps, timers re-armed and
+// Run stopping at arbitrary times — and checks the engine runs them in
+// exactly the order of the plain reference queue.
+func TestTieredQueueMatchesReference(t *testing.T) {
+	for seed := uint64(1); seed <= 4; seed++ {
+		e := NewEngine(seed)
+		w := &workload{e: e, r: NewRand(seed, "tiers"), ref: &refQueue{}, budget: 30000}
+		for i := 0; i < 8; i++ {
+			tm := e.NewTimer(w, 0)
+			tm.SetArg(int64(-1 - i))
+			w.timers = append(w.timers, tm)
+		}
+		for i := 0; i < 3000; i++ {
+			w.schedule()
+		}
+		for until := Time(0); e.Pending() > 0; until = until.Add(time.Duration(w.r.IntN(int(2 * time.Minute)))) {
+			_ = e.Run(until)
+		}
+		if w.bad != "" || len(w.ref.items) > 0 || w.ran < 25000 {
+			t.Fatalf("seed %d: %d events ran, %d left in the reference; %s", seed, w.ran, len(w.ref.items), w.bad)
+		}
+	}
+}
