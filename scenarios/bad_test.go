@@ -432,3 +432,112 @@ func TestParseCollectsAllProblems(t *testing.T) {
 		}
 	}
 }
+
+// sharedBase has a writer and a controller on shared ConfigMaps:
+// configMaps at line 13, the writer's "- name" at 15 and object at 16, the
+// controller's "- name" at 18 and objects at 19; wr and ctl add a field
+// to the writer (line 17) or to the controller (line 20).
+const sharedBase = base + `  workload:
+    configMaps: [counter, other]
+    writers:
+      - name: w
+        object: counter
+    controllers:
+      - name: c
+        objects: [counter]
+`
+
+func wr(field string) string {
+	return strings.Replace(sharedBase, "        object: counter\n", "        object: counter\n        "+field+"\n", 1)
+}
+
+func ctl(field string) string { return sharedBase + "        " + field + "\n" }
+
+// flowList is a YAML flow list of n items made by item(i).
+func flowList(n int, item func(i int) string) string {
+	items := make([]string, n)
+	for i := range items {
+		items[i] = item(i)
+	}
+	return "[" + strings.Join(items, ", ") + "]"
+}
+
+func init() { badCases = append(badCases, sharedBadCases...) }
+
+// sharedBadCases covers spec.workload's configMaps, writers and controllers.
+var sharedBadCases = []badCase{
+	{"configMaps typo", base + "  workload:\n    configmaps: [a]\n", 13, "spec.workload.configmaps", `unknown field (did you mean "configMaps"?)`},
+	{"configMaps not a list", strings.Replace(sharedBase, "[counter, other]", "counter", 1), 13, "spec.workload.configMaps", `expected a list, got the string "counter"`},
+	{"configMap name not a label", strings.Replace(sharedBase, "[counter, other]", "[counter, Other]", 1), 13, "spec.workload.configMaps[1]", "DNS-1123"},
+	{"configMap name a number", strings.Replace(sharedBase, "[counter, other]", "[counter, 7]", 1), 13, "spec.workload.configMaps[1]", "expected a string, got the integer 7"},
+	{"configMap twice", strings.Replace(sharedBase, "[counter, other]", "[counter, other, counter]", 1), 13,
+		"spec.workload.configMaps[2]", `duplicate ConfigMap name "counter" (also spec.workload.configMaps[0])`},
+	{"too many configMaps", strings.Replace(sharedBase, "[counter, other]", flowList(1001, func(i int) string { return fmt.Sprintf("cm-%d", i) }), 1), 13,
+		"spec.workload.configMaps", "1001 ConfigMaps, more than the maximum of 1000"},
+
+	// writers
+	{"writers is a mapping", base + "  workload:\n    writers: {name: w}\n", 13, "spec.workload.writers", "expected a list, got a mapping"},
+	{"writer without object", strings.Replace(sharedBase, "        object: counter\n", "", 1), 15, "spec.workload.writers[0].object", "required field is missing"},
+	{"writer without name", strings.Replace(sharedBase, "      - name: w\n        object: counter\n", "      - object: counter\n", 1), 15,
+		"spec.workload.writers[0].name", "required field is missing"},
+	{"writer unknown field", wr("incremnts: 5"), 17, "spec.workload.writers[0].incremnts", `unknown field (did you mean "increments"?)`},
+	{"writer name not a label", strings.Replace(sharedBase, "name: w\n", "name: W\n", 1), 15, "spec.workload.writers[0].name", "DNS-1123"},
+	{"writer name twice", strings.Replace(sharedBase, "    controllers:\n", "      - {name: w, object: other}\n    controllers:\n", 1), 17,
+		"spec.workload.writers[1].name", `duplicate writer name "w" (also spec.workload.writers[0])`},
+	{"writer object typo", strings.Replace(sharedBase, "object: counter", "object: conter", 1), 16,
+		"spec.workload.writers[0].object", `no ConfigMap named "conter" in spec.workload.configMaps (did you mean "counter"?)`},
+	{"writer object undeclared", base + "  workload:\n    writers:\n      - name: w\n        object: counter\n", 15,
+		"spec.workload.writers[0].object", `no ConfigMap named "counter": declare it in spec.workload.configMaps`},
+	{"writer object a list", strings.Replace(sharedBase, "object: counter", "object: [counter]", 1), 16,
+		"spec.workload.writers[0].object", "expected a string, got a list"},
+	{"writer increments negative", wr("increments: -1"), 17, "spec.workload.writers[0].increments", "must not be negative, got -1 (0 means no limit)"},
+	{"writer increments a string", wr("increments: many"), 17, "spec.workload.writers[0].increments", `expected an integer, got the string "many"`},
+	{"writer period negative", wr("period: -1s"), 17, "spec.workload.writers[0].period", "must not be negative, got -1s"},
+	{"writer period bare number", wr("period: 10"), 17, "spec.workload.writers[0].period", "write 10s, not 10"},
+	{"writer period over 24h", wr("period: 25h"), 17, "spec.workload.writers[0].period", "must be at most 24h0m0s"},
+	{"writer start at the end", wr("start: 5m"), 17, "spec.workload.writers[0].start", "must be before the end of the run (spec.duration 5m0s), got 5m0s"},
+	{"writer duration negative", wr("duration: -1s"), 17, "spec.workload.writers[0].duration", "must not be negative"},
+	{"writer fromCache yes", wr("fromCache: yes"), 17, "spec.workload.writers[0].fromCache", "expected true or false"},
+	{"writer retry typo", wr("retry: defaultRetyr"), 17, "spec.workload.writers[0].retry",
+		`unknown retry "defaultRetyr" (did you mean "defaultRetry"?); want "defaultRetry" or "defaultBackoff"`},
+	{"writer client qps 0", wr("client: {qps: 0}"), 17, "spec.workload.writers[0].client.qps", "must not be 0"},
+	{"writer client burst 0", wr("client: {qps: 5, burst: 0}"), 17, "spec.workload.writers[0].client.burst", "must be at least 1 when qps > 0"},
+	{"writer client typo", wr("client: {qpps: 5}"), 17, "spec.workload.writers[0].client.qpps", `did you mean "qps"?`},
+	{"too many writers", strings.Replace(sharedBase, "    writers:\n      - name: w\n        object: counter\n",
+		"    writers: "+flowList(101, func(i int) string { return fmt.Sprintf("{name: w%d, object: counter}", i) })+"\n", 1), 14,
+		"spec.workload.writers", "101 writers, more than the maximum of 100"},
+
+	// controllers
+	{"controllers is a string", base + "  workload:\n    controllers: mirror\n", 13, "spec.workload.controllers", `expected a list, got the string "mirror"`},
+	{"controller without objects", strings.Replace(sharedBase, "        objects: [counter]\n", "", 1), 18, "spec.workload.controllers[0].objects", "required field is missing"},
+	{"controller objects empty", strings.Replace(sharedBase, "objects: [counter]", "objects: []", 1), 19, "spec.workload.controllers[0].objects", "must list at least one ConfigMap"},
+	{"controller objects a string", strings.Replace(sharedBase, "objects: [counter]", "objects: counter", 1), 19,
+		"spec.workload.controllers[0].objects", `expected a list, got the string "counter"`},
+	{"controller object undeclared", strings.Replace(sharedBase, "objects: [counter]", "objects: [counter, missing]", 1), 19,
+		"spec.workload.controllers[0].objects[1]", `no ConfigMap named "missing" in spec.workload.configMaps`},
+	{"controller object twice", strings.Replace(sharedBase, "objects: [counter]", "objects: [counter, other, counter]", 1), 19,
+		"spec.workload.controllers[0].objects[2]", `ConfigMap "counter" is listed twice`},
+	{"controller unknown field", ctl("failUntill: 1m"), 20, "spec.workload.controllers[0].failUntill", `unknown field (did you mean "failUntil"?)`},
+	{"controller name not a label", strings.Replace(sharedBase, "name: c\n", "name: my_controller\n", 1), 18, "spec.workload.controllers[0].name", "DNS-1123"},
+	{"controller name twice", sharedBase + "      - {name: c, objects: [other]}\n", 20,
+		"spec.workload.controllers[1].name", `duplicate controller name "c" (also spec.workload.controllers[0])`},
+	{"controller workers 0", ctl("workers: 0"), 20, "spec.workload.controllers[0].workers", "must be at least 1, got 0"},
+	{"controller workers too many", ctl("workers: 1001"), 20, "spec.workload.controllers[0].workers", "must be at most 1000, got 1001"},
+	{"controller reconcileTime bare number", ctl("reconcileTime: 5"), 20, "spec.workload.controllers[0].reconcileTime", "write 5s, not 5"},
+	{"controller reconcileTime bad lognormal", ctl("reconcileTime: {kind: lognormal, median: 5ms, p99: 1ms}"), 20,
+		"spec.workload.controllers[0].reconcileTime.p99", "must be at least median (5ms), got 1ms"},
+	{"controller reconcileTime unknown kind", ctl("reconcileTime: {kind: gamma, mean: 1ms}"), 20,
+		"spec.workload.controllers[0].reconcileTime.kind", `unknown distribution kind "gamma"`},
+	{"controller failUntil negative", ctl("failUntil: -1s"), 20, "spec.workload.controllers[0].failUntil", "must not be negative, got -1s"},
+	{"controller failUntil at the end", ctl("failUntil: 5m"), 20, "spec.workload.controllers[0].failUntil",
+		"must be before the end of the run (spec.duration 5m0s), got 5m0s (for reconciles that fail to the end, write failForever: true)"},
+	{"controller failUntil and failForever", ctl("failUntil: 1m\n        failForever: true"), 20, "spec.workload.controllers[0].failUntil",
+		"cannot be combined with failForever"},
+	{"controller failForever not a bool", ctl("failForever: always"), 20, "spec.workload.controllers[0].failForever", `expected true or false, got the string "always"`},
+	{"controller failWrite without failures", ctl("failWrite: true"), 20, "spec.workload.controllers[0].failWrite", "needs failUntil or failForever"},
+	{"controller maxRetries negative", ctl("maxRetries: -3"), 20, "spec.workload.controllers[0].maxRetries", "must not be negative, got -3 (0 means retry forever)"},
+	{"controller client timeout negative", ctl("client: {timeout: -1s}"), 20, "spec.workload.controllers[0].client.timeout", "must not be negative"},
+	{"controller client qps not a number", ctl("client: {qps: fast}"), 20, "spec.workload.controllers[0].client.qps", `expected a number, got the string "fast"`},
+	{"too many controllers", strings.Replace(sharedBase, "    controllers:\n      - name: c\n        objects: [counter]\n", "    controllers: "+flowList(101, func(i int) string { return fmt.Sprintf("{name: x%d, objects: [other]}", i) })+"\n", 1), 17,
+		"spec.workload.controllers", "101 controllers, more than the maximum of 100"},
+}

@@ -226,11 +226,79 @@ func (d *decoder) memberOverride(n *yaml.Node, path string, dst *EtcdMember) boo
 }
 
 func (d *decoder) workload(n *yaml.Node, path string, dst *Workload) bool {
-	m, ok := d.mapping(n, path, "churn")
+	m, ok := d.mapping(n, path, "churn", "configMaps", "writers", "controllers")
 	if !ok {
 		return false
 	}
 	optional(m, "churn", d.churns, &dst.Churn)
+	optional(m, "configMaps", d.stringList, &dst.ConfigMaps)
+	optional(m, "writers", d.writers, &dst.Writers)
+	optional(m, "controllers", d.controllers, &dst.Controllers)
+	return true
+}
+
+func (d *decoder) writers(n *yaml.Node, path string, dst *[]Writer) bool {
+	items, ok := d.items(n, path)
+	if !ok {
+		return false
+	}
+	writers := make([]Writer, len(items))
+	for i, item := range items {
+		p := itemPath(path, i)
+		writers[i].Line = d.lines[p]
+		d.writer(item, p, &writers[i])
+	}
+	*dst = writers
+	return true
+}
+
+func (d *decoder) writer(n *yaml.Node, path string, dst *Writer) bool {
+	m, ok := d.mapping(n, path, "name", "object", "increments", "period", "start", "duration", "fromCache", "retry", "client")
+	if !ok {
+		return false
+	}
+	required(m, "name", d.str, &dst.Name)
+	required(m, "object", d.str, &dst.Object)
+	optional(m, "increments", d.int, &dst.Increments)
+	optional(m, "period", d.duration, &dst.Period)
+	optional(m, "start", d.duration, &dst.Start)
+	optional(m, "duration", d.duration, &dst.Duration)
+	optional(m, "fromCache", d.boolean, &dst.FromCache)
+	optional(m, "retry", d.str, &dst.Retry)
+	optional(m, "client", d.clientLimits, &dst.Client)
+	return true
+}
+
+func (d *decoder) controllers(n *yaml.Node, path string, dst *[]Controller) bool {
+	items, ok := d.items(n, path)
+	if !ok {
+		return false
+	}
+	controllers := make([]Controller, len(items))
+	for i, item := range items {
+		p := itemPath(path, i)
+		controllers[i].Line = d.lines[p]
+		d.controller(item, p, &controllers[i])
+	}
+	*dst = controllers
+	return true
+}
+
+func (d *decoder) controller(n *yaml.Node, path string, dst *Controller) bool {
+	m, ok := d.mapping(n, path, "name", "objects", "workers", "reconcileTime", "failUntil", "failForever", "failWrite",
+		"maxRetries", "client")
+	if !ok {
+		return false
+	}
+	required(m, "name", d.str, &dst.Name)
+	required(m, "objects", d.stringList, &dst.Objects)
+	optional(m, "workers", d.int, &dst.Workers)
+	optional(m, "reconcileTime", d.dist, &dst.ReconcileTime)
+	optional(m, "failUntil", d.duration, &dst.FailUntil)
+	optional(m, "failForever", d.boolean, &dst.FailForever)
+	optional(m, "failWrite", d.boolean, &dst.FailWrite)
+	optional(m, "maxRetries", d.int, &dst.MaxRetries)
+	optional(m, "client", d.clientLimits, &dst.Client)
 	return true
 }
 

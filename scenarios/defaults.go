@@ -26,8 +26,46 @@ func applyDefaults(s *Scenario, set fieldSet) {
 	defaultKubelet(&c.Kubelet, set, v)
 	defaultNodeLifecycle(&c.NodeLifecycle, set, v)
 	defaultClients(&c.Clients, &c.Kubelet, set, v)
-	// spec.workload.churn needs no defaults: start 0 and duration 0 (to the
-	// end of the run) are the zero values.
+	defaultWorkload(&s.Spec.Workload, &c.Clients, set)
+}
+
+// defaultWorkload runs after defaultClients: controllers' clients default
+// to the controller manager's. spec.workload.churn needs no defaults: start
+// 0 and duration 0 (to the end of the run) are the zero values; nor do a
+// writer's increments, period, start and duration (no limit, back to back,
+// from 0, to the end) or a controller's failure fields (none).
+func defaultWorkload(w *Workload, cl *Clients, set fieldSet) {
+	for i := range w.Writers {
+		wr := &w.Writers[i]
+		// retry.DefaultRetry, "the recommended retry for a conflict where
+		// multiple clients are making changes to the same resource"
+		// (k8s.io/client-go/util/retry/util.go).
+		setDefault(set, &wr.Retry, RetryDefault)
+		// A plain client-go client: rest.Config's DefaultQPS 5 and
+		// DefaultBurst 10 (k8s.io/client-go/rest/config.go), no Timeout.
+		setDefault(set, &wr.Client.QPS, 5)
+		setDefault(set, &wr.Client.Burst, 10)
+		setDefault(set, &wr.Client.Timeout, 0)
+	}
+	for i := range w.Controllers {
+		ct := &w.Controllers[i]
+		// 5 workers: kube-controller-manager's --concurrent-deployment-syncs
+		// (kubernetes/kubernetes pkg/controller/deployment/config/v1alpha1/
+		// defaults.go, ConcurrentDeploymentSyncs 5), the size of most of its
+		// --concurrent-*-syncs flags.
+		setDefault(set, &ct.Workers, 5)
+		// orrery assumption: the sync handler's own work is free next to
+		// its status write.
+		setDefault(set, &ct.ReconcileTime, Dist{Kind: "constant"})
+		// With --use-service-account-credentials (kubeadm's default),
+		// kube-controller-manager gives each controller its own client
+		// (k8s.io/controller-manager/pkg/clientbuilder,
+		// SAControllerClientBuilder) with the manager's --kube-api-qps,
+		// --kube-api-burst and timeout: spec.cluster.clients.controllerManager.
+		setDefault(set, &ct.Client.QPS, cl.ControllerManager.QPS)
+		setDefault(set, &ct.Client.Burst, cl.ControllerManager.Burst)
+		setDefault(set, &ct.Client.Timeout, cl.ControllerManager.Timeout)
+	}
 }
 
 func defaultNodePool(p *NodePool, set fieldSet) {

@@ -77,6 +77,27 @@
 //	        rate: 50                    # required, updates per second, 1/86400 to 100000
 //	        start: 0                    # default 0, before spec.duration
 //	        duration: 0                 # default 0: to the end of the run
+//	    configMaps: [counter]           # ConfigMaps writers and controllers share, by name
+//	    writers:                        # read-modify-write clients under RetryOnConflict
+//	      - name: alice                 # required, unique DNS-1123 label
+//	        object: counter             # required, a name in configMaps
+//	        increments: 100             # default 0: no limit
+//	        period: 100ms               # one increment per period; default 0: back to back
+//	        start: 0                    # default 0, before spec.duration
+//	        duration: 0                 # default 0: to the end of the run
+//	        fromCache: false            # GET with resourceVersion "0", from the API server's cache
+//	        retry: defaultRetry         # or defaultBackoff: client-go's retry package
+//	        client: {qps: 5, burst: 10, timeout: 0s}   # client-go's defaults
+//	    controllers:                    # informer → rate-limited work queue → workers
+//	      - name: mirror                # required, unique DNS-1123 label
+//	        objects: [counter]          # required, names in configMaps
+//	        workers: 5                  # 1 to 1000
+//	        reconcileTime: 0s           # a distribution: the sync handler's work before its write
+//	        failUntil: 0s               # reconciles that end before it fail; 0: none
+//	        failForever: false          # every reconcile fails (not with failUntil)
+//	        failWrite: false            # a failing reconcile sends its write, answered 409
+//	        maxRetries: 0               # drop an object after that many failures; 0: never
+//	        client: {qps: 20, burst: 30, timeout: 60s} # default: clients.controllerManager
 //	  faults:
 //	    - at: 30s                       # required, before spec.duration
 //	      type: stopKubelet             # required
@@ -191,6 +212,40 @@
 // min(nodeStatusUpdateFrequency, nodeLeaseDuration). Every default cites
 // its upstream source in defaults.go, or says that it is an orrery
 // assumption.
+//
+// # Writers and controllers
+//
+// spec.workload.configMaps declares ConfigMaps by name (DNS-1123 labels,
+// at most 1000), each holding a counter that starts at 0; its value stands
+// in for the object's content. Writers and controllers refer to them by
+// name, and the name must be declared.
+//
+// A writer increments one ConfigMap's counter as client-go code updates an
+// object it does not own: retry.RetryOnConflict around GET, add one, and
+// UPDATE with the resourceVersion it read. If another client wrote in
+// between, the API server answers 409 Conflict; the writer sleeps
+// (defaultRetry: 10ms ± 10%, at most 5 attempts; defaultBackoff: 10ms × 5
+// per attempt, at most 4) and starts again from the GET, and gives the
+// increment up after its last attempt. Every increment it reports was
+// applied once, so a ConfigMap's final counter is the sum of its writers'
+// increments. A writer runs in a pod as the service account
+// default/<name>: APF's service-accounts flow schema, workload-low.
+//
+// A controller runs as a kube-controller-manager controller does with
+// --use-service-account-credentials: as the service account
+// kube-system/<name> (flow schema kube-system-service-accounts,
+// workload-high), with its own client, an informer on every ConfigMap and a
+// work queue with client-go's DefaultControllerRateLimiter. It starts cold
+// at time 0: it lists, waits for the cache to sync (checked every 100ms),
+// then reconciles each of its objects once. A change to one of its objects
+// queues the object's name; a name already waiting is not queued again, so
+// a burst of changes costs a few reconciles, each of which reads the
+// latest state. A reconcile spends reconcileTime, then writes the object's
+// status, a ConfigMap of the controller's own holding the counter it read.
+// A failed reconcile is retried after 5ms × 2^(failures so far − 1),
+// capped at 1000s (the per-item exponential limiter; the overall 10 qps /
+// burst 100 bucket rarely matters), until one succeeds or maxRetries
+// failures in a row drop the object until its next change.
 //
 // # Built-in scenarios
 //

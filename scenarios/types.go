@@ -179,6 +179,69 @@ type EtcdMember struct {
 // built-in node heartbeats.
 type Workload struct {
 	Churn []Churn `json:"churn,omitempty"`
+	// ConfigMaps names the ConfigMaps that writers and controllers share.
+	// Each holds a counter (its size stands in for its content), 0 at the
+	// start.
+	ConfigMaps  []string     `json:"configMaps,omitempty"`
+	Writers     []Writer     `json:"writers,omitempty"`
+	Controllers []Controller `json:"controllers,omitempty"`
+}
+
+// Writer retry backoffs: client-go's retry.DefaultRetry and
+// retry.DefaultBackoff.
+const (
+	RetryDefault = "defaultRetry"
+	RetryBackoff = "defaultBackoff"
+)
+
+// Writer is a client that increments the counter in one ConfigMap with a
+// read-modify-write under retry.RetryOnConflict: GET, add one, UPDATE with
+// the resourceVersion it read; a 409 Conflict sleeps and starts over.
+type Writer struct {
+	Name string `json:"name"`
+	// Object is the ConfigMap, by its name in Workload.ConfigMaps.
+	Object string `json:"object"`
+	// Increments is how many increments to make (0: no limit).
+	Increments int `json:"increments,omitempty"`
+	// Period starts an increment every Period (a tick that finds the last
+	// one still running is skipped); 0: each starts when the last ends.
+	Period time.Duration `json:"period,omitempty"`
+	// Start and Duration bound the writer in time (Duration 0: to the end).
+	Start    time.Duration `json:"start"`
+	Duration time.Duration `json:"duration,omitempty"`
+	// FromCache reads with resourceVersion="0", from the API server's
+	// cache, instead of a quorum read.
+	FromCache bool `json:"fromCache,omitempty"`
+	// Retry is RetryOnConflict's backoff: RetryDefault or RetryBackoff.
+	Retry  string       `json:"retry"`
+	Client ClientLimits `json:"client"`
+	Line   int          `json:"-"`
+}
+
+// Controller is a level-triggered controller over ConfigMaps, written the
+// kube-controller-manager way: an informer, a rate-limited work queue and
+// workers. Each reconcile of an object writes a status ConfigMap that
+// mirrors the object's counter.
+type Controller struct {
+	Name string `json:"name"`
+	// Objects are the ConfigMaps it reconciles, by their names in
+	// Workload.ConfigMaps.
+	Objects []string `json:"objects"`
+	Workers int      `json:"workers"`
+	// ReconcileTime is the sync handler's own work before it writes.
+	ReconcileTime Dist `json:"reconcileTime"`
+	// FailUntil makes reconciles that end before it fail (0: none);
+	// FailForever makes every reconcile fail.
+	FailUntil   time.Duration `json:"failUntil,omitempty"`
+	FailForever bool          `json:"failForever,omitempty"`
+	// FailWrite makes a failing reconcile send its status write, which the
+	// API server answers 409 Conflict, instead of failing before writing.
+	FailWrite bool `json:"failWrite,omitempty"`
+	// MaxRetries drops an object after that many failures in a row (0:
+	// retry forever).
+	MaxRetries int          `json:"maxRetries,omitempty"`
+	Client     ClientLimits `json:"client"`
+	Line       int          `json:"-"`
 }
 
 // Churn is a writer that keeps updating a set of objects (ConfigMaps)

@@ -283,4 +283,5 @@ func (v *validator) workload(path string, w *Workload, sp *Spec) {
 	if total > MaxChurnObjects {
 		v.fail(path+".churn", "%d objects in total, more than the maximum of %d", total, MaxChurnObjects)
 	}
+	v.sharedObjects(path, w, sp)
 }
