@@ -17,6 +17,7 @@ import (
 	"github.com/orrery-sim/orrery/model/apiserver"
 	"github.com/orrery-sim/orrery/model/apiserver/apf"
 	"github.com/orrery-sim/orrery/model/client"
+	"github.com/orrery-sim/orrery/model/controllers"
 	"github.com/orrery-sim/orrery/model/etcd"
 	"github.com/orrery-sim/orrery/model/kubelet"
 	"github.com/orrery-sim/orrery/model/nodelifecycle"
@@ -65,6 +66,14 @@ type Cluster struct {
 	Kubelets    []*kubelet.Kubelet
 	Nodes       []Node
 
+	// ConfigMapIDs are the IDs of spec.workload.configMaps, in order.
+	ConfigMapIDs []int32
+	Writers      []*controllers.Writer
+	Controllers  []*controllers.Controller
+	// StatusOffsets: controller i writes the status of ConfigMap id as
+	// id + StatusOffsets[i].
+	StatusOffsets []int32
+
 	Tracker *Tracker
 	faults  []activeFault
 }
@@ -88,7 +97,9 @@ func Build(sc *scenarios.Scenario) (*Cluster, error) {
 		return nil, err
 	}
 	c.buildNodes()
-	c.buildWorkload()
+	if err := c.buildWorkload(); err != nil {
+		return nil, err
+	}
 	for _, ec := range c.EtcdClients {
 		ec.Start()
 	}
@@ -201,7 +212,7 @@ func EtcdConfig(e *scenarios.Etcd) (etcd.Config, error) {
 }
 
 // buildWorkload seeds the churn writers' ConfigMaps and starts the writers.
-func (c *Cluster) buildWorkload() {
+func (c *Cluster) buildWorkload() error {
 	spec := &c.Scenario.Spec
 	shared := client.NewShared(c.Rec)
 	first := int32(0)
@@ -227,7 +238,79 @@ func (c *Cluster) buildWorkload() {
 		}))
 		first += int32(ch.Objects)
 	}
+	return c.buildWritersAndControllers(shared, first)
 }
+
+// buildWritersAndControllers seeds the shared ConfigMaps, from ID first on,
+// each with its counter at 0, and starts the writers and the controllers.
+// Controller i's status objects follow, (i+1)·len(configMaps) IDs on.
+// Controllers start cold (list, sync, reconcile every object once), the
+// way a restarted kube-controller-manager does.
+func (c *Cluster) buildWritersAndControllers(shared *client.Shared, first int32) error {
+	w := &c.Scenario.Spec.Workload
+	ids := map[string]int32{}
+	for i, name := range w.ConfigMaps {
+		id := first + int32(i)
+		ids[name] = id
+		c.ConfigMapIDs = append(c.ConfigMapIDs, id)
+		c.seed(api.Object{Resource: api.ConfigMaps, ID: id})
+	}
+	for _, wr := range w.Writers {
+		var end sim.Time
+		if wr.Duration > 0 {
+			end = sim.Time(wr.Start + wr.Duration)
+		}
+		retry := controllers.DefaultRetry()
+		if wr.Retry == scenarios.RetryBackoff {
+			retry = controllers.DefaultBackoff()
+		}
+		// A client in a pod, under its own service account: APF's
+		// service-accounts schema, workload-low.
+		p := c.Principals.Add(api.Principal{Identity: apf.ServiceAccount(workloadNamespace, wr.Name), Namespace: workloadNamespace})
+		c.Writers = append(c.Writers, controllers.NewWriter(c.Eng, c.Net, c.Rec, shared, sim.NoEndpoint, controllers.WriterConfig{
+			Name: wr.Name, Object: ids[wr.Object], Increments: wr.Increments, Period: wr.Period,
+			Start: sim.Time(wr.Start), End: end, FromCache: wr.FromCache, Retry: retry,
+			Client: c.clientConfig(wr.Client, p),
+		}))
+	}
+	for i, ct := range w.Controllers {
+		reconcile, err := Dist(ct.ReconcileTime)
+		if err != nil {
+			return err
+		}
+		// The controller was in step before time 0: each status exists
+		// and holds its object's counter, 0.
+		offset := int32(i+1) * int32(len(w.ConfigMaps))
+		var sources []int32
+		for _, name := range ct.Objects {
+			sources = append(sources, ids[name])
+			c.seed(api.Object{Resource: api.ConfigMaps, ID: ids[name] + offset})
+		}
+		failUntil := sim.Time(ct.FailUntil)
+		if ct.FailForever {
+			failUntil = controllers.FailForever
+		}
+		// A kube-controller-manager controller with
+		// --use-service-account-credentials: its own service account in
+		// kube-system. APF sends its lists and watches to workload-high
+		// (kube-system-service-accounts), its ConfigMap gets and writes to
+		// leader-election (workload-leader-election). Its objects live in
+		// the workload's namespace.
+		p := c.Principals.Add(api.Principal{Identity: apf.ServiceAccount(apf.NamespaceSystem, ct.Name), Namespace: workloadNamespace})
+		ctl := controllers.New(c.Eng, c.Net, c.Rec, shared, sim.NoEndpoint, controllers.Config{
+			Name: ct.Name, Workers: ct.Workers, Client: c.clientConfig(ct.Client, p),
+			Sources: sources, StatusOffset: offset, ReconcileTime: reconcile,
+			FailUntil: failUntil, FailWrite: ct.FailWrite, MaxRetries: ct.MaxRetries,
+		})
+		ctl.Start()
+		c.Controllers = append(c.Controllers, ctl)
+		c.StatusOffsets = append(c.StatusOffsets, offset)
+	}
+	return nil
+}
+
+// workloadNamespace is where the writers' and controllers' ConfigMaps live.
+const workloadNamespace = "default"
 
 func (c *Cluster) clientConfig(l scenarios.ClientLimits, p api.PrincipalID) client.Config {
 	return client.Config{QPS: l.QPS, Burst: l.Burst, Timeout: l.Timeout, Principal: p, Balancer: c.Balancer}
