@@ -233,9 +233,13 @@
 //
 // A controller runs as a kube-controller-manager controller does with
 // --use-service-account-credentials: as the service account
-// kube-system/<name> (flow schema kube-system-service-accounts,
-// workload-high), with its own client, an informer on every ConfigMap and a
-// work queue with client-go's DefaultControllerRateLimiter. It starts cold
+// kube-system/<name>, with its own client, an informer on every ConfigMap
+// and a work queue with client-go's DefaultControllerRateLimiter. As
+// upstream, APF puts its lists and watches in workload-high (flow schema
+// kube-system-service-accounts) but its ConfigMap gets, creates and
+// updates in leader-election (workload-leader-election, which still
+// matches kube-system service accounts on ConfigMaps, a leftover of
+// ConfigMap-based leader election). It starts cold
 // at time 0: it lists, waits for the cache to sync (checked every 100ms),
 // then reconciles each of its objects once. A change to one of its objects
 // queues the object's name; a name already waiting is not queued again, so
