@@ -125,6 +125,7 @@ func metrics(r *Report, c *cluster.Cluster) map[string]float64 {
 		put("churn."+ch.Name+".succeeded", float64(r.Counters[`churn_writes_succeeded_total{churn="`+ch.Name+`"}`]))
 		put("churn."+ch.Name+".failed", float64(r.Counters[`churn_writes_failed_total{churn="`+ch.Name+`"}`]))
 	}
+	workloadMetrics(put, putPercentiles, r.Workload)
 	put("nodes.total", float64(r.Summary.Nodes))
 	put("nodes.readyAtEnd", float64(r.Summary.NodesReadyAtEnd))
 	put("nodes.notReadyTransitions", float64(c.Tracker.NotReadyTransitions()))
@@ -177,6 +178,9 @@ var metricFamilies = []*regexp.Regexp{
 	regexp.MustCompile(`^requests\.(get|list|watch|create|update|patch|delete)\.[a-z/]+\.(count|errors|perSecond)$`),
 	regexp.MustCompile(`^[a-z.A-Z]+\.queueWait\.(count|mean|p50|p90|p99|max)$`),
 	regexp.MustCompile(`^etcd\.(commitLatency|requestLatency|walFsync|backendCommit)\.(count|mean|p50|p90|p99|max)$`),
+	// Writers and controllers whose increments or reconciles never ran.
+	regexp.MustCompile(`^writer\.[a-z0-9-]+\.incrementDuration\.(count|mean|p50|p90|p99|max)$`),
+	regexp.MustCompile(`^controller\.[a-z0-9-]+\.(reconcileTime\.(count|mean|p50|p90|p99|max)|lastReconcileAt|lastSuccessAt)$`),
 }
 
 var faultMetric = regexp.MustCompile(`^fault\.(\d+)\.(detectSeconds|convergeSeconds|converged)$`)

@@ -46,6 +46,10 @@ func (r *Report) Text(w io.Writer) error {
 
 	p.etcd(&r.Etcd)
 
+	if r.Workload != nil {
+		p.workload(r.Workload)
+	}
+
 	p.section("CONVERGENCE — detected: first affected node stored NotReady; converged: every node Ready again after the fault ended")
 	if len(r.Convergence.Faults) == 0 {
 		p.f("no faults\n")

@@ -37,6 +37,7 @@ type Report struct {
 	Resources    []ResourceStat     `json:"resources"`
 	Etcd         EtcdStats          `json:"etcd"`
 	Convergence  Convergence        `json:"convergence"`
+	Workload     *WorkloadStats     `json:"workload,omitempty"`
 	Timeline     Timeline           `json:"timeline"`
 	Series       []Series           `json:"series"`
 	Counters     map[string]int64   `json:"counters"`
@@ -210,6 +211,7 @@ func Build(c *cluster.Cluster) *Report {
 	r.Resources = resourceStats(c.Rec, end)
 	r.Etcd = etcdStats(c)
 	r.Convergence = convergence(c)
+	r.Workload = workloadStats(c)
 	tl, dropped := c.Rec.Timeline()
 	for _, n := range tl {
 		r.Timeline.Entries = append(r.Timeline.Entries, TimelineEntry{At: n.At.String(), Seconds: n.At.Seconds(), Component: n.Component, Event: n.Message})
