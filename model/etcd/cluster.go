@@ -4,7 +4,6 @@ import (
 	"strconv"
 
 	"go.etcd.io/raft/v3"
-	pb "go.etcd.io/raft/v3/raftpb"
 
 	"github.com/orrery-sim/orrery/model/api"
 	"github.com/orrery-sim/orrery/model/etcd/mvcc"
@@ -43,25 +42,7 @@ type Cluster struct {
 	leaderlessSince sim.Time
 	windows         []LeaderlessWindow
 
-	freeBatches *msgBatch
-}
-
-func (c *Cluster) newBatch(msgs []pb.Message) *msgBatch {
-	b := c.freeBatches
-	if b == nil {
-		b = &msgBatch{}
-	} else {
-		c.freeBatches, b.next = b.next, nil
-	}
-	b.msgs = msgs
-	return b
-}
-
-// freeBatch recycles a delivered batch. A batch to a crashed member is
-// never freed: the collector takes it.
-func (c *Cluster) freeBatch(b *msgBatch) {
-	b.msgs = nil
-	b.next, c.freeBatches = c.freeBatches, b
+	pool msgPool // raft message batches and arrays, recycled
 }
 
 // LeaderlessWindow is a stretch of time in which no member led a quorum.

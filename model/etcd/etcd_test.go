@@ -452,3 +452,35 @@ func TestConcurrentReadsOnEveryMember(t *testing.T) {
 		}
 	}
 }
+
+// TestRaftBufferReuseIsOn: the member hands raft back its message arrays
+// (msgbuf.go). If a raft upgrade changes the fields this relies on, reuse
+// turns itself off; this test says so.
+func TestRaftBufferReuseIsOn(t *testing.T) {
+	if !raftBufs.ok {
+		t.Fatal("raft's msgs/msgsAfterAppend fields were not found: message arrays are not reused")
+	}
+	e := newEnv(t, 1, testConfig(3))
+	for i := range 200 {
+		e.put(int32(i%7), sim.Time(i))
+		e.run(t, time.Duration(i+1)*time.Millisecond)
+	}
+	e.run(t, time.Second)
+	if len(e.done) != 200 {
+		t.Fatalf("%d of 200 writes answered", len(e.done))
+	}
+	for _, op := range e.done {
+		if op.Err != 0 {
+			t.Fatalf("write failed: %v %s", op.Err, op.Reason)
+		}
+	}
+	if len(e.c.pool.free) == 0 {
+		t.Fatal("no message array came back for reuse")
+	}
+	d := e.c.Members[0].kv.Digest()
+	for _, m := range e.c.Members[1:] {
+		if m.kv.Digest() != d {
+			t.Fatalf("%s's store differs from %s's", m.name, e.c.Members[0].name)
+		}
+	}
+}

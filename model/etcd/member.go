@@ -42,13 +42,6 @@ type envelope struct {
 	snap *mvcc.Store
 }
 
-// msgBatch is the messages of one Ready to one peer, delivered together.
-// Batches are recycled by the cluster once stepped.
-type msgBatch struct {
-	msgs []pb.Message
-	next *msgBatch
-}
-
 // proposal is a write this member proposed and has not answered yet.
 type proposal struct {
 	id uint64
@@ -90,6 +83,7 @@ type Member struct {
 	walBusy       bool
 	inflight      raft.Ready // the Ready being written, while walBusy
 	inflightLead  bool       // inflight's messages were already sent (leader)
+	inflightArr   *msgArray  // inflight's Messages array, until sent
 	tickMissed    bool       // a tick fell while the raft loop was blocked on the WAL
 	fsync         sim.Dist
 	pendingSnap   *mvcc.Store // state machine that came with the last MsgSnap
@@ -253,9 +247,14 @@ func (m *Member) Handle(ev *sim.Event) {
 	case kindRaft:
 		b := ev.Data.(*msgBatch)
 		for i := range b.msgs {
+			if b.msgs[i].Type == pb.MsgHup {
+				// Only a recycled (cleared) message looks like this: no
+				// peer sends MsgHup, a local message.
+				panic("etcd: a recycled raft message was delivered")
+			}
 			_ = m.rn.Step(b.msgs[i]) // stale or unknown-peer messages are dropped, as etcd does
 		}
-		m.c.freeBatch(b)
+		m.c.pool.freeBatch(b)
 	case kindRaftSnap:
 		m.stepSnapshot(ev.Data.(*envelope))
 	case kindTick:
@@ -332,7 +331,14 @@ func (m *Member) stepSnapshot(env *envelope) {
 // leader before its disk write, everyone else after), write the WAL, Advance.
 func (m *Member) drive() {
 	for m.up && !m.walBusy && m.rn.HasReady() {
+		var after []pb.Message
+		if raftBufs.ok {
+			_, ap := raftMsgSlices(m.rn)
+			after = *ap
+		}
 		rd := m.rn.Ready()
+		m.c.pool.refill(m.rn, after)
+		arr := m.c.pool.hold(rd.Messages)
 		if !raft.IsEmptyHardState(rd.HardState) {
 			m.term, m.commit = rd.HardState.Term, rd.HardState.Commit
 		}
@@ -347,7 +353,9 @@ func (m *Member) drive() {
 		}
 		leader := m.state == raft.StateLeader
 		if leader {
-			m.send(rd.Messages)
+			m.send(rd.Messages, arr)
+			m.c.pool.release(arr)
+			rd.Messages, arr = nil, nil
 		}
 		var d time.Duration
 		if rd.MustSync {
@@ -357,23 +365,25 @@ func (m *Member) drive() {
 		if d <= 0 {
 			m.persist(&rd)
 			if !leader {
-				m.send(rd.Messages)
+				m.send(rd.Messages, arr)
+				m.c.pool.release(arr)
 			}
 			m.rn.Advance(rd)
 			continue
 		}
-		m.walBusy, m.inflight, m.inflightLead = true, rd, leader
+		m.walBusy, m.inflight, m.inflightLead, m.inflightArr = true, rd, leader, arr
 		m.c.eng.Schedule(sim.Event{At: m.c.eng.Now().Add(d), Target: m, Kind: kindWALDone, B: m.epoch, From: sim.NoEndpoint, To: sim.NoEndpoint, Stream: sim.NoStream})
 	}
 }
 
 func (m *Member) walDone() {
-	rd := m.inflight
-	m.inflight = raft.Ready{}
+	rd, arr := m.inflight, m.inflightArr
+	m.inflight, m.inflightArr = raft.Ready{}, nil
 	m.walBusy = false
 	m.persist(&rd)
 	if !m.inflightLead {
-		m.send(rd.Messages)
+		m.send(rd.Messages, arr)
+		m.c.pool.release(arr)
 	}
 	m.rn.Advance(rd)
 	if m.tickMissed {
@@ -422,7 +432,7 @@ func (m *Member) installSnapshot(snap pb.Snapshot) {
 // in their order, and the peer steps them one after another before it
 // takes its next Ready. A MsgSnap goes on its own (rafthttp's pipeline),
 // with the leader's state machine.
-func (m *Member) send(msgs []pb.Message) {
+func (m *Member) send(msgs []pb.Message, arr *msgArray) {
 	appResp := false
 	for i := len(msgs) - 1; i >= 0; i-- {
 		if msgs[i].Type == pb.MsgAppResp {
@@ -453,14 +463,14 @@ func (m *Member) send(msgs []pb.Message) {
 			j++
 		}
 		if to != 0 {
-			m.sendTo(to, msgs[i:j])
+			m.sendTo(to, msgs[i:j], arr)
 		}
 		i = j
 	}
 }
 
-// sendTo delivers msgs, all to peer to.
-func (m *Member) sendTo(to uint64, msgs []pb.Message) {
+// sendTo delivers msgs, all to peer to, from arr.
+func (m *Member) sendTo(to uint64, msgs []pb.Message, arr *msgArray) {
 	peer := m.c.Members[to-1]
 	var ok bool
 	n := 0
@@ -487,9 +497,9 @@ func (m *Member) sendTo(to uint64, msgs []pb.Message) {
 	}
 	// The Ready's slice is ours once taken (raft starts a new one), so the
 	// receiver can read the messages in place.
-	b := m.c.newBatch(msgs[:n])
+	b := m.c.pool.newBatch(msgs[:n], arr)
 	if !m.c.net.Send(m.self, peer.self, kindRaft, 0, 0, b) {
-		m.c.freeBatch(b)
+		m.c.pool.freeBatch(b)
 		m.rn.ReportUnreachable(to)
 	}
 }
@@ -1052,7 +1062,7 @@ func (m *Member) Crash() {
 	m.backend.Stop()
 	m.monitor.Stop()
 	m.rn = nil
-	m.walBusy, m.inflight, m.tickMissed = false, raft.Ready{}, false
+	m.walBusy, m.inflight, m.inflightArr, m.tickMissed = false, raft.Ready{}, nil, false
 	m.applyFreeAt, m.defragUntil, m.defragging = 0, 0, false
 	m.pending = m.pending[:0]
 	m.alarmProposed = false
