@@ -27,6 +27,42 @@ func runScenario(t *testing.T, sc *scenarios.Scenario) *Report {
 	return r
 }
 
+// TestWriterAndControllerBuiltins runs the built-ins that put writers and
+// controllers to work: each meets its expectations, and the figures the
+// claims rest on are in the report.
+func TestWriterAndControllerBuiltins(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		metrics []string
+	}{
+		{"controller-coalescing", []string{"controller.slow.reconciles", "controller.slow.observed", "controller.quick.outOfSync", "configmap.app-config.value"}},
+		{"optimistic-concurrency", []string{"writer.alice.conflicts", "writer.bob.gaveUp", "configmap.counter.lostIncrements", "writer.alice.incrementDuration.p99"}},
+		{"workqueue-backoff", []string{"controller.stuck.retries", "controller.stuck.lastReconcileAt", "controller.recovering.lastSuccessAt", "controller.stuck.reconcileTime.max"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sc, err := scenarios.LoadBuiltin(tc.name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := runScenario(t, sc)
+			if r.Failed() > 0 {
+				var buf bytes.Buffer
+				_ = r.Text(&buf)
+				t.Fatalf("%d expectations failed:\n%s", r.Failed(), buf.String())
+			}
+			for _, m := range tc.metrics {
+				if _, ok := r.Metrics[m]; !ok {
+					t.Errorf("no metric %s", m)
+				}
+			}
+			var buf bytes.Buffer
+			if err := r.Text(&buf); err != nil || !strings.Contains(buf.String(), "\nWORKLOAD — ") {
+				t.Errorf("text report without a WORKLOAD section (%v)", err)
+			}
+		})
+	}
+}
+
 func TestWorkloadFigures(t *testing.T) {
 	sc, err := scenarios.Parse("w.yaml", []byte(`apiVersion: orrery.dev/v1alpha1
 kind: Scenario

@@ -63,7 +63,8 @@ func TestNodes5000(t *testing.T) {
 
 func TestLoad(t *testing.T) {
 	if _, err := Load("quickstrat"); err == nil ||
-		!strings.Contains(err.Error(), `did you mean "quickstart"?`) || !strings.Contains(err.Error(), "nodes-5000, quickstart") {
+		!strings.Contains(err.Error(), `did you mean "quickstart"?`) || !strings.Contains(err.Error(), "built-ins: ") ||
+		!strings.Contains(err.Error(), "nodes-5000, ") || !strings.Contains(err.Error(), ", quickstart") {
 		t.Errorf("unknown built-in: %v", err)
 	}
 	for _, arg := range []string{"nope.yaml", "nope.yml", "dir/quickstart", "../quickstart"} {
