@@ -111,8 +111,6 @@ type Server struct {
 	all      [api.NumResources][]int32   // watchers of every object of a resource
 	byName   [api.NumResources][][]int32 // watchers of one object (field selector)
 
-	opPool []*api.StorageOp
-
 	duration      [api.NumResources][api.NumVerbs][api.NumScopes]*sim.LatencySeries
 	codes         [api.NumResources][api.NumVerbs][]codeCounter
 	watchSent     *sim.Counter
@@ -382,14 +380,9 @@ func (s *Server) afterService(inf *inflight) {
 }
 
 func (s *Server) callStorage(at sim.Time, req *api.Request) {
-	var op *api.StorageOp
-	if n := len(s.opPool); n > 0 {
-		op = s.opPool[n-1]
-		s.opPool = s.opPool[:n-1]
-	} else {
-		op = &api.StorageOp{}
-	}
-	*op = api.StorageOp{Resource: req.Resource.Stored(), ID: req.Name, Value: req.Object, Origin: req, Tag: s.epoch, Arrived: at}
+	// A fresh op per call, never reused: storage keys a call's timeout by
+	// its op, and a reused op could be failed by an earlier call's timeout.
+	op := &api.StorageOp{Resource: req.Resource.Stored(), ID: req.Name, Value: req.Object, Origin: req, Tag: s.epoch, Arrived: at}
 	switch req.Verb {
 	case api.Get:
 		op.Kind = api.OpRange
@@ -419,10 +412,7 @@ func (s *Server) sendStorage(after time.Duration, op *api.StorageOp) {
 func (s *Server) storageDone(op *api.StorageOp) {
 	req := op.Origin
 	if !s.up || op.Tag != s.epoch || req == nil || req.Slot < 0 || int(req.Slot) >= len(s.slots) || s.slots[req.Slot].req != req {
-		// An answer for a process that has since restarted.
-		op.Origin = nil
-		s.opPool = append(s.opPool, op)
-		return
+		return // an answer for a process that has since restarted
 	}
 	inf := s.slots[req.Slot]
 	if op.Err == api.Conflict && req.Verb == api.Patch && op.Found {
@@ -442,7 +432,6 @@ func (s *Server) storageDone(op *api.StorageOp) {
 		req.Code, req.Result = api.OK, op.Current
 	}
 	op.Origin = nil
-	s.opPool = append(s.opPool, op)
 	enc := s.cfg.Costs.encode(1, int64(req.Result.Size))
 	s.stages.add(req, StageEncode, enc)
 	start, end := s.cpu.run(now, enc)

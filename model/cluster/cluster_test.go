@@ -134,3 +134,27 @@ spec:
 		t.Fatalf("%d nodes Ready at the end", c.Tracker.Ready())
 	}
 }
+
+func TestReusedStorageCallsAreNotFailedByOldTimeouts(t *testing.T) {
+	// Seed 2 of optimistic-concurrency once failed a fresh linearizable
+	// read at once with "request timed out": etcd keyed each read's 7s
+	// timeout by its op, and the API server reused ops from a pool. Every
+	// writer call must succeed or conflict.
+	sc, err := scenarios.LoadBuiltin("optimistic-concurrency")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc.Spec.Seed = 2
+	c, err := Build(sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Run(); err != nil {
+		t.Fatal(err)
+	}
+	for _, ctr := range c.Rec.Counters() {
+		if ctr.Name == "writer_errors_total" && ctr.Value != 0 {
+			t.Errorf("%s = %d", ctr.Key(), ctr.Value)
+		}
+	}
+}
