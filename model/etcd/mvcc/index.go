@@ -27,6 +27,9 @@ type keyIndex struct {
 	key         Key
 	modified    int64 // revision of the last change
 	generations []generation
+	// gen0 holds the generations while there is only one (most keys are
+	// never deleted), so a write finds it next to the rest of the key.
+	gen0 [1]generation
 	// cur caches the version at modified (valid when its ModRevision
 	// equals modified), sparing a search of the log on every write.
 	cur KeyValue
@@ -35,6 +38,9 @@ type keyIndex struct {
 // put adds a put (or, through tombstone, a delete) at rev > modified.
 func (ki *keyIndex) put(rev int64) {
 	if len(ki.generations) == 0 {
+		if cap(ki.generations) == 0 {
+			ki.generations = ki.gen0[:0]
+		}
 		ki.generations = append(ki.generations, generation{})
 	}
 	g := &ki.generations[len(ki.generations)-1]
