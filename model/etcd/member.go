@@ -100,6 +100,7 @@ type Member struct {
 
 	nextSeq       uint64
 	pending       []proposal // ascending id
+	dataSlab      []byte     // proposals' entry data is cut from here
 	alarmProposed bool
 
 	readQ      []*api.StorageOp // waiting for the next ReadIndex
@@ -624,7 +625,15 @@ func (m *Member) request(op *api.StorageOp, from sim.EndpointID) {
 func (m *Member) propose(cmd *mvcc.Command, op *api.StorageOp) uint64 {
 	m.nextSeq++
 	cmd.ID = m.id<<48 | m.nextSeq
-	data := cmd.AppendTo(make([]byte, 0, 96))
+	// Entry data is carved from a slab: raft and the WAL keep it as long
+	// as the entry lives, and nothing writes it again.
+	n := cmd.EncodedLen()
+	if len(m.dataSlab)+n > cap(m.dataSlab) {
+		m.dataSlab = make([]byte, 0, dataSlabBytes)
+	}
+	start := len(m.dataSlab)
+	data := cmd.AppendTo(m.dataSlab[start : start : start+n])
+	m.dataSlab = m.dataSlab[:start+n]
 	if err := m.rn.Propose(data); err != nil {
 		m.c.m.proposalsFailed.Inc()
 		return 0
@@ -636,6 +645,9 @@ func (m *Member) propose(cmd *mvcc.Command, op *api.StorageOp) uint64 {
 	}
 	return cmd.ID
 }
+
+// dataSlabBytes is the size of the slabs proposals' data is cut from.
+const dataSlabBytes = 16 << 10
 
 func commandFor(op *api.StorageOp) mvcc.Command {
 	cmd := mvcc.Command{Op: mvcc.CmdTxn, Key: mvcc.KeyOf(op.Resource, op.ID), CompareModRev: -1, Then: mvcc.TxnPut, Value: op.Value}
