@@ -102,6 +102,7 @@ type Engine struct {
 	far       []heapKey   // events of buckets > cur+ringSize
 	slots     []slot
 	freeSlot  int32
+	touched   bool // see Run
 	processed uint64
 	maxEvents uint64
 	stopped   bool
@@ -228,6 +229,11 @@ func (e *Engine) Run(until Time) error {
 		}
 		e.now = at
 		e.processed++
+		if len(e.heap) > 0 {
+			// Start loading the next event's slot, likely a cache miss,
+			// so that it overlaps this event's work.
+			e.touched = e.slots[e.heap[0].slot()].cancelled
+		}
 		// The handler gets the slot's own event: no copy. The slot is freed
 		// only afterwards, so events scheduled meanwhile cannot reuse it; if
 		// they grow the slab, ev still points at the old, unchanged array.
