@@ -527,10 +527,15 @@ func (c *Controller) dispatchAsMuchAsPossible(l *level, now sim.Time) {
 // the one after the last dispatched from, the first with the least virtual
 // finish time of its oldest request; -1 if no request waits.
 func (l *level) fairChoice() int {
+	if l.waiting == 0 {
+		return -1 // the common case: nothing queued, nothing to scan
+	}
 	n := len(l.queues)
 	best, bestFinish := -1, int64(0)
 	for i, qi := 0, l.robin; i < n; i++ {
-		qi = (qi + 1) % n
+		if qi++; qi == n {
+			qi = 0
+		}
 		q := &l.queues[qi]
 		if len(q.waiting) == 0 {
 			continue
