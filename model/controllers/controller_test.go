@@ -18,7 +18,7 @@ func newController(e *env, cfg Config) *Controller {
 	if cfg.Name == "" {
 		cfg.Name = "demo"
 	}
-	return New(e.eng, e.net, e.rec, e.sh, e.srv.Endpoint(), cfg)
+	return New(e.Eng, e.Net, e.Rec, e.Shared, e.Srv.Endpoint(), cfg)
 }
 
 func attemptsString(as []Attempt) string {
@@ -36,9 +36,9 @@ func TestBurstOfUpdatesCoalescesIntoTwoReconciles(t *testing.T) {
 		ReconcileTime: sim.Constant(4 * ms), Trace: true})
 	e.startRunning(ctl, src, status)
 	for i := range int32(100) {
-		e.write(0, api.Update, 0, i+1)
+		e.Write(0, api.Update, 0, i+1)
 	}
-	e.run(t, time.Second)
+	e.Run(t, time.Second)
 
 	// The first update commits alone (it started a batch by itself) and is
 	// seen at 7ms; the other 99 commit together and are seen at 9ms, while
@@ -58,13 +58,13 @@ func TestBurstOfUpdatesCoalescesIntoTwoReconciles(t *testing.T) {
 	if s, st := e.get(0), e.get(1000); s.Size != 100 || st.Size != 100 {
 		t.Fatalf("source size %d, status size %d: want 100, 100", s.Size, st.Size)
 	}
-	if n := e.rec.Counter("workqueue_adds_total", "name", "demo").Value; n != 2 {
+	if n := e.Rec.Counter("workqueue_adds_total", "name", "demo").Value; n != 2 {
 		t.Fatalf("workqueue_adds_total %d, want 2 (one add, one while processing)", n)
 	}
-	if n := e.rec.Counter("controller_runtime_reconcile_total", "controller", "demo", "result", "success").Value; n != 2 {
+	if n := e.Rec.Counter("controller_runtime_reconcile_total", "controller", "demo", "result", "success").Value; n != 2 {
 		t.Fatalf("controller_runtime_reconcile_total %d", n)
 	}
-	if d := e.rec.Latency("controller_runtime_reconcile_time_seconds", "controller", "demo").Samples(); !slices.Equal(d, []int64{int64(11 * ms), int64(11 * ms)}) {
+	if d := e.Rec.Latency("controller_runtime_reconcile_time_seconds", "controller", "demo").Samples(); !slices.Equal(d, []int64{int64(11 * ms), int64(11 * ms)}) {
 		t.Fatalf("reconcile times %v", d)
 	}
 }
@@ -76,8 +76,8 @@ func TestFailingReconcileBacksOffExponentially(t *testing.T) {
 		ctl := newController(e, Config{Workers: 2, Client: unthrottled, FirstID: 0, Objects: 1, StatusOffset: 1000,
 			ReconcileTime: sim.Constant(ms), FailUntil: FailForever, FailWrite: failWrite, Trace: true})
 		e.startRunning(ctl, src, status)
-		e.write(0, api.Update, 0, 2)
-		e.run(t, 3*time.Hour)
+		e.Write(0, api.Update, 0, 2)
+		e.Run(t, 3*time.Hour)
 
 		work := ms
 		if failWrite {
@@ -97,10 +97,10 @@ func TestFailingReconcileBacksOffExponentially(t *testing.T) {
 				t.Fatalf("failWrite %v: attempt %d %+v after %+v, want a failure %v after, taking %v", failWrite, k, as[k], as[k-1], backoff, work)
 			}
 		}
-		if n := e.rec.Counter("workqueue_retries_total", "name", "demo").Value; n != int64(len(as)) {
+		if n := e.Rec.Counter("workqueue_retries_total", "name", "demo").Value; n != int64(len(as)) {
 			t.Fatalf("workqueue_retries_total %d, attempts %d", n, len(as))
 		}
-		conflicts := e.rec.Counter("storage_conflicts_total").Value
+		conflicts := e.Rec.Counter("storage_conflicts_total").Value
 		if failWrite && conflicts != int64(len(as)) || !failWrite && conflicts != 0 {
 			t.Fatalf("failWrite %v: %d storage conflicts for %d attempts", failWrite, conflicts, len(as))
 		}
@@ -116,8 +116,8 @@ func TestFailuresUntilATimeThenSuccess(t *testing.T) {
 	ctl := newController(e, Config{Workers: 1, Client: unthrottled, FirstID: 0, Objects: 1, StatusOffset: 1000,
 		ReconcileTime: sim.Constant(ms), FailUntil: at(time.Second), Trace: true})
 	e.startRunning(ctl, src, status)
-	e.write(0, api.Update, 0, 2)
-	e.run(t, 10*time.Second)
+	e.Write(0, api.Update, 0, 2)
+	e.Run(t, 10*time.Second)
 	// 7, 13, 24, 45, 86, 167, 328, 649ms fail; the retry at 1.29s succeeds.
 	var starts []time.Duration
 	for _, a := range ctl.Attempts() {
@@ -144,9 +144,9 @@ func TestMaxRetriesDropsTheKey(t *testing.T) {
 	ctl := newController(e, Config{Workers: 1, Client: unthrottled, FirstID: 0, Objects: 1,
 		FailUntil: FailForever, MaxRetries: 3, Trace: true})
 	e.startRunning(ctl, src)
-	e.write(0, api.Update, 0, 2)
-	e.write(time.Second, api.Update, 0, 3) // a new change: tried afresh
-	e.run(t, 5*time.Second)
+	e.Write(0, api.Update, 0, 2)
+	e.Write(time.Second, api.Update, 0, 3) // a new change: tried afresh
+	e.Run(t, 5*time.Second)
 	// handleErr: requeue while NumRequeues < 3, then Forget: 4 attempts per change.
 	var starts []time.Duration
 	for _, a := range ctl.Attempts() {
@@ -156,7 +156,7 @@ func TestMaxRetriesDropsTheKey(t *testing.T) {
 	if !slices.Equal(starts, want) {
 		t.Fatalf("reconciles started at %v, want %v", starts, want)
 	}
-	if n := e.rec.Counter("controller_keys_dropped_total", "controller", "demo").Value; n != 2 {
+	if n := e.Rec.Counter("controller_keys_dropped_total", "controller", "demo").Value; n != 2 {
 		t.Fatalf("dropped %d, want 2", n)
 	}
 }
@@ -169,9 +169,9 @@ func TestColdStartWaitsForSyncThenReconcilesEverything(t *testing.T) {
 	e.seed(7, 0) // not a source
 	ctl := newController(e, Config{Workers: 2, Client: unthrottled, FirstID: 0, Objects: 3, StatusOffset: 100, Trace: true})
 	var busyAt50 int
-	e.at(50*ms, func() { busyAt50 = ctl.Busy() })
+	e.At(50*ms, func() { busyAt50 = ctl.Busy() })
 	ctl.Start()
-	e.run(t, time.Second)
+	e.Run(t, time.Second)
 	// The list is back at 3ms and every source is queued, but workers start
 	// only at the first poll after the sync: 100ms. Statuses do not exist
 	// yet: each reconcile creates one. The two creates sent at 100ms reach
@@ -189,7 +189,7 @@ func TestColdStartWaitsForSyncThenReconcilesEverything(t *testing.T) {
 	if ctl.Observed() != 3 {
 		t.Fatalf("observed %d", ctl.Observed())
 	}
-	if g := e.rec.Gauge("controller_runtime_active_workers", "controller", "demo"); g.Peak() != 2 || g.Value() != 0 {
+	if g := e.Rec.Gauge("controller_runtime_active_workers", "controller", "demo"); g.Peak() != 2 || g.Value() != 0 {
 		t.Fatalf("active workers peak %v now %v", g.Peak(), g.Value())
 	}
 }
@@ -207,12 +207,12 @@ func runMany(t *testing.T, seed uint64, precondition bool) string {
 		StatusPrecondition: precondition, ReconcileTime: sim.Exponential{Mean: 5 * ms}, HandlerTime: sim.Constant(100 * time.Microsecond),
 		ResyncPeriod: 10 * time.Second, Trace: true})
 	e.startRunning(ctl, objs...)
-	r := e.eng.Rand("test")
+	r := e.Eng.Rand("test")
 	for range 1000 {
 		d := time.Duration(r.IntN(5000)) * ms
-		e.write(d, api.Update, int32(r.IntN(10)), int32(r.IntN(1<<20)))
+		e.Write(d, api.Update, int32(r.IntN(10)), int32(r.IntN(1<<20)))
 	}
-	e.run(t, 30*time.Second)
+	e.Run(t, 30*time.Second)
 	for id := range int32(10) {
 		if src, st := e.get(id), e.get(100+id); src.Size != st.Size {
 			t.Fatalf("seed %d: source %d size %d, status size %d", seed, id, src.Size, st.Size)
@@ -256,10 +256,10 @@ func TestSourcesListPicksTheObjects(t *testing.T) {
 	if ctl.LastStart() != -1 || ctl.LastSuccess() != -1 {
 		t.Fatalf("before any reconcile: last start %v, last success %v", ctl.LastStart(), ctl.LastSuccess())
 	}
-	e.write(0, api.Update, 9, 1)
-	e.write(50*ms, api.Update, 5, 1) // not a source
-	e.write(100*ms, api.Update, 3, 2)
-	e.run(t, time.Second)
+	e.Write(0, api.Update, 9, 1)
+	e.Write(50*ms, api.Update, 5, 1) // not a source
+	e.Write(100*ms, api.Update, 3, 2)
+	e.Run(t, time.Second)
 	// A write is seen 7ms after it is sent; the status Create takes 7ms.
 	want := "[9 7ms→14ms true] [3 107ms→114ms true] "
 	if got := attemptsString(ctl.Attempts()); got != want {
@@ -271,7 +271,7 @@ func TestSourcesListPicksTheObjects(t *testing.T) {
 	if st := e.get(109); st.Size != 1 {
 		t.Fatalf("status of 9: %+v", st)
 	}
-	if _, ok := e.st.Get(api.ConfigMaps, 105); ok {
+	if _, ok := e.St.Get(api.ConfigMaps, 105); ok {
 		t.Fatal("a status was written for ConfigMap 5, not a source")
 	}
 }

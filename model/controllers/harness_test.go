@@ -1,13 +1,10 @@
 package controllers
 
 import (
-	"testing"
 	"time"
 
+	"github.com/orrery-sim/orrery/internal/apitest"
 	"github.com/orrery-sim/orrery/model/api"
-	"github.com/orrery-sim/orrery/model/apiserver"
-	"github.com/orrery-sim/orrery/model/client"
-	"github.com/orrery-sim/orrery/model/storage"
 	"github.com/orrery-sim/orrery/sim"
 )
 
@@ -30,92 +27,28 @@ const (
 
 func at(d time.Duration) sim.Time { return sim.Time(d) }
 
-type env struct {
-	eng *sim.Engine
-	net *sim.Network
-	rec *sim.Recorder
-	st  *storage.Store
-	srv *apiserver.Server
-	sh  *client.Shared
-	w   *actor
-}
+type env struct{ *apitest.Rig }
 
 func newEnv(seed uint64) *env {
-	eng := sim.NewEngine(seed)
-	net := sim.NewNetwork(eng, sim.Constant(lat))
-	rec := sim.NewRecorder(time.Second)
-	st := storage.New(eng, net, rec, "etcd", storage.Config{CommitLatency: sim.Constant(commit), ReadLatency: sim.Constant(readLat)})
-	srv, err := apiserver.New(eng, net, rec, "kube-apiserver", st.Endpoint(), apiserver.FixedCostConfig(service))
-	if err != nil {
-		panic(err)
-	}
-	st.Subscribe(net.OpenStream(srv.Endpoint(), st.Endpoint()))
-	e := &env{eng: eng, net: net, rec: rec, st: st, srv: srv, sh: client.NewShared(rec)}
-	e.w = &actor{}
-	e.w.self = net.AddEndpoint("test-writer", e.w)
-	e.w.c = client.New(eng, net, e.sh, e.w.self, srv.Endpoint(), client.Config{QPS: -1})
-	return e
+	return &env{apitest.New(seed, apitest.Latencies{Network: lat, Service: service, Commit: commit, Read: readLat}, "test-writer")}
 }
 
 // seed stores a ConfigMap before time starts and returns it.
 func (e *env) seed(id, size int32) api.Object {
-	o := e.st.Seed(api.Object{Resource: api.ConfigMaps, ID: id, Size: size})
-	e.srv.SeedCache(o)
+	o := e.St.Seed(api.Object{Resource: api.ConfigMaps, ID: id, Size: size})
+	e.Srv.SeedCache(o)
 	return o
 }
 
 func (e *env) get(id int32) api.Object {
-	o, _ := e.st.Get(api.ConfigMaps, id)
+	o, _ := e.St.Get(api.ConfigMaps, id)
 	return o
-}
-
-func (e *env) run(t *testing.T, d time.Duration) {
-	t.Helper()
-	if err := e.eng.Run(at(d)); err != nil {
-		t.Fatal(err)
-	}
 }
 
 // startRunning starts ctl as a controller that was running before time 0,
 // with objs in its informer on a watch of every ConfigMap.
 func (e *env) startRunning(ctl *Controller, objs ...api.Object) {
-	w := e.net.OpenStream(ctl.Endpoint(), e.srv.Endpoint())
-	e.srv.AttachWatch(w, api.ConfigMaps, -1)
-	ctl.StartRunning(objs, e.st.Revision(), w)
-}
-
-type action func()
-
-func (a action) Handle(*sim.Event) { a() }
-
-func (e *env) at(d time.Duration, f func()) {
-	e.eng.Schedule(sim.Event{At: at(d), Target: action(f), From: sim.NoEndpoint, To: sim.NoEndpoint, Stream: sim.NoStream})
-}
-
-// write has the test's writer send an unconditional request for ConfigMap
-// id at time d.
-func (e *env) write(d time.Duration, verb api.Verb, id, size int32) {
-	e.at(d, func() {
-		req := e.w.c.NewRequest(verb, api.ConfigMaps, id)
-		req.Object = api.Object{Resource: api.ConfigMaps, ID: id, Size: size}
-		e.w.c.Do(req, e.w)
-	})
-}
-
-// actor is a client endpoint that sends what the test schedules.
-type actor struct {
-	self  sim.EndpointID
-	c     *client.Client
-	codes []api.Code
-}
-
-func (a *actor) Handle(ev *sim.Event) {
-	if ev.Kind == api.KindResponse {
-		ev.Data.(*api.Request).Via.HandleResponse(ev)
-	}
-}
-
-func (a *actor) OnResponse(req *api.Request) {
-	a.codes = append(a.codes, req.Code)
-	a.c.Release(req)
+	w := e.Net.OpenStream(ctl.Endpoint(), e.Srv.Endpoint())
+	e.Srv.AttachWatch(w, api.ConfigMaps, -1)
+	ctl.StartRunning(objs, e.St.Revision(), w)
 }

@@ -40,7 +40,7 @@ func TestBackoffStepsAsWaitBackoff(t *testing.T) {
 }
 
 func newWriter(e *env, cfg WriterConfig) *Writer {
-	return NewWriter(e.eng, e.net, e.rec, e.sh, e.srv.Endpoint(), cfg)
+	return NewWriter(e.Eng, e.Net, e.Rec, e.Shared, e.Srv.Endpoint(), cfg)
 }
 
 func TestTwoWritersConflictOncePerRound(t *testing.T) {
@@ -51,7 +51,7 @@ func TestTwoWritersConflictOncePerRound(t *testing.T) {
 	a := newWriter(e, cfg)
 	cfg.Name = "b"
 	b := newWriter(e, cfg)
-	e.run(t, 2*time.Second)
+	e.Run(t, 2*time.Second)
 	// Each round both read the same resourceVersion; a's update reaches
 	// storage first and commits alone, b's conflicts in the next batch, and
 	// b's retry after one DefaultRetry step succeeds.
@@ -69,17 +69,17 @@ func TestTwoWritersConflictOncePerRound(t *testing.T) {
 	}
 	// An increment with a conflict: GET, UPDATE (conflict: it waits for a's
 	// commit), sleep, GET, UPDATE.
-	d := e.rec.Latency("writer_increment_duration_seconds", "writer", "b").Samples()
+	d := e.Rec.Latency("writer_increment_duration_seconds", "writer", "b").Samples()
 	for i, x := range d {
 		want := 2*getRTT + 2*writeRT + commit + b.Sleeps()[i]
 		if time.Duration(x) != want {
 			t.Fatalf("b's increment %d took %v, want %v", i, time.Duration(x), want)
 		}
 	}
-	if d := e.rec.Latency("writer_increment_duration_seconds", "writer", "a").Samples(); time.Duration(d[0]) != getRTT+writeRT {
+	if d := e.Rec.Latency("writer_increment_duration_seconds", "writer", "a").Samples(); time.Duration(d[0]) != getRTT+writeRT {
 		t.Fatalf("a's increment took %v", time.Duration(d[0]))
 	}
-	if n := e.rec.Counter("apiserver_request_total", "verb", "update", "resource", "configmaps", "code", "409").Value; n != 10 {
+	if n := e.Rec.Counter("apiserver_request_total", "verb", "update", "resource", "configmaps", "code", "409").Value; n != 10 {
 		t.Fatalf("409s at the API server: %d", n)
 	}
 }
@@ -90,10 +90,10 @@ func TestWriterGivesUpAfterFiveConflicts(t *testing.T) {
 	// Another client rewrites the object every millisecond (no
 	// precondition): every read is stale by the time its update commits.
 	for k := range 2000 {
-		e.write(time.Duration(k)*ms, api.Update, 0, 1000000)
+		e.Write(time.Duration(k)*ms, api.Update, 0, 1000000)
 	}
 	w := newWriter(e, WriterConfig{Name: "w", Object: 0, Increments: 3, Client: unthrottled, Trace: true})
-	e.run(t, 3*time.Second)
+	e.Run(t, 3*time.Second)
 	if w.Increments() != 0 || w.Conflicts() != 15 || w.Retries() != 12 || w.GaveUp() != 3 || !w.Done() || len(w.Sleeps()) != 12 {
 		t.Fatalf("%d increments %d conflicts %d retries %d gave up, done %v, sleeps %v",
 			w.Increments(), w.Conflicts(), w.Retries(), w.GaveUp(), w.Done(), w.Sleeps())
@@ -110,7 +110,7 @@ func hammer(t *testing.T, seed uint64, fromCache bool) string {
 		ws = append(ws, newWriter(e, WriterConfig{Name: fmt.Sprintf("w%d", i), Object: 0, Increments: 40, FromCache: fromCache,
 			Start: at(time.Duration(i) * 3 * ms)}))
 	}
-	e.run(t, 10*time.Minute)
+	e.Run(t, 10*time.Minute)
 	var inc, conflicts, gaveUp int64
 	for _, w := range ws {
 		if !w.Done() || w.Ambiguous() != 0 {
@@ -129,10 +129,10 @@ func hammer(t *testing.T, seed uint64, fromCache bool) string {
 	if conflicts == 0 {
 		t.Fatalf("seed %d fromCache %v: back-to-back writers never conflicted", seed, fromCache)
 	}
-	if c := e.rec.Counter("storage_conflicts_total").Value; c != conflicts {
+	if c := e.Rec.Counter("storage_conflicts_total").Value; c != conflicts {
 		t.Fatalf("storage saw %d conflicts, writers %d", c, conflicts)
 	}
-	return fmt.Sprint(inc, conflicts, gaveUp, e.eng.Now())
+	return fmt.Sprint(inc, conflicts, gaveUp, e.Eng.Now())
 }
 
 func TestConcurrentWritersCountEveryIncrementOnce(t *testing.T) {
@@ -151,8 +151,8 @@ func TestWriterPeriodSkipsBusyTicksAndStopsAtEnd(t *testing.T) {
 	// An increment takes 13ms (GET, UPDATE): every other 10ms tick finds
 	// the last one still running.
 	w := newWriter(e, WriterConfig{Name: "w", Object: 0, Period: 10 * ms, End: at(100 * ms), Client: unthrottled})
-	e.run(t, time.Second)
-	skipped := e.rec.Counter("writer_ticks_skipped_total", "writer", "w").Value
+	e.Run(t, time.Second)
+	skipped := e.Rec.Counter("writer_ticks_skipped_total", "writer", "w").Value
 	if w.Increments() != 5 || skipped != 5 || e.get(0).Size != 5 {
 		t.Fatalf("%d increments, %d ticks skipped, counter %d: want 5, 5, 5", w.Increments(), skipped, e.get(0).Size)
 	}

@@ -6,10 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/orrery-sim/orrery/internal/apitest"
 	"github.com/orrery-sim/orrery/model/api"
-	"github.com/orrery-sim/orrery/model/apiserver"
 	"github.com/orrery-sim/orrery/model/client"
-	"github.com/orrery-sim/orrery/model/storage"
 	"github.com/orrery-sim/orrery/sim"
 )
 
@@ -30,31 +29,10 @@ const (
 
 func at(d time.Duration) sim.Time { return sim.Time(d) }
 
-type env struct {
-	eng *sim.Engine
-	net *sim.Network
-	rec *sim.Recorder
-	st  *storage.Store
-	srv *apiserver.Server
-	sh  *client.Shared
-	w   *actor
-}
+type env struct{ *apitest.Rig }
 
 func newEnv(seed uint64) *env {
-	eng := sim.NewEngine(seed)
-	net := sim.NewNetwork(eng, sim.Constant(lat))
-	rec := sim.NewRecorder(time.Second)
-	st := storage.New(eng, net, rec, "etcd", storage.Config{CommitLatency: sim.Constant(commit), ReadLatency: sim.Constant(readLat)})
-	srv, err := apiserver.New(eng, net, rec, "kube-apiserver", st.Endpoint(), apiserver.FixedCostConfig(service))
-	if err != nil {
-		panic(err)
-	}
-	st.Subscribe(net.OpenStream(srv.Endpoint(), st.Endpoint()))
-	e := &env{eng: eng, net: net, rec: rec, st: st, srv: srv, sh: client.NewShared(rec)}
-	e.w = &actor{eng: eng}
-	e.w.self = net.AddEndpoint("writer", e.w)
-	e.w.c = client.New(eng, net, e.sh, e.w.self, srv.Endpoint(), client.Config{QPS: -1})
-	return e
+	return &env{apitest.New(seed, apitest.Latencies{Network: lat, Service: service, Commit: commit, Read: readLat}, "writer")}
 }
 
 // seed stores ConfigMaps with the given IDs (size = 100 + ID) before time
@@ -62,54 +40,11 @@ func newEnv(seed uint64) *env {
 func (e *env) seed(ids ...int32) []api.Object {
 	var out []api.Object
 	for _, id := range ids {
-		o := e.st.Seed(api.Object{Resource: api.ConfigMaps, ID: id, Size: 100 + id})
-		e.srv.SeedCache(o)
+		o := e.St.Seed(api.Object{Resource: api.ConfigMaps, ID: id, Size: 100 + id})
+		e.Srv.SeedCache(o)
 		out = append(out, o)
 	}
 	return out
-}
-
-func (e *env) run(t *testing.T, d time.Duration) {
-	t.Helper()
-	if err := e.eng.Run(at(d)); err != nil {
-		t.Fatal(err)
-	}
-}
-
-type action func()
-
-func (a action) Handle(*sim.Event) { a() }
-
-func (e *env) at(d time.Duration, f func()) {
-	e.eng.Schedule(sim.Event{At: at(d), Target: action(f), From: sim.NoEndpoint, To: sim.NoEndpoint, Stream: sim.NoStream})
-}
-
-// write has the writer send a request for ConfigMap id at time d.
-func (e *env) write(d time.Duration, verb api.Verb, id, size int32) {
-	e.at(d, func() {
-		req := e.w.c.NewRequest(verb, api.ConfigMaps, id)
-		req.Object = api.Object{Resource: api.ConfigMaps, ID: id, Size: size}
-		e.w.c.Do(req, e.w)
-	})
-}
-
-// actor is a client endpoint that sends what the test schedules.
-type actor struct {
-	eng   *sim.Engine
-	self  sim.EndpointID
-	c     *client.Client
-	codes []api.Code
-}
-
-func (a *actor) Handle(ev *sim.Event) {
-	if ev.Kind == api.KindResponse {
-		ev.Data.(*api.Request).Via.HandleResponse(ev)
-	}
-}
-
-func (a *actor) OnResponse(req *api.Request) {
-	a.codes = append(a.codes, req.Code)
-	a.c.Release(req)
 }
 
 // owner is a component that embeds an informer and forwards its stream
@@ -122,9 +57,9 @@ type owner struct {
 
 func (e *env) newOwner(name string, cfg Config) *owner {
 	o := &owner{}
-	self := e.net.AddEndpoint(name, o)
-	o.c = client.New(e.eng, e.net, e.sh, self, e.srv.Endpoint(), client.Config{QPS: -1})
-	o.inf = New(e.eng, e.net, e.rec, o.c, e.eng.Rand(name), cfg)
+	self := e.Net.AddEndpoint(name, o)
+	o.c = client.New(e.Eng, e.Net, e.Shared, self, e.Srv.Endpoint(), client.Config{QPS: -1})
+	o.inf = New(e.Eng, e.Net, e.Rec, o.c, e.Eng.Rand(name), cfg)
 	return o
 }
 

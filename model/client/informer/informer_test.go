@@ -14,18 +14,18 @@ func TestListThenWatchNotifiesInOrder(t *testing.T) {
 	e := newEnv(1)
 	e.seed(0, 1, 2) // resource versions 1, 2, 3
 	o := e.newOwner("ctrl", Config{Name: "cm", Resource: api.ConfigMaps, Selector: -1})
-	a, b := &logger{eng: e.eng}, &logger{eng: e.eng}
+	a, b := &logger{eng: e.Eng}, &logger{eng: e.Eng}
 	ra := o.inf.AddEventHandler(a, HandlerOptions{Name: "a"})
 	o.inf.AddEventHandler(b, HandlerOptions{Name: "b"})
 	o.inf.Start()
 	var before, after [2]bool
-	e.at(2*ms, func() { before = [2]bool{o.inf.HasSynced(), ra.HasSynced()} })
-	e.at(4*ms, func() { after = [2]bool{o.inf.HasSynced(), ra.HasSynced()} })
-	e.write(10*ms, api.Update, 1, 50)
-	e.write(20*ms, api.Create, 5, 60)
-	e.write(30*ms, api.Delete, 0, 0)
-	e.write(40*ms, api.Delete, 9, 0) // 404: nothing to tell
-	e.run(t, time.Second)
+	e.At(2*ms, func() { before = [2]bool{o.inf.HasSynced(), ra.HasSynced()} })
+	e.At(4*ms, func() { after = [2]bool{o.inf.HasSynced(), ra.HasSynced()} })
+	e.Write(10*ms, api.Update, 1, 50)
+	e.Write(20*ms, api.Create, 5, 60)
+	e.Write(30*ms, api.Delete, 0, 0)
+	e.Write(40*ms, api.Delete, 9, 0) // 404: nothing to tell
+	e.Run(t, time.Second)
 
 	// The list (sent at 0, served from the cache at 2ms) arrives at 3ms.
 	want := []string{
@@ -48,16 +48,16 @@ func TestListThenWatchNotifiesInOrder(t *testing.T) {
 			t.Errorf("Get(%d) = %+v, %v; want rv %d", id, got, ok, want)
 		}
 	}
-	if n := e.rec.Counter("informer_handler_notifications_total", "informer", "cm", "handler", "a").Value; n != 6 {
+	if n := e.Rec.Counter("informer_handler_notifications_total", "informer", "cm", "handler", "a").Value; n != 6 {
 		t.Errorf("notifications %d, want 6", n)
 	}
-	for _, lag := range e.rec.Latency("informer_handler_lag_seconds", "informer", "cm", "handler", "a").Samples() {
+	for _, lag := range e.Rec.Latency("informer_handler_lag_seconds", "informer", "cm", "handler", "a").Samples() {
 		if lag != 0 {
 			t.Fatalf("a handler without handling time lagged %v", time.Duration(lag))
 		}
 	}
-	if e.w.codes[3] != api.NotFound {
-		t.Fatalf("writer codes %v", e.w.codes)
+	if e.Writer.Codes[3] != api.NotFound {
+		t.Fatalf("writer codes %v", e.Writer.Codes)
 	}
 }
 
@@ -65,25 +65,25 @@ func TestSlowHandlerBuildsLagWithoutDropping(t *testing.T) {
 	e := newEnv(1)
 	e.seed(0, 1, 2, 3, 4)
 	o := e.newOwner("ctrl", Config{Name: "cm", Resource: api.ConfigMaps, Selector: -1})
-	fast, slow := &logger{eng: e.eng}, &logger{eng: e.eng}
+	fast, slow := &logger{eng: e.Eng}, &logger{eng: e.Eng}
 	o.inf.AddEventHandler(fast, HandlerOptions{Name: "fast"})
 	rs := o.inf.AddEventHandler(slow, HandlerOptions{Name: "slow", HandlingTime: sim.Constant(10 * ms)})
 	o.inf.Start()
 	// The initial list takes the slow handler 50ms: it is not synced until then.
 	var synced []bool
 	for _, d := range []time.Duration{4 * ms, 52 * ms, 53*ms + 1} {
-		e.at(d, func() { synced = append(synced, rs.HasSynced()) })
+		e.At(d, func() { synced = append(synced, rs.HasSynced()) })
 	}
 	// Five updates sent together at 100ms: the first arrives alone at 107ms
 	// (it started a commit by itself), the other four at 109ms.
 	for id := range int32(5) {
-		e.write(100*ms, api.Update, id, 7)
+		e.Write(100*ms, api.Update, id, 7)
 	}
 	var pending []int
 	var lag time.Duration
-	e.at(109*ms+1, func() { pending = append(pending, rs.Pending()); lag = rs.Lag() })
-	e.at(150*ms, func() { pending = append(pending, rs.Pending()) })
-	e.run(t, time.Second)
+	e.At(109*ms+1, func() { pending = append(pending, rs.Pending()); lag = rs.Lag() })
+	e.At(150*ms, func() { pending = append(pending, rs.Pending()) })
+	e.Run(t, time.Second)
 
 	if !slices.Equal(synced, []bool{false, false, true}) {
 		t.Fatalf("slow handler synced at 4ms, 52ms, 53ms+1ns: %v", synced)
@@ -100,7 +100,7 @@ func TestSlowHandlerBuildsLagWithoutDropping(t *testing.T) {
 	if !slices.Equal(pending, []int{5, 1}) || lag != 2*ms+1 {
 		t.Fatalf("pending %v (want [5 1]), lag at 109ms %v (want 2ms)", pending, lag)
 	}
-	lags := e.rec.Latency("informer_handler_lag_seconds", "informer", "cm", "handler", "slow").Samples()
+	lags := e.Rec.Latency("informer_handler_lag_seconds", "informer", "cm", "handler", "slow").Samples()
 	wantLags := []int64{10, 20, 30, 40, 50, 10, 18, 28, 38, 48}
 	for i := range wantLags {
 		wantLags[i] *= int64(ms)
@@ -108,7 +108,7 @@ func TestSlowHandlerBuildsLagWithoutDropping(t *testing.T) {
 	if !slices.Equal(lags, wantLags) {
 		t.Fatalf("slow lags %v, want %v", lags, wantLags)
 	}
-	if g := e.rec.Gauge("informer_handler_pending", "informer", "cm", "handler", "slow"); g.Peak() != 5 || g.Value() != 0 {
+	if g := e.Rec.Gauge("informer_handler_pending", "informer", "cm", "handler", "slow"); g.Peak() != 5 || g.Value() != 0 {
 		t.Fatalf("pending gauge peak %v now %v", g.Peak(), g.Value())
 	}
 }
@@ -138,12 +138,12 @@ func TestResyncFollowsTheCheckPeriod(t *testing.T) {
 	// Default 5s; handler b asks 2s before the start, which lowers the check
 	// period to 2s. a keeps 5s, which is due at checks 6.003s and 12.003s.
 	o := e.newOwner("ctrl", Config{Name: "cm", Resource: api.ConfigMaps, Selector: -1, ResyncPeriod: 5 * time.Second})
-	a, b, c := &resyncLog{eng: e.eng}, &resyncLog{eng: e.eng}, &resyncLog{eng: e.eng}
+	a, b, c := &resyncLog{eng: e.Eng}, &resyncLog{eng: e.Eng}, &resyncLog{eng: e.Eng}
 	o.inf.AddEventHandler(a, HandlerOptions{Name: "a"})
 	o.inf.AddEventHandlerWithResyncPeriod(b, 2*time.Second, HandlerOptions{Name: "b"})
 	o.inf.AddEventHandlerWithResyncPeriod(c, 0, HandlerOptions{Name: "c"})
 	o.inf.Start()
-	e.run(t, 13*time.Second)
+	e.Run(t, 13*time.Second)
 	if o.inf.ResyncCheckPeriod() != 2*time.Second {
 		t.Fatalf("check period %v", o.inf.ResyncCheckPeriod())
 	}
@@ -158,11 +158,11 @@ func TestResyncFollowsTheCheckPeriod(t *testing.T) {
 	if len(c.times) != 0 || a.other != 2 || b.other != 2 || c.other != 2 {
 		t.Errorf("c resynced at %v; other calls a %d b %d c %d", c.times, a.other, b.other, c.other)
 	}
-	if n := e.rec.Counter("informer_resyncs_total", "informer", "cm").Value; n != 6 {
+	if n := e.Rec.Counter("informer_resyncs_total", "informer", "cm").Value; n != 6 {
 		t.Errorf("informer_resyncs_total %d, want 6", n)
 	}
 	// Each resync delivers every cached object.
-	if n := e.rec.Counter("informer_handler_notifications_total", "informer", "cm", "handler", "b").Value; n != 2+6*2 {
+	if n := e.Rec.Counter("informer_handler_notifications_total", "informer", "cm", "handler", "b").Value; n != 2+6*2 {
 		t.Errorf("b notifications %d", n)
 	}
 }
@@ -172,25 +172,25 @@ func TestResyncPeriodAdjustments(t *testing.T) {
 	e.seed(0)
 	// No informer resync: no handler resyncs, whatever it asks.
 	o2 := e.newOwner("zero", Config{Name: "zero", Resource: api.ConfigMaps, Selector: -1})
-	r0 := o2.inf.AddEventHandlerWithResyncPeriod(&resyncLog{eng: e.eng}, 10*time.Second, HandlerOptions{})
+	r0 := o2.inf.AddEventHandlerWithResyncPeriod(&resyncLog{eng: e.Eng}, 10*time.Second, HandlerOptions{})
 	if r0.ResyncPeriod() != 0 || o2.inf.ResyncCheckPeriod() != 0 {
 		t.Fatalf("with resync 0: handler period %v, check %v; want 0, 0", r0.ResyncPeriod(), o2.inf.ResyncCheckPeriod())
 	}
 	// Below the minimum: raised to 1s, and the check period follows before the start.
 	o3 := e.newOwner("min", Config{Name: "min", Resource: api.ConfigMaps, Selector: -1, ResyncPeriod: time.Minute})
-	r1 := o3.inf.AddEventHandlerWithResyncPeriod(&resyncLog{eng: e.eng}, 100*ms, HandlerOptions{})
+	r1 := o3.inf.AddEventHandlerWithResyncPeriod(&resyncLog{eng: e.Eng}, 100*ms, HandlerOptions{})
 	if r1.ResyncPeriod() != time.Second || o3.inf.ResyncCheckPeriod() != time.Second {
 		t.Fatalf("100ms: handler %v check %v; want 1s, 1s", r1.ResyncPeriod(), o3.inf.ResyncCheckPeriod())
 	}
 	// After the start, a shorter period is raised to the check period.
 	o4 := e.newOwner("late", Config{Name: "late", Resource: api.ConfigMaps, Selector: -1, ResyncPeriod: 30 * time.Second})
 	o4.inf.Start()
-	r2 := o4.inf.AddEventHandlerWithResyncPeriod(&resyncLog{eng: e.eng}, 5*time.Second, HandlerOptions{})
+	r2 := o4.inf.AddEventHandlerWithResyncPeriod(&resyncLog{eng: e.Eng}, 5*time.Second, HandlerOptions{})
 	if r2.ResyncPeriod() != 30*time.Second || o4.inf.ResyncCheckPeriod() != 30*time.Second {
 		t.Fatalf("late 5s: handler %v check %v; want 30s, 30s", r2.ResyncPeriod(), o4.inf.ResyncCheckPeriod())
 	}
 	// KCM's factory period lies in [12h, 24h).
-	r := e.eng.Rand("kcm")
+	r := e.Eng.Rand("kcm")
 	for range 100 {
 		if p := KCMResyncPeriod(r); p < 12*time.Hour || p >= 24*time.Hour {
 			t.Fatalf("KCMResyncPeriod %v", p)
@@ -205,17 +205,17 @@ func TestRelistAfterBrokenWatch(t *testing.T) {
 	// b (10s) is not after the first check at 1.003s. A relist's unchanged
 	// objects are syncs: only a gets them.
 	o := e.newOwner("ctrl", Config{Name: "cm", Resource: api.ConfigMaps, Selector: -1, ResyncPeriod: time.Second})
-	a, b := &logger{eng: e.eng}, &logger{eng: e.eng}
+	a, b := &logger{eng: e.Eng}, &logger{eng: e.Eng}
 	o.inf.AddEventHandler(a, HandlerOptions{Name: "a"})
 	o.inf.AddEventHandlerWithResyncPeriod(b, 10*time.Second, HandlerOptions{Name: "b"})
 	o.inf.Start()
 	// At 1.5s the server ends the watch; while the informer is away, object 1
 	// changes, 2 is deleted and 7 created.
-	e.at(1500*ms, func() { e.net.CloseStream(o.streams[0], e.srv.Endpoint()) })
-	e.write(1600*ms, api.Update, 1, 11)
-	e.write(1610*ms, api.Delete, 2, 0)
-	e.write(1620*ms, api.Create, 7, 77)
-	e.run(t, 3*time.Second+500*ms)
+	e.At(1500*ms, func() { e.Net.CloseStream(o.streams[0], e.Srv.Endpoint()) })
+	e.Write(1600*ms, api.Update, 1, 11)
+	e.Write(1610*ms, api.Delete, 2, 0)
+	e.Write(1620*ms, api.Create, 7, 77)
+	e.Run(t, 3*time.Second+500*ms)
 	if len(o.streams) != 2 {
 		t.Fatalf("watch streams %v, want a second one after the relist", o.streams)
 	}
@@ -252,16 +252,16 @@ func TestLateHandlerGetsInitialAdds(t *testing.T) {
 	e.seed(3, 1)
 	o := e.newOwner("ctrl", Config{Name: "cm", Resource: api.ConfigMaps, Selector: -1})
 	o.inf.Start()
-	late := &logger{eng: e.eng}
+	late := &logger{eng: e.Eng}
 	var r *Registration
-	e.at(50*ms, func() {
+	e.At(50*ms, func() {
 		r = o.inf.AddEventHandler(late, HandlerOptions{Name: "late", HandlingTime: sim.Constant(ms)})
 	})
 	var synced []bool
 	// Just after each handling time ends.
-	e.at(51*ms+1, func() { synced = append(synced, r.HasSynced()) })
-	e.at(52*ms+1, func() { synced = append(synced, r.HasSynced()) })
-	e.run(t, time.Second)
+	e.At(51*ms+1, func() { synced = append(synced, r.HasSynced()) })
+	e.At(52*ms+1, func() { synced = append(synced, r.HasSynced()) })
+	e.Run(t, time.Second)
 	// In ID order, with isInInitialList true, as upstream's late join.
 	wantLog(t, "late", late.log, "51ms add-initial 1@2", "52ms add-initial 3@1")
 	if !slices.Equal(synced, []bool{false, true}) {
@@ -273,17 +273,17 @@ func TestStartRunningTellsNothingUntilChanges(t *testing.T) {
 	e := newEnv(1)
 	objs := e.seed(0, 1)
 	o := e.newOwner("ctrl", Config{Name: "cm", Resource: api.ConfigMaps, Selector: -1})
-	l := &logger{eng: e.eng}
+	l := &logger{eng: e.Eng}
 	r := o.inf.AddEventHandler(l, HandlerOptions{})
-	self, _ := e.net.Endpoint("ctrl")
-	w := e.net.OpenStream(self, e.srv.Endpoint())
-	e.srv.AttachWatch(w, api.ConfigMaps, -1)
-	o.inf.StartRunning(objs, e.st.Revision(), w)
+	self, _ := e.Net.Endpoint("ctrl")
+	w := e.Net.OpenStream(self, e.Srv.Endpoint())
+	e.Srv.AttachWatch(w, api.ConfigMaps, -1)
+	o.inf.StartRunning(objs, e.St.Revision(), w)
 	if !o.inf.HasSynced() || !r.HasSynced() || o.inf.Len() != 2 {
 		t.Fatalf("synced %v/%v len %d", o.inf.HasSynced(), r.HasSynced(), o.inf.Len())
 	}
-	e.write(10*ms, api.Update, 0, 5)
-	e.run(t, time.Second)
+	e.Write(10*ms, api.Update, 0, 5)
+	e.Run(t, time.Second)
 	wantLog(t, "handler", l.log, fmt.Sprintf("%v update 0@1→ 0@3", 10*ms+toWatch))
 }
 
@@ -291,18 +291,18 @@ func TestStopDropsStateAndStartListsAgain(t *testing.T) {
 	e := newEnv(1)
 	e.seed(0, 1)
 	o := e.newOwner("ctrl", Config{Name: "cm", Resource: api.ConfigMaps, Selector: -1})
-	l := &logger{eng: e.eng}
+	l := &logger{eng: e.Eng}
 	r := o.inf.AddEventHandler(l, HandlerOptions{HandlingTime: sim.Constant(100 * ms)})
 	o.inf.Start()
 	// Stopped at 150ms with the second initial add still pending.
-	e.at(150*ms, func() {
+	e.At(150*ms, func() {
 		o.inf.Stop()
 		o.c.Stop()
 	})
 	var stopped []any
-	e.at(151*ms, func() { stopped = []any{o.inf.HasSynced(), r.Pending(), o.inf.Len()} })
-	e.at(time.Second, o.inf.Start)
-	e.run(t, 2*time.Second)
+	e.At(151*ms, func() { stopped = []any{o.inf.HasSynced(), r.Pending(), o.inf.Len()} })
+	e.At(time.Second, o.inf.Start)
+	e.Run(t, 2*time.Second)
 	if fmt.Sprint(stopped) != "[false 0 0]" {
 		t.Fatalf("after Stop: synced, pending, len = %v", stopped)
 	}
@@ -318,12 +318,12 @@ func TestNameSelectedInformerSeesOneObject(t *testing.T) {
 	e := newEnv(1)
 	e.seed(0, 1, 2)
 	o := e.newOwner("kubelet", Config{Name: "own", Resource: api.ConfigMaps, Selector: 1})
-	l := &logger{eng: e.eng}
+	l := &logger{eng: e.Eng}
 	o.inf.AddEventHandler(l, HandlerOptions{})
 	o.inf.Start()
-	e.write(10*ms, api.Update, 0, 5)
-	e.write(20*ms, api.Update, 1, 5)
-	e.run(t, time.Second)
+	e.Write(10*ms, api.Update, 0, 5)
+	e.Write(20*ms, api.Update, 1, 5)
+	e.Run(t, time.Second)
 	wantLog(t, "handler", l.log, "3ms add-initial 1@2", "27ms update 1@2→ 1@5")
 }
 
@@ -331,14 +331,14 @@ func TestRemovedHandlerHearsNothingMore(t *testing.T) {
 	e := newEnv(1)
 	e.seed(0)
 	o := e.newOwner("ctrl", Config{Name: "cm", Resource: api.ConfigMaps, Selector: -1})
-	kept, gone := &logger{eng: e.eng}, &logger{eng: e.eng}
+	kept, gone := &logger{eng: e.Eng}, &logger{eng: e.Eng}
 	o.inf.AddEventHandler(kept, HandlerOptions{})
 	r := o.inf.AddEventHandler(gone, HandlerOptions{HandlingTime: sim.Constant(5 * ms)})
 	o.inf.Start()
-	e.write(10*ms, api.Update, 0, 5)
-	e.at(20*ms, func() { o.inf.RemoveEventHandler(r); o.inf.RemoveEventHandler(r) })
-	e.write(30*ms, api.Update, 0, 6)
-	e.run(t, time.Second)
+	e.Write(10*ms, api.Update, 0, 5)
+	e.At(20*ms, func() { o.inf.RemoveEventHandler(r); o.inf.RemoveEventHandler(r) })
+	e.Write(30*ms, api.Update, 0, 6)
+	e.Run(t, time.Second)
 	wantLog(t, "kept", kept.log, "3ms add-initial 0@1", "17ms update 0@1→ 0@2", "37ms update 0@2→ 0@3")
 	// The update at 17ms was still being handled at 20ms: dropped.
 	wantLog(t, "gone", gone.log, "8ms add-initial 0@1")
@@ -348,24 +348,24 @@ func runChurn(seed uint64) string {
 	e := newEnv(seed)
 	e.seed(0, 1, 2, 3)
 	o := e.newOwner("ctrl", Config{Name: "cm", Resource: api.ConfigMaps, Selector: -1, ResyncPeriod: 700 * ms})
-	l := &logger{eng: e.eng}
+	l := &logger{eng: e.Eng}
 	o.inf.AddEventHandler(l, HandlerOptions{HandlingTime: sim.Exponential{Mean: 3 * ms}})
 	o.inf.Start()
-	r := e.eng.Rand("test/churn")
+	r := e.Eng.Rand("test/churn")
 	for range 200 {
 		d := time.Duration(r.IntN(2000)) * ms
 		id := int32(r.IntN(6))
 		verb := []api.Verb{api.Update, api.Create, api.Delete}[r.IntN(3)]
-		e.write(d, verb, id, int32(r.IntN(1000)))
+		e.Write(d, verb, id, int32(r.IntN(1000)))
 	}
-	e.at(time.Second, func() { e.net.CloseStream(o.streams[0], e.srv.Endpoint()) })
-	if err := e.eng.Run(at(5 * time.Second)); err != nil {
+	e.At(time.Second, func() { e.Net.CloseStream(o.streams[0], e.Srv.Endpoint()) })
+	if err := e.Eng.Run(at(5 * time.Second)); err != nil {
 		panic(err)
 	}
 	// The cache ends equal to storage.
 	for id := range int32(8) {
 		got, ok := o.inf.Get(id)
-		want, wok := e.st.Get(api.ConfigMaps, id)
+		want, wok := e.St.Get(api.ConfigMaps, id)
 		if ok != wok || got != want {
 			return fmt.Sprintf("cache %d = %+v %v, storage %+v %v", id, got, ok, want, wok)
 		}
@@ -394,7 +394,7 @@ func TestWatchEventPathDoesNotAllocate(t *testing.T) {
 	o.inf.AddEventHandler(HandlerFuncs{UpdateFunc: func(_, _ api.Object) { n++ }}, HandlerOptions{})
 	o.inf.AddEventHandler(HandlerFuncs{}, HandlerOptions{HandlingTime: sim.Constant(ms)})
 	o.inf.Start()
-	e.run(t, 10*ms)
+	e.Run(t, 10*ms)
 	we := api.WatchEvent{Type: api.Modified, Object: api.Object{Resource: api.ConfigMaps, ID: 1, Size: 5}}
 	// Warm up: the slow handler's buffer grows to 512, enough for what the
 	// measured runs add.
