@@ -49,7 +49,7 @@ type APIServerStats struct {
 	Stages       []StageStats `json:"stages"`
 	WatchEvents  int64        `json:"watchEventsSent"`
 	PeakWatchers float64      `json:"peakWatchers"`
-	Relists      int64        `json:"lists"`
+	Lists        int64        `json:"lists"`
 	Restarts     int64        `json:"restarts"`
 	Rejected     int64        `json:"rejected"`
 	// PeakRequestRate is the highest request arrival rate over one gauge
@@ -129,7 +129,7 @@ func apiServerStats(c *cluster.Cluster, requests []RequestStats) APIServerStats 
 			l.Rejected[ctr.Label("reason")] += ctr.Value
 		}
 		if ctr.Name == "reflector_lists_total" {
-			a.Relists += ctr.Value
+			a.Lists += ctr.Value
 		}
 	}
 	slices.SortFunc(order, func(x, y string) int {

@@ -87,14 +87,12 @@ type Server struct {
 	slots     []*inflight
 	freeSlots []int32
 
-	fc        *apf.Controller // nil with APF off
-	levels    []levelMeter
-	wakeup    *sim.Timer
-	classes   []classEntry
-	startBuf  []*apf.Request
-	startBuf2 []*apf.Request
-	expireBuf []*apf.Request
-	pools     [2]seatPool // max-inflight: read-only, mutating
+	fc       *apf.Controller // nil with APF off
+	levels   []levelMeter
+	wakeup   *sim.Timer
+	classes  []classEntry
+	startBuf []*apf.Request
+	pools    [2]seatPool // max-inflight: read-only, mutating
 
 	cpu      *cpuPool
 	stages   stageTotals

@@ -193,21 +193,19 @@ func (s *Server) armWakeup() {
 // apfWakeup rejects the requests whose wait ran out and ends final phases.
 func (s *Server) apfWakeup() {
 	now := s.eng.Now()
+	// Both lists stay valid until the next APF call: syncLevel and reject
+	// make none, and startAll copies started before executing.
 	expired, started := s.fc.Advance(now)
-	exp := append(s.expireBuf[:0], expired...)
-	s.expireBuf = exp[:0]
-	st := append(s.startBuf2[:0], started...)
-	s.startBuf2 = st[:0]
 	for i := range s.levels {
 		s.syncLevel(apf.LevelID(i))
 	}
-	for _, r := range exp {
+	for _, r := range expired {
 		inf := r.Handle.(*inflight)
 		inf.queued = false
 		s.levels[r.Class.Level].meter.Dequeue(now, now.Sub(r.Arrived))
 		s.reject(inf, r.RetryAfter)
 	}
-	s.startAll(st)
+	s.startAll(started)
 }
 
 // finishExecution ends the request's hold on flow control.
