@@ -1,6 +1,7 @@
 package apiserver
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -529,5 +530,26 @@ func TestDeleteRemovesFromCache(t *testing.T) {
 	}
 	if e.srv.CacheRevision() != 4 {
 		t.Fatalf("cache revision %d, want 4", e.srv.CacheRevision())
+	}
+}
+
+func TestRequestRateGauge(t *testing.T) {
+	// Five requests arrive in the first second, two in the third: the
+	// rate gauge has one point per one-second bucket.
+	e := newEnv(defaultConfig())
+	for i := 0; i < 5; i++ {
+		e.p.sendAt(time.Duration(100*i)*ms, api.Request{Verb: api.Get, Resource: api.Leases, Name: 0, FromCache: true})
+	}
+	for i := 0; i < 2; i++ {
+		e.p.sendAt(2*time.Second+time.Duration(100*i)*ms, api.Request{Verb: api.Get, Resource: api.Leases, Name: 1, FromCache: true})
+	}
+	e.run(t, 4*time.Second)
+	e.srv.Finish(e.eng.Now())
+	var got []float64
+	for _, p := range e.rec.Gauge("apiserver_requests_per_second", "server", "kube-apiserver").Points(at(4 * time.Second)) {
+		got = append(got, p.Last)
+	}
+	if want := []float64{5, 0, 2, 2}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("requests per second %v, want %v (the last bucket carries the last value forward)", got, want)
 	}
 }
