@@ -71,7 +71,7 @@ func metrics(r *Report, c *cluster.Cluster) map[string]float64 {
 	}
 	put("apiserver.cpu.peak", cpuPeak)
 	put("apiserver.cpu.mean", cpuMean)
-	put("apiserver.lists", float64(a.Relists))
+	put("apiserver.lists", float64(a.Lists))
 	put("apiserver.peakRequestsPerSecond", a.PeakRequestRate)
 	put("apiserver.restarts", float64(a.Restarts))
 	put("apiserver.peakWatchers", a.PeakWatchers)

@@ -145,7 +145,7 @@ func (p *printer) apiServer(a *APIServerStats) {
 	}
 	p.section(fmt.Sprintf("API SERVER — %d replica(s), %s", a.Replicas, mode))
 	p.f("peak %.0f requests/s · 429s %d · watch events sent %d · peak watchers %.0f · lists by informers %d · restarts %d\n",
-		a.PeakRequestRate, a.Rejected, a.WatchEvents, a.PeakWatchers, a.Relists, a.Restarts)
+		a.PeakRequestRate, a.Rejected, a.WatchEvents, a.PeakWatchers, a.Lists, a.Restarts)
 	for _, c := range a.CPU {
 		p.f("CPU %s: mean %.2f%%, peak %.2f%% (busiest gauge bucket)\n", c.Server, 100*c.Mean, 100*c.Peak)
 	}
