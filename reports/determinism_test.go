@@ -14,7 +14,8 @@ import (
 )
 
 // runJSON runs a built-in (optionally with another seed) and returns its
-// JSON report without the wall-clock "run" section.
+// JSON report — a comparison for a built-in with variants — without the
+// wall-clock "run" section.
 func runJSON(t testing.TB, name string, seed *uint64) []byte {
 	t.Helper()
 	sc, err := scenarios.LoadBuiltin(name)
@@ -22,13 +23,33 @@ func runJSON(t testing.TB, name string, seed *uint64) []byte {
 		t.Fatal(err)
 	}
 	if seed != nil {
-		sc.Spec.Seed = *seed
+		sc.SetSeed(*seed)
 	}
-	if name == "nodes-5000" {
-		// The whole hour is the benchmark's job (make bench); ten minutes
-		// cover two compactions, every periodic loop and 5000 nodes.
-		sc.Spec.Duration = min(sc.Spec.Duration, 10*time.Minute)
+	var reps []*Report
+	for _, run := range sc.Runs() {
+		if name == "nodes-5000" {
+			// The whole hour is the benchmark's job (make bench); ten minutes
+			// cover two compactions, every periodic loop and 5000 nodes.
+			run.Spec.Duration = min(run.Spec.Duration, 10*time.Minute)
+		}
+		reps = append(reps, runReport(t, run))
 	}
+	var out Output = reps[0]
+	if len(sc.Spec.Variants) > 0 {
+		if out, err = Compare(sc, reps); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var buf bytes.Buffer
+	if err := out.JSON(&buf); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// runReport runs one scenario and checks its expectations.
+func runReport(t testing.TB, sc *scenarios.Scenario) *Report {
+	t.Helper()
 	c, err := cluster.Build(sc)
 	if err != nil {
 		t.Fatal(err)
@@ -40,11 +61,7 @@ func runJSON(t testing.TB, name string, seed *uint64) []byte {
 	if err := CheckExpectations(r, sc); err != nil {
 		t.Fatal(err)
 	}
-	var buf bytes.Buffer
-	if err := r.JSON(&buf); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
+	return r
 }
 
 // builtinsForDeterminism lists the built-ins, leaving the hour-long

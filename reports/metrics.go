@@ -194,6 +194,12 @@ type ExpectResult struct {
 	Pass   bool     `json:"pass"`
 	Note   string   `json:"note,omitempty"`
 	Line   int      `json:"line"`
+	// For a check across variants: the variants compared, and the metric
+	// in each (Value is their ratio).
+	Variant       string   `json:"variant,omitempty"`
+	RelativeTo    string   `json:"relativeTo,omitempty"`
+	VariantValue  *float64 `json:"variantValue,omitempty"`
+	RelativeValue *float64 `json:"relativeValue,omitempty"`
 }
 
 // UnknownMetricError is an expectation naming a metric no run can produce.
@@ -215,12 +221,12 @@ func (e *UnknownMetricError) Error() string {
 // *UnknownMetricError for a metric that cannot exist.
 func CheckExpectations(r *Report, sc *scenarios.Scenario) error {
 	r.Expectations = []ExpectResult{}
-	for i, e := range sc.Spec.Expect {
+	for _, e := range sc.Spec.Expect {
 		res := ExpectResult{Metric: e.Metric, Min: e.Min, Max: e.Max, Line: e.Line}
 		v, ok := r.Metrics[e.Metric]
 		if !ok {
 			if !knownFamily(e.Metric, len(sc.Spec.Faults)) {
-				return &UnknownMetricError{File: sc.File, Line: e.Line, Index: i, Metric: e.Metric, Suggestion: closest(e.Metric, r.Metrics)}
+				return &UnknownMetricError{File: sc.File, Line: e.Line, Index: e.Index, Metric: e.Metric, Suggestion: closest(e.Metric, r.Metrics)}
 			}
 			res.Note = "no value: the run produced no sample for this metric"
 			r.Expectations = append(r.Expectations, res)

@@ -23,7 +23,11 @@ func (r *Report) JSON(w io.Writer) error {
 func (r *Report) Text(w io.Writer) error {
 	p := &printer{w: w}
 	s := r.Scenario
-	p.f("orrery · %s (%s) · seed %d · %s of virtual time · Kubernetes %s\n", s.Name, s.File, s.Seed, s.Duration, s.KubernetesVersion)
+	name := s.Name
+	if s.Variant != "" {
+		name += " [variant " + s.Variant + "]"
+	}
+	p.f("orrery · %s (%s) · seed %d · %s of virtual time · Kubernetes %s\n", name, s.File, s.Seed, s.Duration, s.KubernetesVersion)
 	if s.Description != "" {
 		p.f("%s\n", s.Description)
 	}

@@ -50,6 +50,7 @@ type Report struct {
 // ScenarioInfo says what ran.
 type ScenarioInfo struct {
 	Name              string `json:"name"`
+	Variant           string `json:"variant,omitempty"`
 	Description       string `json:"description,omitempty"`
 	File              string `json:"file"`
 	Seed              uint64 `json:"seed"`
@@ -200,7 +201,7 @@ func Build(c *cluster.Cluster) *Report {
 	r := &Report{
 		Schema: Schema,
 		Scenario: ScenarioInfo{
-			Name: sc.Metadata.Name, Description: sc.Metadata.Description, File: sc.File,
+			Name: sc.Metadata.Name, Variant: sc.VariantName, Description: sc.Metadata.Description, File: sc.File,
 			Seed: sc.Spec.Seed, Duration: sc.Spec.Duration.String(), KubernetesVersion: sc.Spec.KubernetesVersion,
 		},
 		Summary: Summary{VirtualSeconds: end.Seconds(), Events: c.Eng.Processed(), Nodes: len(c.Nodes), NodesReadyAtEnd: c.Tracker.Ready()},

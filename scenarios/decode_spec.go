@@ -33,7 +33,7 @@ func (d *decoder) metadata(n *yaml.Node, path string, dst *Metadata) bool {
 }
 
 func (d *decoder) spec(n *yaml.Node, path string, dst *Spec) bool {
-	m, ok := d.mapping(n, path, "seed", "duration", "kubernetesVersion", "maxEvents", "cluster", "workload", "faults", "expect")
+	m, ok := d.mapping(n, path, "seed", "duration", "kubernetesVersion", "maxEvents", "cluster", "workload", "faults", "expect", "variants")
 	if !ok {
 		return false
 	}
@@ -45,6 +45,7 @@ func (d *decoder) spec(n *yaml.Node, path string, dst *Spec) bool {
 	optional(m, "workload", d.workload, &dst.Workload)
 	optional(m, "faults", d.faults, &dst.Faults)
 	optional(m, "expect", d.expectations, &dst.Expect)
+	optional(m, "variants", d.variants, &dst.Variants)
 	return true
 }
 
@@ -555,7 +556,7 @@ func (d *decoder) expectations(n *yaml.Node, path string, dst *[]Expect) bool {
 	expects := make([]Expect, len(items))
 	for i, item := range items {
 		p := itemPath(path, i)
-		expects[i].Line = d.lines[p]
+		expects[i].Line, expects[i].Index = d.lines[p], i
 		d.expect(item, p, &expects[i])
 	}
 	*dst = expects
@@ -563,12 +564,14 @@ func (d *decoder) expectations(n *yaml.Node, path string, dst *[]Expect) bool {
 }
 
 func (d *decoder) expect(n *yaml.Node, path string, dst *Expect) bool {
-	m, ok := d.mapping(n, path, "metric", "min", "max")
+	m, ok := d.mapping(n, path, "metric", "min", "max", "variant", "relativeTo")
 	if !ok {
 		return false
 	}
 	required(m, "metric", d.str, &dst.Metric)
 	optional(m, "min", d.bound, &dst.Min)
 	optional(m, "max", d.bound, &dst.Max)
+	optional(m, "variant", d.str, &dst.Variant)
+	optional(m, "relativeTo", d.str, &dst.RelativeTo)
 	return true
 }

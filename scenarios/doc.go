@@ -115,11 +115,29 @@
 //	    - metric: fault.0.detectSeconds # required
 //	      min: 40                       # numbers, or durations in seconds
 //	      max: 50s
+//	      variant: slow                 # with variants: check this variant only
+//	      relativeTo: fast              # ... and check metric(slow) ÷ metric(fast)
+//	  variants:                         # optional: a comparison, 2 to 16 runs, same seed
+//	    - name: fast                    # unique DNS-1123 label; may set nothing
+//	    - name: slow
+//	      set:                          # dotted paths under spec, list items by index
+//	        cluster.nodeLifecycle.gracePeriod: 60s
+//	        faults.0.duration: 2m
 //
 // Everything under cluster except nodePools is optional; the values shown
 // are the defaults for Kubernetes 1.31. spec.cluster.storage, the stand-in
 // that came before the etcd model, is gone: a file that still has it gets
 // an error that says what replaces it.
+//
+// # Variants
+//
+// With variants, Parse builds one scenario per variant (Scenario.Runs):
+// the document with the variant's settings put in place — creating the
+// mappings on the way if the file left them out — decoded, defaulted and
+// validated as if the settings had been written in the file. A problem with
+// a setting is reported at the setting's line, with the variant's name.
+// Each run keeps the expectations that apply to it alone; those with
+// relativeTo are checked on the comparison (package reports).
 //
 // # Strictness
 //

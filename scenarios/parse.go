@@ -23,6 +23,18 @@ func Parse(file string, data []byte) (*Scenario, error) {
 	if err != nil {
 		return nil, err
 	}
+	s, err := parseTree(file, root)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.buildRuns(root); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// parseTree decodes, defaults and validates one document tree.
+func parseTree(file string, root *yaml.Node) (*Scenario, error) {
 	s := &Scenario{File: file}
 	d := newDecoder(file)
 	d.scenario(root, s)

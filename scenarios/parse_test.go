@@ -259,7 +259,7 @@ func TestExplicitValuesPreserved(t *testing.T) {
 		},
 		Expect: []Expect{
 			{Metric: "fault.0.detectSeconds", Min: &half, Max: &one, Line: 89},
-			{Metric: "nodes.notReadyTransitions", Max: &zero, Line: 92},
+			{Metric: "nodes.notReadyTransitions", Max: &zero, Line: 92, Index: 1},
 		},
 	}
 	if !reflect.DeepEqual(s.Spec, want) {

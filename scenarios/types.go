@@ -3,6 +3,8 @@ package scenarios
 import (
 	"fmt"
 	"time"
+
+	"gopkg.in/yaml.v3"
 )
 
 // APIVersion and Kind identify an orrery scenario document.
@@ -22,6 +24,11 @@ type Scenario struct {
 	// File is where the scenario came from ("builtin:quickstart" for an
 	// embedded one). Not part of the document.
 	File string `json:"-"`
+	// VariantName is the variant this scenario is one run of ("" for the
+	// scenario as written). Not part of the document.
+	VariantName string `json:"-"`
+	// runs are the variants' scenarios, built by Parse.
+	runs []*Scenario
 }
 
 // Metadata names the scenario.
@@ -46,6 +53,28 @@ type Spec struct {
 	Workload Workload `json:"workload"`
 	Faults   []Fault  `json:"faults,omitempty"`
 	Expect   []Expect `json:"expect,omitempty"`
+	// Variants, if any, turn the scenario into a comparison: each variant
+	// is one full run of the scenario with its settings changed, all with
+	// the same seed. See Scenario.Runs.
+	Variants []Variant `json:"variants,omitempty"`
+}
+
+// Variant is one run of a comparison: the scenario as written, with the
+// fields named in Set changed.
+type Variant struct {
+	Name string    `json:"name"`
+	Set  []Setting `json:"set,omitempty"`
+	Line int       `json:"-"`
+}
+
+// Setting is one override of a variant: a dotted field path under spec
+// (list items by index, e.g. "workload.churn.0.rate") and the value
+// written for it, as text.
+type Setting struct {
+	Path  string `json:"path"`
+	Value string `json:"value"`
+	Line  int    `json:"-"`
+	node  *yaml.Node
 }
 
 // Version is a parsed Kubernetes minor version.
@@ -393,11 +422,20 @@ type NodeSelector struct {
 
 // Expect is an assertion on one report metric: Min <= value <= Max.
 // Min and Max accept numbers or durations (converted to seconds).
+//
+// In a scenario with variants, Variant limits the check to one variant's
+// run (empty: every variant's), and RelativeTo turns it into a comparison:
+// the value checked is the metric in Variant divided by the same metric in
+// the RelativeTo variant.
 type Expect struct {
-	Metric string   `json:"metric"`
-	Min    *float64 `json:"min,omitempty"`
-	Max    *float64 `json:"max,omitempty"`
+	Metric     string   `json:"metric"`
+	Min        *float64 `json:"min,omitempty"`
+	Max        *float64 `json:"max,omitempty"`
+	Variant    string   `json:"variant,omitempty"`
+	RelativeTo string   `json:"relativeTo,omitempty"`
 
-	// Line is the expectation's line in the scenario file, for messages.
-	Line int `json:"-"`
+	// Line is the expectation's line in the scenario file, for messages;
+	// Index its position in spec.expect.
+	Line  int `json:"-"`
+	Index int `json:"-"`
 }

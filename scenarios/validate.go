@@ -108,8 +108,48 @@ func (v *validator) spec(sp *Spec) {
 	for i := range sp.Faults {
 		v.fault(itemPath("spec.faults", i), &sp.Faults[i], sp)
 	}
+	v.variants("spec.variants", sp.Variants)
 	for i := range sp.Expect {
 		v.expect(itemPath("spec.expect", i), &sp.Expect[i])
+		v.expectVariant(itemPath("spec.expect", i), &sp.Expect[i], sp.Variants)
+	}
+}
+
+func (v *validator) variants(path string, vs []Variant) {
+	if len(vs) == 1 {
+		v.fail(path, "a comparison needs at least two variants, got one")
+	}
+	if len(vs) > MaxVariants {
+		v.fail(path, "at most %d variants (each is a full run), got %d", MaxVariants, len(vs))
+	}
+	seen := map[string]int{}
+	for i := range vs {
+		p := itemPath(path, i)
+		v.dnsLabel(p+".name", vs[i].Name)
+		v.unique(seen, path, i, "variant", vs[i].Name)
+	}
+}
+
+// expectVariant checks an expectation's variant and relativeTo references.
+func (v *validator) expectVariant(path string, e *Expect, vs []Variant) {
+	names := make([]string, len(vs))
+	for i := range vs {
+		names[i] = vs[i].Name
+	}
+	for _, ref := range []struct{ field, name string }{{"variant", e.Variant}, {"relativeTo", e.RelativeTo}} {
+		switch {
+		case ref.name == "":
+		case len(vs) == 0:
+			v.fail(path+"."+ref.field, "the scenario has no variants (spec.variants)")
+		case !slices.Contains(names, ref.name):
+			v.fail(path+"."+ref.field, "no variant named %q%s", ref.name, didYouMean(ref.name, names))
+		}
+	}
+	if e.RelativeTo != "" && e.Variant == "" {
+		v.fail(path+".relativeTo", "needs variant: the ratio is metric(variant) / metric(relativeTo)")
+	}
+	if e.RelativeTo != "" && e.RelativeTo == e.Variant {
+		v.fail(path+".relativeTo", "must name another variant than %q", e.Variant)
 	}
 }
 

@@ -93,11 +93,25 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		return exitBadInput
 	}
 	if fs.Changed("seed") {
-		sc.Spec.Seed = *seed
+		sc.SetSeed(*seed)
 	}
-	rep, code := simulate(sc, stderr)
-	if rep == nil {
-		return code
+	var rep reports.Output
+	var runs []*reports.Report
+	for _, run := range sc.Runs() {
+		r, code := simulate(run, stderr)
+		if r == nil {
+			return code
+		}
+		runs = append(runs, r)
+	}
+	rep = runs[0]
+	if len(sc.Spec.Variants) > 0 {
+		cmp, err := reports.Compare(sc, runs)
+		if err != nil {
+			fmt.Fprintf(stderr, "orrery: %v\n", err)
+			return exitBadInput
+		}
+		rep = cmp
 	}
 	if *out != "" {
 		if err := writeOutputs(*out, rep); err != nil {
@@ -130,7 +144,7 @@ func simulate(sc *scenarios.Scenario, stderr io.Writer) (*reports.Report, int) {
 	}
 	start := time.Now()
 	if isTerminal(stderr) {
-		c.Eng.SetProgress(1<<18, progressLine(stderr, start, c.End()))
+		c.Eng.SetProgress(1<<18, progressLine(stderr, sc.VariantName, start, c.End()))
 	}
 	runErr := c.Run()
 	wall := time.Since(start)
@@ -156,7 +170,10 @@ func simulate(sc *scenarios.Scenario, stderr io.Writer) (*reports.Report, int) {
 
 // progressLine prints virtual time reached and events/s, for runs that last
 // longer than a couple of seconds.
-func progressLine(w io.Writer, start time.Time, end sim.Time) func(sim.Time, uint64) {
+func progressLine(w io.Writer, variant string, start time.Time, end sim.Time) func(sim.Time, uint64) {
+	if variant != "" {
+		variant = "variant " + variant + ": "
+	}
 	var last time.Time
 	return func(now sim.Time, processed uint64) {
 		t := time.Now()
@@ -165,7 +182,7 @@ func progressLine(w io.Writer, start time.Time, end sim.Time) func(sim.Time, uin
 		}
 		last = t
 		elapsed := t.Sub(start).Seconds()
-		fmt.Fprintf(w, "\r\033[K%v of %v (%.0f%%) · %.2fM events/s", now, end, 100*now.Seconds()/end.Seconds(), float64(processed)/elapsed/1e6)
+		fmt.Fprintf(w, "\r\033[K%s%v of %v (%.0f%%) · %.2fM events/s", variant, now, end, 100*now.Seconds()/end.Seconds(), float64(processed)/elapsed/1e6)
 	}
 }
 
@@ -187,7 +204,7 @@ func peakRSS() uint64 {
 	return uint64(ru.Maxrss) * 1024
 }
 
-func writeOutputs(dir string, rep *reports.Report) error {
+func writeOutputs(dir string, rep reports.Output) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
@@ -226,8 +243,12 @@ func cmdValidate(args []string, stdout, stderr io.Writer) int {
 	for _, p := range sc.Spec.Cluster.NodePools {
 		nodes += p.Count
 	}
-	fmt.Fprintf(stdout, "ok: %s (%s): %d nodes, %v of virtual time, %d faults, %d expectations\n",
-		sc.Metadata.Name, sc.File, nodes, sc.Spec.Duration, len(sc.Spec.Faults), len(sc.Spec.Expect))
+	variants := ""
+	if n := len(sc.Spec.Variants); n > 0 {
+		variants = fmt.Sprintf(", %d variants", n)
+	}
+	fmt.Fprintf(stdout, "ok: %s (%s): %d nodes, %v of virtual time, %d faults, %d expectations%s\n",
+		sc.Metadata.Name, sc.File, nodes, sc.Spec.Duration, len(sc.Spec.Faults), len(sc.Spec.Expect), variants)
 	return exitOK
 }
 

@@ -159,3 +159,48 @@ func TestReadmeExampleIsValid(t *testing.T) {
 		t.Fatalf("README example: %v", err)
 	}
 }
+
+func TestVariantsRunAsAComparison(t *testing.T) {
+	doc := small + `  variants:
+    - name: two
+    - name: three
+      set:
+        cluster.nodePools.0.count: 3
+  expect:
+    - metric: nodes.total
+      variant: three
+      relativeTo: two
+      min: 1.5
+      max: 1.5
+`
+	path := writeScenario(t, doc)
+	code, out, errs := runCLI(t, "run", "--seed", "7", "--format", "json", path)
+	if code != exitOK {
+		t.Fatalf("exit %d, stderr %s", code, errs)
+	}
+	var got struct {
+		Schema   string
+		Variants []struct {
+			Report struct {
+				Scenario struct{ Seed uint64 }
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Schema != "orrery.dev/comparison/v1" || len(got.Variants) != 2 || got.Variants[1].Report.Scenario.Seed != 7 {
+		t.Fatalf("comparison JSON: %+v", got)
+	}
+	// A failing check across variants fails the run.
+	path = writeScenario(t, strings.Replace(doc, "min: 1.5\n      max: 1.5", "min: 1.6", 1))
+	if code, out, _ = runCLI(t, "run", path); code != exitExpectErr || !strings.Contains(out, "FAIL nodes.total: three ÷ two = 1.5") {
+		t.Fatalf("exit %d, want %d:\n%s", code, exitExpectErr, out)
+	}
+	// A bad setting is bad input, reported at the setting's line.
+	path = writeScenario(t, strings.Replace(doc, "cluster.nodePools.0.count: 3", "cluster.nodePools.0.count: -3", 1))
+	code, _, errs = runCLI(t, "run", path)
+	if code != exitBadInput || !strings.Contains(errs, ":15: spec.cluster.nodePools[0].count: must be at least 1") || !strings.Contains(errs, `(in variant "three")`) {
+		t.Fatalf("exit %d, stderr %s", code, errs)
+	}
+}
