@@ -15,6 +15,8 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(base))
 	f.Add([]byte(explicit))
 	f.Add([]byte(fullEtcd))
+	f.Add([]byte(withVariants(twoVariants)))
+	f.Add([]byte(base + "    etcd:\n      walFsync: &d {kind: constant, value: 2ms}\n      backendCommit: *d\n  variants:\n    - name: a\n    - name: b\n      set:\n        cluster.etcd.backendCommit.value: 5ms\n"))
 	for _, tc := range badCases {
 		f.Add([]byte(tc.yaml))
 	}

@@ -130,19 +130,34 @@ func setFlow(n *yaml.Node) {
 	}
 }
 
-// copyNode deep-copies a YAML tree (aliases are followed: the copy has none).
+// copyNode deep-copies a YAML tree. An alias is copied as an alias to
+// the same anchored node, so that nested aliases cannot blow the copy up;
+// applySetting copies an anchored subtree before changing anything in it.
 func copyNode(n *yaml.Node) *yaml.Node {
-	n = resolve(n)
 	if n == nil {
 		return nil
 	}
 	c := *n
+	if n.Kind == yaml.AliasNode {
+		return &c
+	}
 	c.Content = make([]*yaml.Node, len(n.Content))
 	for i, child := range n.Content {
 		c.Content[i] = copyNode(child)
 	}
-	c.Anchor = ""
 	return &c
+}
+
+// own replaces an alias at parent.Content[i] with a copy of the node it
+// refers to, so that a change below it stays in this place of the tree.
+func own(parent *yaml.Node, i int) *yaml.Node {
+	if n := parent.Content[i]; n.Kind == yaml.AliasNode {
+		if target := resolve(n); target != nil && target.Kind != yaml.AliasNode {
+			parent.Content[i] = copyNode(target)
+			parent.Content[i].Anchor = ""
+		}
+	}
+	return parent.Content[i]
 }
 
 // buildRuns makes one scenario per variant: the document with the
@@ -153,7 +168,12 @@ func (s *Scenario) buildRuns(root *yaml.Node) error {
 	var errs []*Error
 	for i, v := range s.Spec.Variants {
 		doc := copyNode(root)
-		spec := lookupKey(doc, "spec")
+		var spec *yaml.Node
+		for j := 0; j+1 < len(doc.Content); j += 2 {
+			if doc.Content[j].Value == "spec" {
+				spec = own(doc, j+1)
+			}
+		}
 		ok := true
 		for _, set := range v.Set {
 			if msg := applySetting(spec, set); msg != "" {
@@ -186,19 +206,6 @@ func (s *Scenario) buildRuns(root *yaml.Node) error {
 	return joinErrors(errs)
 }
 
-// lookupKey returns the value of key in mapping n, or nil.
-func lookupKey(n *yaml.Node, key string) *yaml.Node {
-	if n == nil || n.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == key {
-			return n.Content[i+1]
-		}
-	}
-	return nil
-}
-
 // applySetting puts set's value at its path under spec, making the
 // mappings on the way if the file left them out. It returns a problem, or "".
 func applySetting(spec *yaml.Node, set Setting) string {
@@ -220,23 +227,24 @@ func applySetting(spec *yaml.Node, set Setting) string {
 				n.Content[idx] = copyNode(set.node)
 				return ""
 			}
-			n = n.Content[idx]
+			n = own(n, idx)
 		case yaml.MappingNode:
 			if isDigits(seg) {
 				return fmt.Sprintf("%s is a mapping: %q is not a field name", orSpec(here), seg)
 			}
-			next := lookupKey(n, seg)
+			next, at := (*yaml.Node)(nil), -1
+			for j := 0; j+1 < len(n.Content); j += 2 {
+				if n.Content[j].Value == seg {
+					next, at = own(n, j+1), j+1
+				}
+			}
 			switch {
 			case last && next != nil:
 				// The key moves to the setting's line too, so that
 				// problems with the value are reported there.
-				for j := 0; j+1 < len(n.Content); j += 2 {
-					if n.Content[j].Value == seg {
-						key := *n.Content[j]
-						key.Line = set.Line
-						n.Content[j], n.Content[j+1] = &key, copyNode(set.node)
-					}
-				}
+				key := *n.Content[at-1]
+				key.Line = set.Line
+				n.Content[at-1], n.Content[at] = &key, copyNode(set.node)
 				return ""
 			case last:
 				n.Content = append(n.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: seg, Line: set.Line}, copyNode(set.node))

@@ -124,3 +124,24 @@ func TestVariantBadInput(t *testing.T) {
 		})
 	}
 }
+
+// A setting below an alias changes that place only, not the anchor.
+func TestVariantSettingBelowAnAlias(t *testing.T) {
+	doc := base + `    etcd:
+      walFsync: &d {kind: constant, value: 2ms}
+      backendCommit: *d
+  variants:
+    - name: a
+    - name: b
+      set:
+        cluster.etcd.backendCommit.value: 5ms
+`
+	s, err := Parse("v.yaml", []byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := s.Runs()[0].Spec.Cluster.Etcd, s.Runs()[1].Spec.Cluster.Etcd
+	if a.BackendCommit.Value != 2*time.Millisecond || b.BackendCommit.Value != 5*time.Millisecond || b.WALFsync.Value != 2*time.Millisecond {
+		t.Errorf("a %v/%v, b %v/%v", a.WALFsync.Value, a.BackendCommit.Value, b.WALFsync.Value, b.BackendCommit.Value)
+	}
+}
