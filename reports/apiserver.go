@@ -3,6 +3,7 @@ package reports
 import (
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/orrery-sim/orrery/model/apiserver"
 	"github.com/orrery-sim/orrery/model/cluster"
@@ -69,6 +70,39 @@ type LevelStats struct {
 	Wait        Percentiles      `json:"queueWait"`
 	Dispatched  int64            `json:"dispatched"`
 	Rejected    map[string]int64 `json:"rejected"`
+	// OverTime is the level's seats in use and queue length over the run.
+	OverTime LevelSeries `json:"overTime"`
+}
+
+// LevelSeries is a priority level over time, summed over replicas: the
+// highest seats in use and queue length in each of up to overTimeColumns
+// equal stretches of the run.
+type LevelSeries struct {
+	StepSeconds float64   `json:"stepSeconds"`
+	SeatsInUse  []float64 `json:"seatsInUse"`
+	QueueLength []float64 `json:"queueLength"`
+}
+
+// overTimeColumns is how many stretches LevelSeries divides the run into:
+// one text column each.
+const overTimeColumns = 60
+
+// addOverTime adds a gauge's maximum over each step buckets into dst, so
+// that replicas sum column by column. (Replicas peak at different moments:
+// the sum of their maxima bounds the level's own maximum from above.)
+func addOverTime(dst *[]float64, g *sim.Gauge, end sim.Time, step int) {
+	pts := g.Points(end)
+	cols := (len(pts) + step - 1) / step
+	for len(*dst) < cols {
+		*dst = append(*dst, 0)
+	}
+	for c := 0; c < cols; c++ {
+		m := 0.0
+		for _, p := range pts[c*step : min((c+1)*step, len(pts))] {
+			m = max(m, p.Max)
+		}
+		(*dst)[c] += m
+	}
 }
 
 // CPUStats is one replica's CPU utilisation.
@@ -100,6 +134,8 @@ func apiServerStats(c *cluster.Cluster, requests []RequestStats) APIServerStats 
 	// Levels, summed over replicas, in APF's configuration order.
 	byLevel := map[string]*LevelStats{}
 	var order []string
+	buckets := int((int64(end) + int64(rec.Bucket()) - 1) / int64(rec.Bucket()))
+	step := max(1, (buckets+overTimeColumns-1)/overTimeColumns)
 	var waits = map[string][]int64{}
 	for _, m := range rec.Resources() {
 		if m.Name != "apiserver_flowcontrol_seats" {
@@ -117,6 +153,9 @@ func apiServerStats(c *cluster.Cluster, requests []RequestStats) APIServerStats 
 		l.PeakSeats += s.PeakInUse
 		l.Utilization += s.Utilization * float64(m.Capacity)
 		l.PeakQueue += s.PeakQueueLength
+		l.OverTime.StepSeconds = (time.Duration(step) * rec.Bucket()).Seconds()
+		addOverTime(&l.OverTime.SeatsInUse, m.InUseGauge(), end, step)
+		addOverTime(&l.OverTime.QueueLength, m.QueueGauge(), end, step)
 		waits[name] = append(waits[name], s.Wait.Samples()...)
 	}
 	for _, ctr := range rec.Counters() {

@@ -165,6 +165,21 @@ func (p *printer) apiServer(a *APIServerStats) {
 				dur(l.Wait.P99), l.Dispatched, rejections(l.Rejected))
 		}
 		tw.Flush()
+		if step := a.Levels[0].OverTime.StepSeconds; step > 0 {
+			p.f("over time (one column per %s, its highest value; seats: a full block is all the level's seats):\n", secs(step))
+			tw = p.table()
+			for _, l := range a.Levels {
+				peakQ := 0.0
+				for _, q := range l.OverTime.QueueLength {
+					peakQ = max(peakQ, q)
+				}
+				fmt.Fprintf(tw, "%s\tseats\t%s\t\n", l.Name, sparkline(l.OverTime.SeatsInUse, float64(l.Seats)))
+				if peakQ > 0 {
+					fmt.Fprintf(tw, "\tqueue\t%s\tpeak %.0f\t\n", sparkline(l.OverTime.QueueLength, peakQ), peakQ)
+				}
+			}
+			tw.Flush()
+		}
 	}
 	if len(a.Stages) > 0 {
 		p.f("where the time went (mean per served request; dominant stage overall: %s):\n", a.DominantStage)
@@ -178,6 +193,24 @@ func (p *printer) apiServer(a *APIServerStats) {
 		}
 		tw.Flush()
 	}
+}
+
+// sparkline draws values as block characters, a full block at full (a
+// space for exactly zero, so idle stretches stand out).
+func sparkline(values []float64, full float64) string {
+	const blocks = "▁▂▃▄▅▆▇█"
+	levels := []rune(blocks)
+	var b strings.Builder
+	for _, v := range values {
+		switch {
+		case v <= 0 || full <= 0:
+			b.WriteRune(' ')
+		default:
+			i := int(v / full * float64(len(levels)))
+			b.WriteRune(levels[min(max(i, 0), len(levels)-1)])
+		}
+	}
+	return b.String()
 }
 
 func rejections(m map[string]int64) string {

@@ -298,6 +298,11 @@ func (m *ResourceMeter) Dequeue(now Time, waited time.Duration) {
 // InUse is the number of busy units.
 func (m *ResourceMeter) InUse() int { return m.inUse }
 
+// InUseGauge and QueueGauge are the meter's units in use and queue length
+// over time.
+func (m *ResourceMeter) InUseGauge() *Gauge { return m.inUseG }
+func (m *ResourceMeter) QueueGauge() *Gauge { return m.queuedG }
+
 // Queued is the number of waiting requests.
 func (m *ResourceMeter) Queued() int { return m.queued }
 
