@@ -24,7 +24,8 @@ type Node struct {
 	ID     int32
 	Name   Sym
 	Labels Labels
-	// Allocatable is status.allocatable CPU and memory; MaxPods its "pods".
+	// Allocatable is status.allocatable CPU and memory; MaxPods its "pods"
+	// (0 means the kubelet's default, DefaultMaxPods, filled in by Finish).
 	Allocatable Resources
 	MaxPods     int64
 	Taints      []Taint
@@ -45,9 +46,10 @@ type Node struct {
 // Errors from Node.Finish.
 var ErrNoName = errors.New("objects: a node needs a name")
 
-// Finish validates the node and adds the kubernetes.io/hostname label the
-// kubelet sets to the node's name when registering it
-// (pkg/kubelet/kubelet_node_status.go initialNode), unless one is set.
+// Finish validates the node, defaults MaxPods to 110, and adds the
+// kubernetes.io/hostname label the kubelet sets to the node's name when
+// registering it (pkg/kubelet/kubelet_node_status.go initialNode), unless
+// one is set.
 func (n *Node) Finish() error {
 	if n.Name == None {
 		return ErrNoName
@@ -72,6 +74,9 @@ func (n *Node) Finish() error {
 		if img.Size < 0 {
 			return fmt.Errorf("objects: node images[%d].sizeBytes: must not be negative", i)
 		}
+	}
+	if n.MaxPods == 0 {
+		n.MaxPods = DefaultMaxPods
 	}
 	if !n.Labels.Has(LabelHostname) {
 		n.Labels = n.Labels.With(LabelHostname, n.Name)

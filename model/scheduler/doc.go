@@ -1,0 +1,47 @@
+// Package scheduler is kube-scheduler's decision logic: given a pod and a
+// Snapshot of the nodes and the pods on them, Schedule runs the default
+// profile's filter and score plugins and returns the chosen node with every
+// node's per-plugin raw, normalised and weighted scores, or a FitError
+// whose message is upstream's "0/N nodes are available: ...".
+//
+// It is decision logic only — no queue, no binding, no engine or network;
+// those wrap it later. It is deterministic: nodes are walked in upstream's
+// node-tree order from a round-robin start index kept between cycles, and
+// ties are broken with the *sim.Rand the caller passes.
+//
+// Modeled, each from its upstream source (pkg/scheduler/...):
+//   - the cycle: numFeasibleNodesToFind (adaptive percentageOfNodesToScore,
+//     at least 100 nodes), nextStartNodeIndex, filters in profile order with
+//     the first rejection deciding a node's status, no scoring when a single
+//     node fits, reservoir-sampled tie-break (schedule_one.go);
+//   - filters: NodeUnschedulable, NodeName, TaintToleration (NoSchedule and
+//     NoExecute), NodeAffinity (nodeSelector and required terms),
+//     NodeResourcesFit (pods, cpu, memory), PodTopologySpread
+//     (DoNotSchedule, minDomains), InterPodAffinity (required affinity,
+//     anti-affinity and existing pods' anti-affinity);
+//   - scores with the default weights: TaintToleration 3, NodeAffinity 2,
+//     PodTopologySpread 2 (ScheduleAnyway), InterPodAffinity 2,
+//     NodeResourcesFit 1 (LeastAllocated, cpu 1 memory 1, on
+//     NonZeroRequested), NodeResourcesBalancedAllocation 1 (on real
+//     requests; best-effort pods skipped from v1.33), ImageLocality 1,
+//     each normalised to 0..100 exactly as upstream (integer division,
+//     float where upstream uses float);
+//   - FitError's message, reasons counted and sorted as strings, and the
+//     DefaultPreemption verdict appended to it.
+//
+// What the model leaves out: preemption itself (the model has no pod
+// priorities, so preemption never finds victims and only its message is
+// produced), nominated pods, the scheduling queue, backoff and gates,
+// extenders, volume plugins (VolumeBinding, VolumeZone, VolumeRestrictions,
+// NodeVolumeLimits), NodePorts, DRA, pod-level resources, the cluster-level
+// default topology spread constraints (upstream's default profile spreads
+// pods owned by a Service, ReplicaSet or StatefulSet over hosts, maxSkew 3,
+// and zones, maxSkew 5, as a soft score; here they are off, so only a pod's
+// own constraints count), namespaceSelector and matchLabelKeys,
+// multiple profiles, and the parallelism of upstream's filter walk (with 16
+// workers upstream may evaluate a few more nodes past the quota, so its
+// start index drifts slightly differently; this model walks as one worker
+// would). Version differences it does not follow: the taint reason text of
+// releases before "untolerated taint" wording, and the double period older
+// releases print after the preemption message.
+package scheduler
