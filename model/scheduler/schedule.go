@@ -21,6 +21,9 @@ type Result struct {
 	// Skipped has bit p set when score plugin p did not run this cycle
 	// (its PreScore skipped it, or its weight is 0).
 	Skipped uint16
+	// Weights are the profile's score weights: plugin p added
+	// Normalized[p] × Weights[p] to a node's Total.
+	Weights [NumPlugins]int64
 	// Ties: how many feasible nodes shared the top total (the winner was
 	// drawn uniformly among them).
 	Ties int
@@ -147,7 +150,7 @@ func (s *Scheduler) Schedule(pod *objects.Pod, snap *Snapshot, rng *sim.Rand) (R
 		return res, nil
 	}
 	s.prioritize()
-	res.Scores, res.Skipped = s.scores, s.skipped
+	res.Scores, res.Skipped, res.Weights = s.scores, s.skipped, s.cfg.Weights
 	res.Node, res.Ties = selectHost(s.scores, rng)
 	return res, nil
 }

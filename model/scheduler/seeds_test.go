@@ -24,6 +24,14 @@ func checkScores(t *testing.T, name string, got NodeScore, want map[Plugin]plugi
 	if got.Total != total {
 		t.Errorf("%s total %d, want %d", name, got.Total, total)
 	}
+	// Skipped plugins leave their normalised score at 0.
+	var sum int64
+	for _, p := range ScorePlugins {
+		sum += got.Normalized[p] * DefaultWeights[p]
+	}
+	if sum != total {
+		t.Errorf("%s: Σ normalised × weight = %d, total %d", name, sum, total)
+	}
 }
 
 // Seed 001 ("Scheduler Pod 배치 알고리즘"): two 16-core nodes, 8 and 4
@@ -55,6 +63,9 @@ func TestSeed001TwoNodeExample(t *testing.T) {
 	}
 	if r.Node != node2.ID {
 		t.Fatalf("chose node %d, want node2 (%d)", r.Node, node2.ID)
+	}
+	if r.Weights != DefaultWeights {
+		t.Errorf("weights %v", r.Weights)
 	}
 	if r.Scored(PodTopologySpread) || r.Scored(InterPodAffinity) {
 		t.Errorf("spread and inter-pod affinity should be skipped (skipped=%b)", r.Skipped)
