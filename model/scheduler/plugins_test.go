@@ -10,6 +10,22 @@ import (
 // normalisation paths run as they do for real. Raw and normalised values
 // are computed by hand from the formulas cited in score.go.
 
+// want is one node's expected raw and normalised score.
+type want struct {
+	n         *objects.Node
+	raw, norm int64
+}
+
+func checkPlugin(t *testing.T, r Result, p Plugin, wants []want) {
+	t.Helper()
+	for _, w := range wants {
+		s := scoreOf(t, r, w.n)
+		if s.Raw[p] != w.raw || s.Normalized[p] != w.norm {
+			t.Errorf("%s node %d: raw %d norm %d, want %d %d", p, w.n.ID, s.Raw[p], s.Normalized[p], w.raw, w.norm)
+		}
+	}
+}
+
 func requestsPod(f *fixture, milliCPU, memory int64) *objects.Pod {
 	return f.pod(f.spec(objects.PodSpec{Containers: []objects.Container{{Requests: objects.Requests(milliCPU, memory)}}}), nil)
 }
@@ -133,15 +149,7 @@ func TestTaintTolerationScore(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Intolerable PreferNoSchedule taints 0, 1, 2 → reversed 100, 50, 0.
-	for _, c := range []struct {
-		n         *objects.Node
-		raw, norm int64
-	}{{clean, 0, 100}, {one, 1, 50}, {two, 2, 0}} {
-		s := scoreOf(t, r, c.n)
-		if s.Raw[TaintToleration] != c.raw || s.Normalized[TaintToleration] != c.norm {
-			t.Errorf("node %d: raw %d norm %d, want %d %d", c.n.ID, s.Raw[TaintToleration], s.Normalized[TaintToleration], c.raw, c.norm)
-		}
-	}
+	checkPlugin(t, r, TaintToleration, []want{{clean, 0, 100}, {one, 1, 50}, {two, 2, 0}})
 }
 
 func TestNodeAffinityScore(t *testing.T) {
@@ -162,15 +170,7 @@ func TestNodeAffinityScore(t *testing.T) {
 		t.Fatal(err)
 	}
 	// 7, 5, 0 → 100, 5·100/7 = 71, 0.
-	for _, c := range []struct {
-		n         *objects.Node
-		raw, norm int64
-	}{{both, 7, 100}, {one, 5, 71}, {none, 0, 0}} {
-		s := scoreOf(t, r, c.n)
-		if s.Raw[NodeAffinity] != c.raw || s.Normalized[NodeAffinity] != c.norm {
-			t.Errorf("node %d: raw %d norm %d, want %d %d", c.n.ID, s.Raw[NodeAffinity], s.Normalized[NodeAffinity], c.raw, c.norm)
-		}
-	}
+	checkPlugin(t, r, NodeAffinity, []want{{both, 7, 100}, {one, 5, 71}, {none, 0, 0}})
 	if r.Node != both.ID {
 		t.Errorf("chose %d", r.Node)
 	}
@@ -406,15 +406,7 @@ func TestPodTopologySpreadScore(t *testing.T) {
 	}
 	// zone a: 2·ln 4 + 1 = 3.77 → 4; zone b: 0 + 1 = 1. Normalised with
 	// max 4, min 1: a → 100·(4+1−4)/4 = 25, b → 100·(4+1−1)/4 = 100.
-	for _, c := range []struct {
-		n         *objects.Node
-		raw, norm int64
-	}{{za1, 4, 25}, {za2, 4, 25}, {zb, 1, 100}, {bare, 0, 0}} {
-		s := scoreOf(t, r, c.n)
-		if s.Raw[PodTopologySpread] != c.raw || s.Normalized[PodTopologySpread] != c.norm {
-			t.Errorf("node %d: raw %d norm %d, want %d %d", c.n.ID, s.Raw[PodTopologySpread], s.Normalized[PodTopologySpread], c.raw, c.norm)
-		}
-	}
+	checkPlugin(t, r, PodTopologySpread, []want{{za1, 4, 25}, {za2, 4, 25}, {zb, 1, 100}, {bare, 0, 0}})
 }
 
 func TestInterPodAffinityFilter(t *testing.T) {
@@ -490,15 +482,7 @@ func TestInterPodAffinityScore(t *testing.T) {
 		t.Fatal(err)
 	}
 	// raw 10, -5, 0 → min-max: 100, 0, 100·5/15 = 33.
-	for _, c := range []struct {
-		n         *objects.Node
-		raw, norm int64
-	}{{n1, 10, 100}, {n2, -5, 0}, {n3, 0, 33}} {
-		s := scoreOf(t, r, c.n)
-		if s.Raw[InterPodAffinity] != c.raw || s.Normalized[InterPodAffinity] != c.norm {
-			t.Errorf("node %d: raw %d norm %d, want %d %d", c.n.ID, s.Raw[InterPodAffinity], s.Normalized[InterPodAffinity], c.raw, c.norm)
-		}
-	}
+	checkPlugin(t, r, InterPodAffinity, []want{{n1, 10, 100}, {n2, -5, 0}, {n3, 0, 33}})
 	if r.Node != n1.ID {
 		t.Errorf("chose %d", r.Node)
 	}
