@@ -2,9 +2,8 @@
 // "2e3") exactly, as k8s.io/apimachinery/pkg/api/resource.Quantity does,
 // and rounds them up the way Quantity.MilliValue and Quantity.Value do.
 //
-// It is a copy of the parser in package scenarios (scenarios/quantity.go),
-// exported for the object model (model/objects). The two must agree: the
-// test table here starts with the one in scenarios/quantity_test.go.
+// Scenario files (package scenarios) and the object model (model/objects)
+// both parse quantities here.
 //
 // Differences from upstream: a negative quantity is an error (no capacity
 // or request is negative), and so is one too large for an int64 (upstream
