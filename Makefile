@@ -21,10 +21,11 @@ test:
 	$(GO) test -count=1 $(PKGS)
 
 # Raw engine, the etcd model (a 3-member cluster's commit throughput, the
-# MVCC store), then the 5000-node scenario (one virtual hour per run).
+# MVCC store), a scheduling cycle over 5000 nodes, then the 5000-node scenario (one virtual hour per run).
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./sim/
 	$(GO) test -run '^$$' -bench . -benchmem ./model/etcd/...
+	$(GO) test -run '^$$' -bench . -benchmem ./model/scheduler/
 	$(GO) test -run '^$$' -bench . -benchtime 1x -benchmem ./model/cluster/
 
 lint:
