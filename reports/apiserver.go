@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/orrery-sim/orrery/model/api"
 	"github.com/orrery-sim/orrery/model/apiserver"
 	"github.com/orrery-sim/orrery/model/cluster"
 	"github.com/orrery-sim/orrery/sim"
@@ -58,6 +59,28 @@ type APIServerStats struct {
 	PeakRequestRate float64  `json:"peakRequestsPerSecond"`
 	SLOsViolated    []string `json:"slosViolated"`
 	DominantStage   string   `json:"dominantStage"`
+	// Watch is the watch cache's dispatch per watched resource, summed
+	// over replicas, in resource order.
+	Watch []WatchDispatch `json:"watchDispatch,omitempty"`
+	// WatchersTerminated: watchers the dispatch loop closed for being
+	// unresponsive (apiserver_terminated_watchers_total); WatchesTooOld:
+	// watches answered 410 Gone; BookmarksSent: bookmark events handed to
+	// watchers; Relists: lists by reflectors that had been synced before.
+	WatchersTerminated int64 `json:"watchersTerminated"`
+	WatchesTooOld      int64 `json:"watchesTooOld"`
+	BookmarksSent      int64 `json:"bookmarksSent"`
+	Relists            int64 `json:"relists"`
+}
+
+// WatchDispatch is what dispatching one resource's watch events cost: CPU
+// time for encoding (once per event), each visited watcher's filter and
+// each matching watcher's hand-off; the watchers the dispatch loop
+// visited; the events handed to watchers (catch-up events included).
+type WatchDispatch struct {
+	Resource        string  `json:"resource"`
+	CPUSeconds      float64 `json:"cpuSeconds"`
+	WatchersVisited int64   `json:"watchersVisited"`
+	EventsSent      int64   `json:"eventsSent"`
 }
 
 // LevelStats is one priority level, summed over the replicas.
@@ -167,10 +190,17 @@ func apiServerStats(c *cluster.Cluster, requests []RequestStats) APIServerStats 
 		case ctr.Name == "apiserver_flowcontrol_rejected_requests_total":
 			l.Rejected[ctr.Label("reason")] += ctr.Value
 		}
-		if ctr.Name == "reflector_lists_total" {
+		switch ctr.Name {
+		case "reflector_lists_total":
 			a.Lists += ctr.Value
+		case "reflector_relists_total":
+			a.Relists += ctr.Value
 		}
 	}
+	a.Watch = watchDispatch(rec)
+	a.WatchersTerminated = rec.Counter("apiserver_terminated_watchers_total").Value
+	a.WatchesTooOld = rec.Counter("apiserver_watch_too_old_resource_version_total").Value
+	a.BookmarksSent = rec.Counter("apiserver_watch_bookmarks_sent_total").Value
 	slices.SortFunc(order, func(x, y string) int {
 		if d := levelRank(x) - levelRank(y); d != 0 {
 			return d
@@ -228,6 +258,28 @@ func apiServerStats(c *cluster.Cluster, requests []RequestStats) APIServerStats 
 		}
 	}
 	return a
+}
+
+// watchDispatch reads the dispatch counters of every resource that had
+// watchers.
+func watchDispatch(rec *sim.Recorder) []WatchDispatch {
+	var out []WatchDispatch
+	for r := api.Resource(0); r < api.NumResources; r++ {
+		name := r.String()
+		cpu := rec.FindCounter("apiserver_watch_dispatch_cpu_nanoseconds_total", "resource", name)
+		if cpu == nil {
+			continue
+		}
+		d := WatchDispatch{Resource: name, CPUSeconds: float64(cpu.Value) / 1e9}
+		if c := rec.FindCounter("apiserver_watch_dispatch_watchers_visited_total", "resource", name); c != nil {
+			d.WatchersVisited = c.Value
+		}
+		if c := rec.FindCounter("apiserver_watch_events_total", "resource", name); c != nil {
+			d.EventsSent = c.Value
+		}
+		out = append(out, d)
+	}
+	return out
 }
 
 func dominant(ns []float64) string {

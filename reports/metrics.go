@@ -81,6 +81,23 @@ func metrics(r *Report, c *cluster.Cluster) map[string]float64 {
 		}
 	}
 	put("apiserver.watchEventsSent", float64(r.Counters["apiserver_watch_events_sent_total"]))
+	var dispatchCPU float64
+	var visited int64
+	for _, d := range a.Watch {
+		p := "watch." + d.Resource
+		put(p+".dispatchCPUSeconds", d.CPUSeconds)
+		put(p+".watchersVisited", float64(d.WatchersVisited))
+		put(p+".eventsSent", float64(d.EventsSent))
+		dispatchCPU += d.CPUSeconds
+		visited += d.WatchersVisited
+	}
+	put("watch.dispatchCPUSeconds", dispatchCPU)
+	put("watch.watchersVisited", float64(visited))
+	put("watch.eventsSent", float64(r.Counters["apiserver_watch_events_sent_total"]))
+	put("watch.watchersTerminated", float64(a.WatchersTerminated))
+	put("watch.tooOld", float64(a.WatchesTooOld))
+	put("watch.bookmarksSent", float64(a.BookmarksSent))
+	put("watch.relists", float64(a.Relists))
 	for _, res := range r.Resources {
 		p := resourceMetricPrefix(res.Name)
 		put(p+".utilization", res.Utilization)

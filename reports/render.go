@@ -153,6 +153,17 @@ func (p *printer) apiServer(a *APIServerStats) {
 	for _, c := range a.CPU {
 		p.f("CPU %s: mean %.2f%%, peak %.2f%% (busiest gauge bucket)\n", c.Server, 100*c.Mean, 100*c.Peak)
 	}
+	if len(a.Watch) > 0 {
+		p.f("watches: terminated as unresponsive %d · 410 too old %d · bookmarks sent %d · relists %d\n",
+			a.WatchersTerminated, a.WatchesTooOld, a.BookmarksSent, a.Relists)
+		p.f("watch dispatch (CPU = one encoding per event + a filter per visited watcher + a hand-off per event sent):\n")
+		tw := p.table()
+		fmt.Fprintln(tw, "resource\tdispatch CPU\twatchers visited\tevents sent\t")
+		for _, d := range a.Watch {
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t\n", d.Resource, dur(d.CPUSeconds), d.WatchersVisited, d.EventsSent)
+		}
+		tw.Flush()
+	}
 	if len(a.SLOsViolated) > 0 {
 		p.f("SLOs violated: %s\n", strings.Join(a.SLOsViolated, ", "))
 	}

@@ -144,6 +144,8 @@ var badCases = []badCase{
 		"spec.cluster.apiServer.costs.decodeThroughput", "must be greater than 0"},
 	{"apiserver negative watch send", base + "    apiServer:\n      costs:\n        watchSendPerWatcher: -1ms\n", 14,
 		"spec.cluster.apiServer.costs.watchSendPerWatcher", "must not be negative"},
+	{"apiserver negative watch filter", base + "    apiServer:\n      costs:\n        watchFilterPerWatcher: -1us\n", 14,
+		"spec.cluster.apiServer.costs.watchFilterPerWatcher", "must not be negative"},
 	{"apiserver unknown cost", base + "    apiServer:\n      costs:\n        admision: 1ms\n", 14,
 		"spec.cluster.apiServer.costs.admision", `unknown field (did you mean "admission"?)`},
 	{"apiserver removed queueLength", base + "    apiServer:\n      queueLength: 50\n", 13,

@@ -123,7 +123,7 @@ func (d *decoder) apiServer(n *yaml.Node, path string, dst *APIServer) bool {
 
 func (d *decoder) apiServerCosts(n *yaml.Node, path string, dst *APIServerCosts) bool {
 	m, ok := d.mapping(n, path, "authentication", "authorization", "admission", "decodePerObject", "decodeThroughput",
-		"encodePerObject", "encodeThroughput", "watchSendPerWatcher")
+		"encodePerObject", "encodeThroughput", "watchFilterPerWatcher", "watchSendPerWatcher")
 	if !ok {
 		return false
 	}
@@ -134,6 +134,7 @@ func (d *decoder) apiServerCosts(n *yaml.Node, path string, dst *APIServerCosts)
 	optional(m, "decodeThroughput", d.bytesPerSecond, &dst.DecodeThroughput)
 	optional(m, "encodePerObject", d.duration, &dst.EncodePerObject)
 	optional(m, "encodeThroughput", d.bytesPerSecond, &dst.EncodeThroughput)
+	optional(m, "watchFilterPerWatcher", d.duration, &dst.WatchFilterPerWatcher)
 	optional(m, "watchSendPerWatcher", d.duration, &dst.WatchSendPerWatcher)
 	return true
 }

@@ -37,7 +37,8 @@
 //	        decodeThroughput: 100Mi     # bytes per second
 //	        encodePerObject: 10us       # every object sent, in responses and watch events
 //	        encodeThroughput: 200Mi
-//	        watchSendPerWatcher: 5us    # hand an encoded event to one watcher
+//	        watchFilterPerWatcher: 1us  # each watcher an event visits: hand-off and selector check
+//	        watchSendPerWatcher: 5us    # hand an encoded event to one matching watcher
 //	    etcd:
 //	      version: "3.5"                # 3.4, 3.5 or 3.6; default: kubeadm's for kubernetesVersion
 //	      members: 3                    # 1 to 7, named etcd-0 … etcd-2

@@ -72,7 +72,7 @@ func TestDefaults(t *testing.T) {
 					Authorization:   Dist{Kind: "lognormal", Median: 20 * time.Microsecond, P99: 100 * time.Microsecond},
 					Admission:       Dist{Kind: "lognormal", Median: 100 * time.Microsecond, P99: 500 * time.Microsecond},
 					DecodePerObject: 20 * time.Microsecond, DecodeThroughput: 100 << 20,
-					EncodePerObject: 10 * time.Microsecond, EncodeThroughput: 200 << 20, WatchSendPerWatcher: 5 * time.Microsecond,
+					EncodePerObject: 10 * time.Microsecond, EncodeThroughput: 200 << 20, WatchFilterPerWatcher: time.Microsecond, WatchSendPerWatcher: 5 * time.Microsecond,
 				},
 			},
 			Etcd: Etcd{
@@ -149,6 +149,7 @@ spec:
         encodePerObject: 2us
         encodeThroughput: 2Mi
         watchSendPerWatcher: 1us
+        watchFilterPerWatcher: 3us
     etcd:
       version: "3.4"
       members: 1
@@ -227,7 +228,7 @@ func TestExplicitValuesPreserved(t *testing.T) {
 				Costs: APIServerCosts{
 					Authentication: Dist{Kind: "constant", Value: 250 * time.Microsecond}, Authorization: Dist{Kind: "constant"},
 					Admission: Dist{Kind: "constant", Value: time.Millisecond}, DecodeThroughput: 1 << 20,
-					EncodePerObject: 2 * time.Microsecond, EncodeThroughput: 2 << 20, WatchSendPerWatcher: time.Microsecond,
+					EncodePerObject: 2 * time.Microsecond, EncodeThroughput: 2 << 20, WatchFilterPerWatcher: 3 * time.Microsecond, WatchSendPerWatcher: time.Microsecond,
 				},
 			},
 			Etcd: Etcd{
@@ -238,7 +239,7 @@ func TestExplicitValuesPreserved(t *testing.T) {
 				ApplyCost:         Dist{Kind: "constant"},
 				ReadCost:          Dist{Kind: "exponential", Mean: 1500 * time.Microsecond},
 				QuotaBackendBytes: 1, DefragThroughput: 1000,
-				MemberOverrides: []EtcdMember{{Name: "etcd-0", WALFsync: Dist{Kind: "constant", Value: time.Millisecond}, Line: 53}},
+				MemberOverrides: []EtcdMember{{Name: "etcd-0", WALFsync: Dist{Kind: "constant", Value: time.Millisecond}, Line: 54}},
 			},
 			Network: Network{Latency: Dist{Kind: "constant"}, StreamFailureDetection: time.Second},
 			Kubelet: Kubelet{
@@ -252,14 +253,14 @@ func TestExplicitValuesPreserved(t *testing.T) {
 				ControllerManager: ClientLimits{QPS: -1},
 			},
 		},
-		Workload: Workload{Churn: []Churn{{Name: "cm", Objects: 2, ObjectBytes: 1024, Rate: 0.5, Line: 73}}},
+		Workload: Workload{Churn: []Churn{{Name: "cm", Objects: 2, ObjectBytes: 1024, Rate: 0.5, Line: 74}}},
 		Faults: []Fault{
-			{At: 0, Type: FaultPartition, Nodes: NodeSelector{Zone: "a", Count: 2}, Duration: 1500 * time.Millisecond, Line: 80},
-			{At: time.Hour, Type: FaultRestartKubelet, Nodes: NodeSelector{Names: []string{"small-2-0", "big-2"}}, Line: 84},
+			{At: 0, Type: FaultPartition, Nodes: NodeSelector{Zone: "a", Count: 2}, Duration: 1500 * time.Millisecond, Line: 81},
+			{At: time.Hour, Type: FaultRestartKubelet, Nodes: NodeSelector{Names: []string{"small-2-0", "big-2"}}, Line: 85},
 		},
 		Expect: []Expect{
-			{Metric: "fault.0.detectSeconds", Min: &half, Max: &one, Line: 89},
-			{Metric: "nodes.notReadyTransitions", Max: &zero, Line: 92, Index: 1},
+			{Metric: "fault.0.detectSeconds", Min: &half, Max: &one, Line: 90},
+			{Metric: "nodes.notReadyTransitions", Max: &zero, Line: 93, Index: 1},
 		},
 	}
 	if !reflect.DeepEqual(s.Spec, want) {

@@ -148,8 +148,12 @@ type APIServerCosts struct {
 	DecodeThroughput int64         `json:"decodeThroughput"`
 	EncodePerObject  time.Duration `json:"encodePerObject"`
 	EncodeThroughput int64         `json:"encodeThroughput"`
+	// WatchFilterPerWatcher is the cost an event has for each watcher the
+	// watch cache's dispatch loop visits (the hand-off into its channel and
+	// its selector check), matching or not.
+	WatchFilterPerWatcher time.Duration `json:"watchFilterPerWatcher"`
 	// WatchSendPerWatcher is the cost of handing an encoded watch event to
-	// one watcher.
+	// one matching watcher and writing it to its connection.
 	WatchSendPerWatcher time.Duration `json:"watchSendPerWatcher"`
 }
 

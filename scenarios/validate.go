@@ -239,6 +239,7 @@ func (v *validator) apiServer(path string, a *APIServer) {
 	v.dist(p+".admission", c.Admission)
 	v.nonNegative(p+".decodePerObject", c.DecodePerObject)
 	v.nonNegative(p+".encodePerObject", c.EncodePerObject)
+	v.nonNegative(p+".watchFilterPerWatcher", c.WatchFilterPerWatcher)
 	v.nonNegative(p+".watchSendPerWatcher", c.WatchSendPerWatcher)
 	if c.DecodeThroughput <= 0 {
 		v.fail(p+".decodeThroughput", "must be greater than 0, got %d bytes per second", c.DecodeThroughput)

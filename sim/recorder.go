@@ -158,6 +158,12 @@ func (r *Recorder) Counter(name string, labels ...string) *Counter {
 	return c
 }
 
+// FindCounter returns the counter name{labels...} if something made it, or
+// nil: a lookup that, unlike Counter, adds nothing to the run's counters.
+func (r *Recorder) FindCounter(name string, labels ...string) *Counter {
+	return r.counters[seriesID(name, labels).Key()]
+}
+
 // Add adds n.
 func (c *Counter) Add(n int64) { c.Value += n }
 

@@ -94,12 +94,25 @@ var conditionNames = [...]string{"Unknown", "True", "False"}
 
 func (c ConditionStatus) String() string { return conditionNames[c] }
 
+// NamespaceID indexes the run's namespaces. 0 is no namespace: a
+// cluster-scoped object, or a list or watch across all namespaces.
+type NamespaceID int32
+
+// AllNamespaces is the NamespaceID of no namespace.
+const AllNamespaces NamespaceID = 0
+
 // Object is the compact form of a stored object. ID is the object's index
-// within its resource (node i and its Lease share ID i).
+// within its resource (node i and its Lease share ID i). Namespace and
+// Label are what selectors read; both sit in what would otherwise be
+// padding, so an Object stays 56 bytes.
 type Object struct {
-	Resource        Resource
+	Resource Resource
+	// Label is the value of the object's one modeled label (0: not
+	// labelled); a label selector asks for one value (see Request.Label).
+	Label           uint16
 	ID              int32
 	Size            int32 // serialized bytes, for write-volume accounting
+	Namespace       NamespaceID
 	ResourceVersion int64
 
 	// Lease fields.
@@ -154,6 +167,21 @@ type Request struct {
 	// Name is the object ID for single-object calls and for list/watch
 	// field selectors (metadata.name=...); -1 for all objects.
 	Name int32
+	// Namespace scopes a list or watch to one namespace (the URL's
+	// namespace, or a metadata.namespace field selector); AllNamespaces:
+	// every namespace. A write's object lives in it (if given, it
+	// overrides the body's).
+	Namespace NamespaceID
+	// Label, for a list or watch, is a label selector on the objects' one
+	// modeled label: only objects whose Label equals it (0: no selector).
+	Label uint16
+	// AllowBookmarks, for a watch: allowWatchBookmarks (client-go's
+	// reflector always sets it).
+	AllowBookmarks bool
+	// WatchTimeout, for a watch: its timeoutSeconds, after which the
+	// watch ends (0: none). The watch cache sends its last bookmark 2s
+	// before.
+	WatchTimeout time.Duration
 	// ResourceVersion is the precondition of an update (0: none), or where a
 	// watch starts.
 	ResourceVersion int64
@@ -201,6 +229,10 @@ const (
 	// cache could not serve it (410 Gone "too old resource version"); the
 	// stream closes after it.
 	Error
+	// Bookmark carries only a resource version (Object.ResourceVersion):
+	// the watcher has seen every change of its resource up to it, so it
+	// can resume a watch from there.
+	Bookmark
 )
 
 // WatchEvent is one change, shared read-only by every watcher it is sent to
@@ -209,6 +241,10 @@ type WatchEvent struct {
 	Type   WatchEventType
 	Object Object
 	Code   Code // for Error: the status code
+	// Observed is when the API server's watch cache took the change (for
+	// a bookmark, when the bookmark was made): a watcher's lag is its
+	// receive time minus Observed.
+	Observed sim.Time
 }
 
 // StorageOpKind is what the API server asks of storage.

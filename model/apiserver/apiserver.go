@@ -16,12 +16,19 @@
 // A cache fed by the storage watch serves resourceVersion="0" reads and
 // feeds watchers through the watch cache (package watchcache): each
 // change enters its resource's bounded history (a watch from a version it
-// no longer covers gets 410 Gone as its one event), is encoded once, and
-// is handed by the resource's dispatch loop to every watcher whose
-// selector matches, each hand-off costing CPU. A watcher whose client
-// reads slowly (Request.WatchConsume) fills its channels; the loop waits
-// for it within its time budget, then terminates it, and its client
-// relists.
+// no longer covers gets 410 Gone as its one event). The resource's
+// dispatch loop visits the watchers the cacher's index gives for the
+// change — from 1.27 those of its namespace and of its name besides the
+// unscoped ones, before 1.27 all of them (Config.WatchScopeIndex) — each
+// visited watcher's filter (namespace, metadata.name, the label selector)
+// costs CPU, the event is encoded once if any matches, and each matching
+// watcher's hand-off costs CPU; per resource, the CPU time, the watchers
+// visited and the events sent are counted. A watcher whose client reads
+// slowly (Request.WatchConsume) fills its channels; the loop waits for it
+// within its time budget, then terminates it, and its client relists.
+// Watchers that allow bookmarks get one about every minute, and 2s before
+// their deadline, from the cacher's bucketed bookmark queue ticked by one
+// timer per resource.
 //
 // A replica can stop (its connections are reset: requests in flight fail,
 // watches close) and start again (it relists storage into its cache;
@@ -30,10 +37,16 @@
 //
 // What the model leaves out: authentication runs after flow control here
 // (upstream before: its CPU time is counted within the seat); a request's
-// response is encoded after its seat is released; bookmarks (a watcher's
-// resource version advances only with events); the watch cache's waits
+// response is encoded after its seat is released; the watch cache's waits
 // for a fresh resource version (reads are served from the cache as it
-// is); APF borrowing between levels (see package apf).
+// is); APF borrowing between levels (see package apf). An event a
+// watcher's selector rejects costs its filter time but never occupies its
+// channels (upstream it passes through the input channel, so a slow
+// watcher can make the dispatch loop wait for events it does not want);
+// namespaces, names and labels never change, so no watcher sees an object
+// enter or leave its selection (upstream's synthetic ADDED and DELETED);
+// lists with selectors scan the cache instead of an index. Leases carry no
+// namespace (no modeled watch selects them by it).
 package apiserver
 
 import (
@@ -62,6 +75,12 @@ type Config struct {
 	Principals *api.Principals
 	// WatchCache configures the watch cache (watchcache.DefaultConfig).
 	WatchCache watchcache.Config
+	// WatchScopeIndex indexes watchers by the namespace and name they
+	// watch, so that an event visits only the watchers of its namespace
+	// and object besides the unscoped ones (Kubernetes 1.27 on, PR
+	// #115918); off, every watcher of the resource is visited, except the
+	// nodes' name-scoped ones, which their trigger index held (before 1.27).
+	WatchScopeIndex bool
 }
 
 const (
@@ -105,9 +124,9 @@ type Server struct {
 
 	wc       watchCaches
 	watchers []watcher
-	byStream []int32                     // stream ID → index in watchers, -1 if none
-	all      [api.NumResources][]int32   // watchers of every object of a resource
-	byName   [api.NumResources][][]int32 // watchers of one object (field selector)
+	byStream []int32 // stream ID → index in watchers, -1 if none
+	index    [api.NumResources]watcherIndex
+	tracker  [api.NumResources]watchTracker
 
 	duration      [api.NumResources][api.NumVerbs][api.NumScopes]*sim.LatencySeries
 	codes         [api.NumResources][api.NumVerbs][]codeCounter
@@ -156,8 +175,10 @@ func New(eng *sim.Engine, net *sim.Network, rec *sim.Recorder, name string, stor
 	s.watchSent = rec.Counter("apiserver_watch_events_sent_total")
 	s.watchersGauge = rec.Gauge("apiserver_registered_watchers")
 	s.wc = watchCaches{cfg: cfg.WatchCache,
-		terminated: rec.Counter("apiserver_terminated_watchers_total"),
-		expired:    rec.Counter("apiserver_watch_too_old_resource_version_total")}
+		bookmarkRng: eng.Rand("apiserver/" + name + "/bookmarks"),
+		terminated:  rec.Counter("apiserver_terminated_watchers_total"),
+		expired:     rec.Counter("apiserver_watch_too_old_resource_version_total"),
+		bookmarked:  rec.Counter("apiserver_watch_bookmarks_sent_total")}
 	s.wc.reset(eng.Now())
 	s.restarts = rec.Counter("apiserver_restarts_total")
 	return s, nil
@@ -220,8 +241,22 @@ func (s *Server) CacheRevision() int64 { return s.cacheRV }
 
 // AttachWatch registers an already-open watch stream for res (name -1: all
 // objects): the state of a cluster that was running before time started.
+// The watch allows bookmarks, as a reflector's does.
 func (s *Server) AttachWatch(stream sim.StreamID, res api.Resource, name int32) {
-	s.addWatcher(stream, res, name, 0, 0, s.cacheRV)
+	s.AttachWatchRequest(stream, &api.Request{Verb: api.Watch, Resource: res, Name: name, AllowBookmarks: true})
+}
+
+// AttachWatchRequest is AttachWatch for the watch req describes: its
+// resource, selectors (Namespace, Name, Label), WatchConsume,
+// AllowBookmarks and WatchTimeout (counted from now).
+func (s *Server) AttachWatchRequest(stream sim.StreamID, req *api.Request) {
+	res := req.Resource.Stored()
+	s.history(res)
+	var deadline sim.Time
+	if req.WatchTimeout > 0 {
+		deadline = s.eng.Now().Add(req.WatchTimeout)
+	}
+	s.addWatcher(stream, res, selectorOf(req), watchcache.WatcherSpec{Consume: req.WatchConsume, Deadline: deadline, Bookmarks: req.AllowBookmarks}, 0, s.cacheRV)
 }
 
 func (s *Server) storeInCache(obj api.Object) {
@@ -245,6 +280,18 @@ func (s *Server) deleteFromCache(r api.Resource, id int32) {
 }
 
 func (s *Server) cached(r api.Resource, id int32) (api.Object, bool) { return s.cache[r].Get(id) }
+
+// selected counts the cached objects of r that sel matches, and their bytes:
+// what a list with selectors encodes.
+func (s *Server) selected(r api.Resource, sel selector) (objects, bytes int64) {
+	for id := range s.cache[r].IDs() {
+		if obj, ok := s.cached(r, id); ok && sel.matches(&obj) {
+			objects++
+			bytes += int64(obj.Size)
+		}
+	}
+	return objects, bytes
+}
 
 // Handle dispatches the server's events.
 func (s *Server) Handle(ev *sim.Event) {
@@ -277,6 +324,8 @@ func (s *Server) Handle(ev *sim.Event) {
 		s.deliverNow(ev)
 	case kindCloseWatch:
 		s.closeWatchNow(ev)
+	case kindBookmarkTick:
+		s.bookmarkTick(api.Resource(ev.A))
 	case api.KindStorageOp:
 		s.storageDone(ev.Data.(*api.StorageOp))
 	case api.KindStorageCommit:
@@ -322,11 +371,16 @@ func (s *Server) execute(inf *inflight) {
 	case req.Verb == api.List || req.Verb == api.Get && req.FromCache:
 		res := req.Resource.Stored()
 		objects, bytes := int64(1), int64(0)
-		if req.Verb == api.List && req.Name < 0 {
+		switch sel := selectorOf(req); {
+		case req.Verb == api.List && sel.name < 0 && sel.ns == api.AllNamespaces && sel.label == 0:
 			objects = int64(s.cacheCount[res])
 			bytes = s.cacheBytes[res]
-		} else if obj, ok := s.cached(res, req.Name); ok {
-			bytes = int64(obj.Size)
+		case req.Verb == api.List && sel.name < 0:
+			objects, bytes = s.selected(res, sel)
+		default:
+			if obj, ok := s.cached(res, req.Name); ok {
+				bytes = int64(obj.Size)
+			}
 		}
 		enc := c.encode(objects, bytes)
 		s.stages.add(req, StageEncode, enc)
@@ -352,13 +406,14 @@ func (s *Server) afterService(inf *inflight) {
 	res := req.Resource.Stored()
 	switch {
 	case req.Verb == api.List:
+		sel := selectorOf(req)
 		if req.Name >= 0 {
-			if obj, ok := s.cached(res, req.Name); ok {
+			if obj, ok := s.cached(res, req.Name); ok && sel.matches(&obj) {
 				req.Items = append(req.Items[:0], obj)
 			}
 		} else {
 			for id := range s.cache[res].IDs() {
-				if obj, ok := s.cache[res].Get(id); ok {
+				if obj, ok := s.cached(res, id); ok && sel.matches(&obj) {
 					req.Items = append(req.Items, obj)
 				}
 			}
@@ -377,10 +432,24 @@ func (s *Server) afterService(inf *inflight) {
 	s.release(inf)
 }
 
+// writeNamespace is the namespace of the object a write changes: the
+// request's (the URL's), or, when the client gave none, its body's.
+func writeNamespace(req *api.Request) api.NamespaceID {
+	if req.Namespace != api.AllNamespaces {
+		return req.Namespace
+	}
+	return req.Object.Namespace
+}
+
 func (s *Server) callStorage(at sim.Time, req *api.Request) {
 	// A fresh op per call, never reused: storage keys a call's timeout by
 	// its op, and a reused op could be failed by an earlier call's timeout.
 	op := &api.StorageOp{Resource: req.Resource.Stored(), ID: req.Name, Value: req.Object, Origin: req, Tag: s.epoch, Arrived: at}
+	if req.Verb.Mutating() {
+		// The object lives in the URL's namespace (upstream rejects a body
+		// that says otherwise).
+		op.Value.Namespace = writeNamespace(req)
+	}
 	switch req.Verb {
 	case api.Get:
 		op.Kind = api.OpRange

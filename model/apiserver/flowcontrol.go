@@ -125,7 +125,7 @@ func (s *Server) admitAPF(inf *inflight) {
 			Watch:      req.Verb == api.Watch,
 		})
 	case req.Verb.Mutating():
-		inf.fc.Work = s.fc.EstimateMutating(cl.Level, s.watcherCount(req.Resource.Stored(), req.Name))
+		inf.fc.Work = s.fc.EstimateMutating(cl.Level, s.watcherCount(req.Resource.Stored(), writeNamespace(req), req.Name))
 	default:
 		inf.fc.Work = s.fc.EstimateGet()
 	}

@@ -19,8 +19,13 @@ type Costs struct {
 	// per object plus bytes at a throughput.
 	DecodePerObject, EncodePerObject           time.Duration
 	DecodeBytesPerSecond, EncodeBytesPerSecond float64
+	// WatchFilterPerWatcher is the CPU time an event costs each watcher
+	// the dispatch loop visits: the hand-off into its input channel and its
+	// relay goroutine's selector check (cache_watcher.go
+	// convertToWatchEvent), whether or not the event matches.
+	WatchFilterPerWatcher time.Duration
 	// WatchSendPerWatcher is the CPU time to hand an already-encoded event
-	// to one watcher and write it to its connection.
+	// to one matching watcher and write it to its connection.
 	WatchSendPerWatcher time.Duration
 }
 
@@ -83,6 +88,27 @@ func (p *cpuPool) run(ready sim.Time, work time.Duration) (start, end sim.Time) 
 	p.siftDown()
 	p.account(start, end)
 	return start, end
+}
+
+// spread runs n pieces of work of per each, ready at ready, as one piece
+// per core (at most n): the cost of n goroutines' short work without n
+// placements. It returns when the last piece ends (ready if there is no
+// work).
+func (p *cpuPool) spread(ready sim.Time, n int, per time.Duration) sim.Time {
+	if n <= 0 || per <= 0 {
+		return ready
+	}
+	parts := min(n, len(p.free))
+	end := ready
+	for k := 0; k < parts; k++ {
+		share := n / parts
+		if k < n%parts {
+			share++
+		}
+		_, e := p.run(ready, time.Duration(share)*per)
+		end = max(end, e)
+	}
+	return end
 }
 
 func (p *cpuPool) siftDown() {

@@ -9,14 +9,76 @@ import (
 	"github.com/orrery-sim/orrery/sim"
 )
 
+// selector is what a watch asks for: a namespace (AllNamespaces: any), an
+// object (-1: any) and a value of the modeled label (0: any).
+type selector struct {
+	ns    api.NamespaceID
+	name  int32
+	label uint16
+}
+
+func selectorOf(req *api.Request) selector {
+	return selector{ns: req.Namespace, name: req.Name, label: req.Label}
+}
+
+// matches is the watcher's filter (cacher.go filterWithAttrsFunction:
+// the key's namespace prefix, then the label and field selectors).
+func (sel selector) matches(o *api.Object) bool {
+	return (sel.ns == api.AllNamespaces || o.Namespace == sel.ns) &&
+		(sel.name < 0 || o.ID == sel.name) &&
+		(sel.label == 0 || o.Label == sel.label)
+}
+
+// watchList says which of a resource's watcher lists holds a watcher.
+type watchList uint8
+
+const (
+	listAll       watchList = iota // visited for every event of the resource
+	listNamespace                  // visited for events in its namespace
+	listName                       // visited for events of its object
+)
+
 // watcher is one open watch. Its delivery pipeline (the cacheWatcher's
 // channels drained by a client of a given speed) is the watch cache's.
 type watcher struct {
 	stream sim.StreamID
 	res    api.Resource
-	name   int32
+	sel    selector
+	list   watchList
 	alive  bool
 	wc     *watchcache.Watcher
+}
+
+// watcherIndex is the cacher's watchers of one resource (cacher.go
+// indexedWatchers), as lists of indexes into Server.watchers.
+//
+// From Kubernetes 1.27 (kubernetes/kubernetes PR #115918, "Partition
+// watchers by namespace/name scope") allWatchers is keyed by the watch's
+// namespace and name, from the request's URL or its metadata.namespace and
+// metadata.name field selectors, and startDispatching visits only the keys
+// an event can match: {namespace, name}, {namespace}, {name} and {} —
+// here byName (name-scoped, with or without a namespace), byNamespace and
+// all. Before 1.27 allWatchers was one flat map visited for every event;
+// only a resource's trigger index narrowed it, and of the modeled
+// resources only nodes had one (pkg/registry/core/node/storage:
+// TriggerFunc {"metadata.name": node.NameTriggerFunc}, removed by the same
+// PR), so a node watch by name stays in byName then. Label selectors are
+// never indexed: the watcher's filter checks them.
+type watcherIndex struct {
+	all         []int32
+	byNamespace [][]int32
+	byName      [][]int32
+}
+
+// watchTracker counts watches the way APF's watch tracker does
+// (k8s.io/apiserver pkg/util/flowcontrol/watch_tracker.go): by resource,
+// namespace and name, ignoring label selectors; a write's work estimate
+// takes the watches of its resource with no namespace and name, those of
+// its namespace, and those of its object.
+type watchTracker struct {
+	unscoped    int
+	byNamespace []int32
+	byName      []int32
 }
 
 // watchCaches are the cacher's per-resource state: the event history that
@@ -32,8 +94,28 @@ type watchCaches struct {
 	// are not history events.
 	relisting bool
 
+	// Bookmarks: each resource's queue of watchers by the second their
+	// next bookmark is due, its timer (running while the queue is not
+	// empty), and the resource version of the last event its dispatch
+	// loop took (cacher.go lastProcessedResourceVersion; 0: none yet).
+	bookmarks   [api.NumResources]*watchcache.BookmarkQueue
+	bookTimer   [api.NumResources]*sim.Timer
+	lastRV      [api.NumResources]int64
+	due         []*watchcache.Watcher
+	bookmarkRng *sim.Rand
+
 	terminated *sim.Counter
 	expired    *sim.Counter
+	bookmarked *sim.Counter
+	dispatch   [api.NumResources]*dispatchCounters
+}
+
+// dispatchCounters are one resource's watch dispatch totals, shared by
+// every replica.
+type dispatchCounters struct {
+	cpu     *sim.Counter // CPU-nanoseconds: encoding, filtering, hand-offs
+	visited *sim.Counter // watchers the dispatch loop visited
+	sent    *sim.Counter // events handed to watchers
 }
 
 func (wc *watchCaches) reset(now sim.Time) {
@@ -42,6 +124,11 @@ func (wc *watchCaches) reset(now sim.Time) {
 		wc.ready[r] = false
 		wc.disp[r] = watchcache.NewDispatcher(now, wc.cfg)
 		wc.dispDone[r] = now
+		wc.bookmarks[r] = watchcache.NewBookmarkQueue(now, wc.cfg.BookmarkFrequency)
+		wc.lastRV[r] = 0
+		if t := wc.bookTimer[r]; t != nil {
+			t.Stop()
+		}
 	}
 }
 
@@ -56,9 +143,26 @@ func (s *Server) history(res api.Resource) *watchcache.History {
 	return h
 }
 
+// dispatchCounters returns res's counters, made on first use so that a
+// run reports only resources that were watched.
+func (s *Server) dispatchCounters(res api.Resource) *dispatchCounters {
+	d := s.wc.dispatch[res]
+	if d == nil {
+		r := res.String()
+		d = &dispatchCounters{
+			cpu:     s.rec.Counter("apiserver_watch_dispatch_cpu_nanoseconds_total", "resource", r),
+			visited: s.rec.Counter("apiserver_watch_dispatch_watchers_visited_total", "resource", r),
+			sent:    s.rec.Counter("apiserver_watch_events_total", "resource", r),
+		}
+		s.wc.dispatch[res] = d
+	}
+	return d
+}
+
 const (
-	kindDeliver    int32 = api.KindPrivate + 10 + iota // a slow watcher's handler takes an event
-	kindCloseWatch                                     // the server ends a watch stream, A = stream
+	kindDeliver      int32 = api.KindPrivate + 10 + iota // a slow watcher's handler takes an event
+	kindCloseWatch                                       // the server ends a watch stream, A = stream
+	kindBookmarkTick                                     // a resource's bookmark timer, A = resource
 )
 
 // closeWatchAfter ends the stream after d, from the server's side.
@@ -84,78 +188,143 @@ func (s *Server) closeWatchNow(ev *sim.Event) {
 func (s *Server) startWatch(req *api.Request, delay time.Duration) {
 	stream := s.net.OpenStream(req.From, s.self)
 	res := req.Resource.Stored()
+	sel := selectorOf(req)
 	s.net.SendStreamAfter(delay, stream, s.self, api.KindWatchStarted, int64(req.ID), 0, nil)
 	req.Code = api.OK
 	req.Result.ResourceVersion = s.cacheRV
-	ready := s.eng.Now().Add(delay)
+	now := s.eng.Now()
+	ready := now.Add(delay)
 	var initial []*api.WatchEvent
 	err := s.history(res).Since(req.ResourceVersion, func(we *api.WatchEvent) {
-		if req.Name < 0 || we.Object.ID == req.Name {
+		if sel.matches(&we.Object) {
 			initial = append(initial, we)
 		}
 	})
 	var wce *watchcache.Error
 	switch {
 	case errors.Is(err, watchcache.ErrInitialState):
-		initial = s.currentState(res, req.Name)
+		initial = s.currentState(res, sel)
 	case errors.As(err, &wce):
 		s.wc.expired.Inc()
-		s.net.SendStreamAfter(delay, stream, s.self, api.KindWatchEvent, 0, 0, &api.WatchEvent{Type: api.Error, Code: wce.Code})
+		s.net.SendStreamAfter(delay, stream, s.self, api.KindWatchEvent, 0, 0, &api.WatchEvent{Type: api.Error, Code: wce.Code, Observed: now})
 		s.net.EndStreamAfter(delay, stream, s.self)
 		s.respond(req, delay)
 		return
 	}
-	w := s.addWatcher(stream, res, req.Name, req.WatchConsume, len(initial), s.history(res).RV())
-	for k, we := range initial {
-		_, end := s.cpu.run(ready, s.cfg.Costs.encode(1, int64(we.Object.Size))+s.cfg.Costs.WatchSendPerWatcher)
-		s.watchSent.Inc()
-		s.net.SendStreamAfter(max(end, w.wc.InitialAt(k)).Sub(s.eng.Now()), stream, s.self, api.KindWatchEvent, 0, 0, we)
+	var deadline sim.Time
+	if req.WatchTimeout > 0 {
+		deadline = now.Add(req.WatchTimeout)
 	}
+	w := s.addWatcher(stream, res, sel, watchcache.WatcherSpec{Consume: req.WatchConsume, Deadline: deadline, Bookmarks: req.AllowBookmarks}, len(initial), s.history(res).RV())
+	if len(initial) == 0 {
+		s.respond(req, delay)
+		return
+	}
+	dc := s.dispatchCounters(res)
+	var cpu time.Duration
+	for k, we := range initial {
+		work := s.cfg.Costs.encode(1, int64(we.Object.Size)) + s.cfg.Costs.WatchSendPerWatcher
+		_, end := s.cpu.run(ready, work)
+		cpu += work
+		s.net.SendStreamAfter(max(end, w.wc.InitialAt(k)).Sub(now), stream, s.self, api.KindWatchEvent, 0, 0, we)
+	}
+	s.watchSent.Add(int64(len(initial)))
+	dc.sent.Add(int64(len(initial)))
+	dc.cpu.Add(int64(cpu))
 	s.respond(req, delay)
 }
 
-// currentState is the ADDED-style events of every cached object a watch
-// from version 0 starts with.
-func (s *Server) currentState(res api.Resource, name int32) []*api.WatchEvent {
+// currentState is the ADDED-style events of every cached object matching
+// sel that a watch from version 0 starts with.
+func (s *Server) currentState(res api.Resource, sel selector) []*api.WatchEvent {
 	var out []*api.WatchEvent
-	add := func(obj api.Object) { out = append(out, &api.WatchEvent{Type: api.Added, Object: obj}) }
-	if name >= 0 {
-		if obj, ok := s.cached(res, name); ok {
+	now := s.eng.Now()
+	add := func(obj api.Object) {
+		if sel.matches(&obj) {
+			out = append(out, &api.WatchEvent{Type: api.Added, Object: obj, Observed: now})
+		}
+	}
+	if sel.name >= 0 {
+		if obj, ok := s.cached(res, sel.name); ok {
 			add(obj)
 		}
 		return out
 	}
 	for id := range s.cache[res].IDs() {
-		if obj, ok := s.cache[res].Get(id); ok {
+		if obj, ok := s.cached(res, id); ok {
 			add(obj)
 		}
 	}
 	return out
 }
 
-// addWatcher registers a watch from version rv whose client reads an
-// event per consume, with initial catch-up events. Resources here have no
-// trigger index (the pods' spec.nodeName is the upstream one), so the
-// channel size is the no-index one.
-func (s *Server) addWatcher(stream sim.StreamID, res api.Resource, name int32, consume time.Duration, initial int, rv int64) *watcher {
+// addWatcher registers a watch of res matching sel from version rv, with
+// initial catch-up events, and files it where the cacher's index would.
+// The channel size follows the resource's trigger index: nodes had one on
+// metadata.name before the scope index replaced it; no modeled resource
+// has one from 1.27 (the pods' spec.nodeName is the upstream one left).
+func (s *Server) addWatcher(stream sim.StreamID, res api.Resource, sel selector, spec watchcache.WatcherSpec, initial int, rv int64) *watcher {
 	idx := int32(len(s.watchers))
 	now := s.eng.Now()
-	wc := watchcache.NewWatcher(now, watchcache.WatcherSpec{ID: idx, ChanSize: s.wc.hist[res].ChanSize(false, false), Consume: consume}, rv, initial)
-	s.watchers = append(s.watchers, watcher{stream: stream, res: res, name: name, alive: true, wc: wc})
+	trigger := !s.cfg.WatchScopeIndex && res == api.Nodes
+	spec.ID = idx
+	spec.ChanSize = s.wc.hist[res].ChanSize(trigger, trigger && sel.name >= 0)
+	wc := watchcache.NewWatcher(now, spec, rv, initial)
+	list := listAll
+	switch {
+	case sel.name >= 0 && (s.cfg.WatchScopeIndex || trigger):
+		list = listName
+	case sel.ns != api.AllNamespaces && s.cfg.WatchScopeIndex:
+		list = listNamespace
+	}
+	s.watchers = append(s.watchers, watcher{stream: stream, res: res, sel: sel, list: list, alive: true, wc: wc})
 	for int(stream) >= len(s.byStream) {
 		s.byStream = append(s.byStream, -1)
 	}
 	s.byStream[stream] = idx
-	if name < 0 {
-		s.all[res] = append(s.all[res], idx)
-	} else {
-		for int(name) >= len(s.byName[res]) {
-			s.byName[res] = append(s.byName[res], nil)
-		}
-		s.byName[res][name] = append(s.byName[res][name], idx)
+	ix := &s.index[res]
+	switch list {
+	case listAll:
+		ix.all = append(ix.all, idx)
+	case listNamespace:
+		ix.byNamespace = appendAt(ix.byNamespace, int(sel.ns), idx)
+	case listName:
+		ix.byName = appendAt(ix.byName, int(sel.name), idx)
 	}
+	s.track(res, sel, 1)
 	s.watchersGauge.Set(now, s.watchersGauge.Value()+1)
+	if s.wc.bookmarks[res].Add(now, wc) {
+		s.armBookmarks(res)
+	}
 	return &s.watchers[idx]
+}
+
+// appendAt appends x to lists[i], growing lists as needed.
+func appendAt(lists [][]int32, i int, x int32) [][]int32 {
+	for i >= len(lists) {
+		lists = append(lists, nil)
+	}
+	lists[i] = append(lists[i], x)
+	return lists
+}
+
+// track adds d to the watch tracker's count for sel's scope.
+func (s *Server) track(res api.Resource, sel selector, d int32) {
+	t := &s.tracker[res]
+	switch {
+	case sel.name >= 0:
+		for int(sel.name) >= len(t.byName) {
+			t.byName = append(t.byName, 0)
+		}
+		t.byName[sel.name] += d
+	case sel.ns != api.AllNamespaces:
+		for int(sel.ns) >= len(t.byNamespace) {
+			t.byNamespace = append(t.byNamespace, 0)
+		}
+		t.byNamespace[sel.ns] += d
+	default:
+		t.unscoped += int(d)
+	}
 }
 
 // removeWatcher forgets the watcher on a closed stream.
@@ -168,11 +337,16 @@ func (s *Server) removeWatcher(stream sim.StreamID) {
 	w := &s.watchers[i]
 	w.alive = false
 	w.wc.Close(s.eng.Now())
-	if w.name < 0 {
-		s.all[w.res] = without(s.all[w.res], i)
-	} else {
-		s.byName[w.res][w.name] = without(s.byName[w.res][w.name], i)
+	ix := &s.index[w.res]
+	switch w.list {
+	case listAll:
+		ix.all = without(ix.all, i)
+	case listNamespace:
+		ix.byNamespace[w.sel.ns] = without(ix.byNamespace[w.sel.ns], i)
+	case listName:
+		ix.byName[w.sel.name] = without(ix.byName[w.sel.name], i)
 	}
+	s.track(w.res, w.sel, -1)
 	s.watchersGauge.Set(s.eng.Now(), s.watchersGauge.Value()-1)
 }
 
@@ -185,12 +359,17 @@ func without(list []int32, x int32) []int32 {
 	return list
 }
 
-// watcherCount is how many watchers a change of (res, name) goes to: the
-// figure APF's mutating work estimator takes from the watch tracker.
-func (s *Server) watcherCount(res api.Resource, name int32) int {
-	n := len(s.all[res])
-	if name >= 0 && int(name) < len(s.byName[res]) {
-		n += len(s.byName[res][name])
+// watcherCount is how many watchers a change of object name of res, in
+// namespace ns, goes to as APF's mutating work estimator sees it (the watch
+// tracker's count, see watchTracker).
+func (s *Server) watcherCount(res api.Resource, ns api.NamespaceID, name int32) int {
+	t := &s.tracker[res]
+	n := t.unscoped
+	if ns != api.AllNamespaces && int(ns) < len(t.byNamespace) {
+		n += int(t.byNamespace[ns])
+	}
+	if name >= 0 && int(name) < len(t.byName) {
+		n += int(t.byName[name])
 	}
 	return n
 }
@@ -206,43 +385,94 @@ func (s *Server) Watchers() int {
 	return n
 }
 
+// SetWatchConsume changes how long the client of the watch on stream takes
+// per event, for the events dispatched from now on (a client that slows
+// down or recovers). It reports whether the stream is a watch here.
+func (s *Server) SetWatchConsume(stream sim.StreamID, d time.Duration) bool {
+	if int(stream) >= len(s.byStream) || s.byStream[stream] < 0 {
+		return false
+	}
+	s.watchers[s.byStream[stream]].wc.SetConsume(d)
+	return true
+}
+
+// visit collects into s.wc.buf the watchers of obj's change that match it,
+// in the cacher's order, and returns how many watchers the dispatch loop
+// visited (matching or not).
+func (s *Server) visit(obj *api.Object) (visited int) {
+	ix := &s.index[obj.Resource]
+	ws := s.wc.buf[:0]
+	scan := func(list []int32) {
+		visited += len(list)
+		for _, i := range list {
+			if w := &s.watchers[i]; w.sel.matches(obj) {
+				ws = append(ws, w.wc)
+			}
+		}
+	}
+	if int(obj.ID) < len(ix.byName) {
+		scan(ix.byName[obj.ID])
+	}
+	if obj.Namespace != api.AllNamespaces && int(obj.Namespace) < len(ix.byNamespace) {
+		scan(ix.byNamespace[obj.Namespace])
+	}
+	scan(ix.all)
+	s.wc.buf = ws
+	return visited
+}
+
 // observe applies a change from storage to the cache, records it in the
-// resource's history and dispatches it to every matching watcher: encoded
-// once (CPU), handed to each watcher (CPU per watcher) by the resource's
-// dispatch loop, which waits for full watchers within its time budget and
-// terminates those that stay full.
+// resource's history and dispatches it: the dispatch loop visits the
+// watchers the cacher's index gives for it, each visited watcher's filter
+// runs (WatchFilterPerWatcher, in its own goroutine, so spread over the
+// cores), the event is encoded once if any watcher wants it, and handed to
+// each matching watcher (WatchSendPerWatcher) by the resource's dispatch
+// loop, which waits for full watchers within its time budget and
+// terminates those that stay full. The CPU time is computed on the
+// replica's cores; no engine event marks it.
 func (s *Server) observe(we *api.WatchEvent) {
-	obj := we.Object
+	obj := &we.Object
+	r := obj.Resource
+	now := s.eng.Now()
+	we.Observed = now
 	if !s.wc.relisting {
-		s.history(obj.Resource).Add(s.eng.Now(), we)
+		s.history(r).Add(now, we)
+		s.wc.lastRV[r] = obj.ResourceVersion
 	}
 	s.cacheRV = max(s.cacheRV, obj.ResourceVersion)
 	if we.Type == api.Deleted {
-		s.deleteFromCache(obj.Resource, obj.ID)
+		s.deleteFromCache(r, obj.ID)
 	} else {
-		s.storeInCache(obj)
+		s.storeInCache(*obj)
 	}
-	if s.watcherCount(obj.Resource, obj.ID) == 0 {
+	visited := s.visit(obj)
+	if visited == 0 {
 		return
 	}
-	now := s.eng.Now()
-	_, encoded := s.cpu.run(now, s.cfg.Costs.encode(1, int64(obj.Size)))
-	ws := s.wc.buf[:0]
-	if int(obj.ID) < len(s.byName[obj.Resource]) {
-		for _, w := range s.byName[obj.Resource][obj.ID] {
-			ws = append(ws, s.watchers[w].wc)
-		}
+	c := &s.cfg.Costs
+	dc := s.dispatchCounters(r)
+	dc.visited.Add(int64(visited))
+	cpu := time.Duration(visited) * c.WatchFilterPerWatcher
+	ready := s.cpu.spread(now, visited, c.WatchFilterPerWatcher)
+	ws := s.wc.buf
+	if len(ws) == 0 {
+		dc.cpu.Add(int64(cpu))
+		return
 	}
-	for _, w := range s.all[obj.Resource] {
-		ws = append(ws, s.watchers[w].wc)
-	}
-	s.wc.buf = ws
-	r := obj.Resource
+	enc := c.encode(1, int64(obj.Size))
+	_, encoded := s.cpu.run(now, enc)
+	cpu += enc
+	ready = max(ready, encoded)
+	sent := 0
 	res := s.wc.disp[r].Dispatch(max(now, s.wc.dispDone[r]), obj.ResourceVersion, ws, func(w *watchcache.Watcher, at sim.Time) {
-		_, end := s.cpu.run(encoded, s.cfg.Costs.WatchSendPerWatcher)
-		s.watchSent.Inc()
+		_, end := s.cpu.run(ready, c.WatchSendPerWatcher)
+		sent++
 		s.deliver(w, we, max(at, end))
 	})
+	cpu += time.Duration(sent) * c.WatchSendPerWatcher
+	s.watchSent.Add(int64(sent))
+	dc.sent.Add(int64(sent))
+	dc.cpu.Add(int64(cpu))
 	s.wc.dispDone[r] = res.Done
 	if res.Terminated > 0 {
 		for _, w := range s.wc.disp[r].Terminated() {
@@ -274,5 +504,56 @@ func (s *Server) deliverNow(ev *sim.Event) {
 	wt := &s.watchers[ev.A]
 	if wt.alive && wt.wc.Delivers(s.eng.Now()) {
 		s.net.SendStream(wt.stream, s.self, api.KindWatchEvent, 0, 0, ev.Data.(*api.WatchEvent))
+	}
+}
+
+// armBookmarks starts res's bookmark timer if it is not running: the
+// dispatch loop's timer of wait.Jitter(1s, 0.25) (cacher.go
+// dispatchEvents). Upstream it ticks for as long as the cacher lives; here
+// it runs only while some watcher waits for a bookmark, which changes
+// nothing but the engine's work.
+func (s *Server) armBookmarks(res api.Resource) {
+	t := s.wc.bookTimer[res]
+	if t == nil {
+		t = s.eng.NewTimer(s, kindBookmarkTick)
+		t.SetArg(int64(res))
+		s.wc.bookTimer[res] = t
+	}
+	if !t.Active() {
+		t.Reset(watchcache.BookmarkTickPeriod(s.wc.cfg, s.wc.bookmarkRng))
+	}
+}
+
+// bookmarkTick is one tick of res's bookmark timer (cacher.go
+// dispatchEvents, bookmarkTimer case): the watchers whose bookmark is due
+// get one at the resource version of the last event the dispatch loop took
+// — none before it took any — by non-blocking adds, and are queued for
+// their next one.
+func (s *Server) bookmarkTick(res api.Resource) {
+	if !s.up {
+		return
+	}
+	now := s.eng.Now()
+	q := s.wc.bookmarks[res]
+	due := q.PopDue(now, s.wc.due[:0])
+	if rv := s.wc.lastRV[res]; rv != 0 && len(due) > 0 {
+		we := &api.WatchEvent{Type: api.Bookmark, Object: api.Object{Resource: res, ResourceVersion: rv}, Observed: now}
+		c := &s.cfg.Costs
+		enc := c.encode(1, 0)
+		_, encoded := s.cpu.run(now, enc)
+		sent := s.wc.disp[res].DispatchBookmark(max(now, s.wc.dispDone[res]), rv, due, func(w *watchcache.Watcher, at sim.Time) {
+			_, end := s.cpu.run(encoded, c.WatchSendPerWatcher)
+			s.deliver(w, we, max(at, end))
+		})
+		s.wc.bookmarked.Add(int64(sent))
+		s.dispatchCounters(res).cpu.Add(int64(enc + time.Duration(sent)*c.WatchSendPerWatcher))
+	}
+	for _, w := range due {
+		q.Add(now, w)
+	}
+	clear(due)
+	s.wc.due = due[:0]
+	if q.Len() > 0 {
+		s.armBookmarks(res)
 	}
 }

@@ -2,8 +2,11 @@
 // client-go implements it: a token-bucket rate limiter per client
 // (golang.org/x/time/rate driven by virtual time), per-request timeouts,
 // retries of 429 responses after Retry-After, wait.Jitter, and a reflector
-// that lists, watches, re-watches on watch timeout and relists with backoff
-// after a broken watch.
+// that lists, watches (with namespace and label selectors, asking for
+// bookmarks, with a timeout of 5–10 minutes drawn per watch), re-watches
+// from its resource version when a watch times out — a version bookmarks
+// keep fresh while its own objects are quiet — and relists with backoff
+// after a broken watch or a 410 Gone.
 //
 // A Client is not a component of its own: it lives inside the component that
 // owns it (a kubelet, a controller manager), shares that component's network
@@ -15,7 +18,6 @@
 // What the model leaves out: request bodies are not encoded; a timed-out
 // request is not cancelled on the server (as with a real HTTP client, the
 // server finishes it and the response is ignored); the reflector relists
-// after every broken watch instead of first retrying the watch, and resumes
-// a re-watch from the last resource version without the watch cache's
-// history window (that arrives with the watch cache model).
+// after every broken watch instead of first retrying the watch; watch-list
+// (sendInitialEvents) is not modeled.
 package client

@@ -37,6 +37,7 @@ type Reflector struct {
 
 	running      bool
 	synced       bool
+	wasSynced    bool // synced at some point: the next list is a relist
 	lastRV       int64
 	stream       sim.StreamID
 	watchReq     uint64
@@ -45,17 +46,35 @@ type Reflector struct {
 	watchTimeout *sim.Timer
 
 	Relists *sim.Counter
+	// Relisted counts the lists after the first: a list by a reflector
+	// whose store had been synced before (after a broken watch, a 410 or a
+	// restart).
+	Relisted *sim.Counter
+	// Expired counts watches answered 410 Gone (too old resource
+	// version); nil: not counted.
+	Expired *sim.Counter
 	// Consume is how long the owner takes to read one watch event off its
 	// connection (0: as fast as they come): a slow consumer.
 	Consume time.Duration
+	// Namespace and Label narrow the list and watch to one namespace and
+	// one value of the modeled label (0: all); set before Start.
+	Namespace api.NamespaceID
+	Label     uint16
+	// AllowBookmarks asks the API server for bookmarks (default true, as
+	// client-go's reflector always does): the reflector's resource version
+	// then advances while its watch sees no event.
+	AllowBookmarks bool
+
+	timeout time.Duration // the running watch's timeoutSeconds
 }
 
 // NewReflector returns a stopped reflector for resource (name -1: all objects).
 func NewReflector(c *Client, net *sim.Network, rng *sim.Rand, rec *sim.Recorder, res api.Resource, name int32, store Store) *Reflector {
-	r := &Reflector{c: c, net: net, rng: rng, resource: res, name: name, store: store, stream: sim.NoStream, backoff: ReflectorBackoff()}
+	r := &Reflector{c: c, net: net, rng: rng, resource: res, name: name, store: store, stream: sim.NoStream, backoff: ReflectorBackoff(), AllowBookmarks: true}
 	r.relistTimer = c.eng.NewTimer(r, kindRelist)
 	r.watchTimeout = c.eng.NewTimer(r, kindWatchTimeout)
 	r.Relists = rec.Counter("reflector_lists_total", "resource", res.String())
+	r.Relisted = rec.Counter("reflector_relists_total", "resource", res.String())
 	return r
 }
 
@@ -72,7 +91,7 @@ func (r *Reflector) Start() {
 // on an open stream: the state of a cluster that was running before the
 // simulation began.
 func (r *Reflector) StartWatching(rv int64, stream sim.StreamID) {
-	r.running, r.synced, r.lastRV, r.stream = true, true, rv, stream
+	r.running, r.synced, r.wasSynced, r.lastRV, r.stream = true, true, true, rv, stream
 	r.armWatchTimeout()
 }
 
@@ -95,17 +114,31 @@ func (r *Reflector) list() {
 		r.stream = sim.NoStream
 	}
 	r.Relists.Inc()
+	if r.wasSynced {
+		r.Relisted.Inc()
+	}
 	req := r.c.NewRequest(api.List, r.resource, r.name)
 	req.FromCache = true // the reflector's first list asks for resourceVersion "0"
+	req.Namespace, req.Label = r.Namespace, r.Label
 	r.c.Do(req, r)
 }
 
+// watch asks for a watch from the last resource version, with a timeout
+// drawn as reflector.go watch does: minWatchTimeout × rand[1, 2).
 func (r *Reflector) watch() {
 	req := r.c.NewRequest(api.Watch, r.resource, r.name)
 	req.ResourceVersion = r.lastRV
 	req.WatchConsume = r.Consume
+	req.Namespace, req.Label = r.Namespace, r.Label
+	req.AllowBookmarks = r.AllowBookmarks
+	r.timeout = watchTimeout(r.rng)
+	req.WatchTimeout = r.timeout
 	r.watchReq = req.ID
 	r.c.Do(req, r)
+}
+
+func watchTimeout(rng *sim.Rand) time.Duration {
+	return time.Duration(float64(minWatchTimeout) * (1 + rng.Float64()))
 }
 
 // OnResponse handles the outcome of a list or a watch request.
@@ -121,7 +154,7 @@ func (r *Reflector) OnResponse(req *api.Request) {
 			return
 		}
 		r.store.Replace(req.Items)
-		r.synced = true
+		r.synced, r.wasSynced = true, true
 		r.lastRV = req.Result.ResourceVersion
 		r.watch()
 	case api.Watch:
@@ -137,8 +170,16 @@ func (r *Reflector) retryLater() {
 	r.relistTimer.Reset(r.backoff.Next(r.c.eng.Now(), r.rng))
 }
 
+// armWatchTimeout ends the watch after its timeout, counted from when the
+// stream opened. The server ends it then too; the model lets the
+// reflector close it, and the reflector re-watches from its resource
+// version without a list (reflector.go watch returns nil on a timeout).
 func (r *Reflector) armWatchTimeout() {
-	r.watchTimeout.Reset(time.Duration(float64(minWatchTimeout) * (1 + r.rng.Float64())))
+	if r.timeout == 0 {
+		r.timeout = watchTimeout(r.rng)
+	}
+	r.watchTimeout.Reset(r.timeout)
+	r.timeout = 0
 }
 
 // HandleStream takes a stream message addressed to the owner; it reports
@@ -162,12 +203,21 @@ func (r *Reflector) HandleStream(ev *sim.Event) bool {
 			// is older than the watch cache's history): the watch ends and
 			// the reflector relists after its backoff (reflector.go
 			// ListAndWatch returns; the backoff manager reruns it).
+			if r.Expired != nil && we.Code == api.Gone {
+				r.Expired.Inc()
+			}
 			r.net.CloseStream(r.stream, r.c.self)
 			r.stream = sim.NoStream
 			r.watchTimeout.Stop()
 			if r.running {
 				r.retryLater()
 			}
+			return true
+		}
+		if we.Type == api.Bookmark {
+			// Nothing to store: the resource version it carries is where
+			// the next watch resumes (reflector.go watchHandler).
+			r.lastRV = max(r.lastRV, we.Object.ResourceVersion)
 			return true
 		}
 		r.store.Apply(we)

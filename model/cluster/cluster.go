@@ -122,6 +122,9 @@ func (c *Cluster) buildControlPlane() error {
 	}
 	c.Principals = &api.Principals{}
 	asc.Principals = c.Principals
+	// The cacher indexes watchers by namespace and name from Kubernetes
+	// 1.27 (kubernetes/kubernetes PR #115918).
+	asc.WatchScopeIndex = c.Scenario.Version().AtLeast(1, 27)
 	c.Etcd = etcd.New(c.Eng, c.Net, c.Rec, cfg)
 	var eps []sim.EndpointID
 	for i := 0; i < cl.APIServer.Replicas; i++ {
@@ -161,7 +164,7 @@ func APIServerConfig(a *scenarios.APIServer) (apiserver.Config, error) {
 	cfg.Costs = apiserver.Costs{
 		DecodePerObject: co.DecodePerObject, EncodePerObject: co.EncodePerObject,
 		DecodeBytesPerSecond: float64(co.DecodeThroughput), EncodeBytesPerSecond: float64(co.EncodeThroughput),
-		WatchSendPerWatcher: co.WatchSendPerWatcher,
+		WatchFilterPerWatcher: co.WatchFilterPerWatcher, WatchSendPerWatcher: co.WatchSendPerWatcher,
 	}
 	var err error
 	for _, d := range []struct {

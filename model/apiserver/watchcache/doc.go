@@ -75,7 +75,9 @@
 // # What is left out
 //
 //   - The store of current objects, indexers, field and label selectors,
-//     and the trigger index (ChanSize takes whether one is used).
+//     the watcher index and the trigger index (ChanSize takes whether one
+//     is used): the driver (package apiserver) picks the watchers an event
+//     goes to and filters them.
 //   - Watch-list (sendInitialEvents), its wait for freshness, the
 //     bookmarkAfterResourceVersion states and graceful (draining)
 //     termination that depends on them.
@@ -87,7 +89,8 @@
 //     at once instead of holding an input slot until the relay reaches
 //     them.
 //   - CPU time of the dispatch loop, serialization and filtering: only the
-//     handler's Consume costs time, and the wait for full watchers.
+//     handler's Consume costs time, and the wait for full watchers (the
+//     driver computes the CPU on its cores).
 //   - Consistent reads from cache (getting the current version from etcd,
 //     progress notifications): the driver supplies the version it waits
 //     for.

@@ -95,7 +95,7 @@ var ErrInvalidCommand = errors.New("mvcc: invalid command")
 // little-endian and fixed-width, so each op has one encoded length.
 const (
 	commandVersion = 1
-	objectBytes    = 1 + 4 + 4 + 8 + 8 + 1 + 8 + 8         // appendObject
+	objectBytes    = 1 + 4 + 4 + 8 + 8 + 1 + 8 + 8 + 2 + 4 // appendObject
 	headerBytes    = 1 + 1 + 8                             // version, op, id
 	txnBytes       = headerBytes + 8 + 8 + 1 + objectBytes // key, compare, then, value
 	compactBytes   = headerBytes + 8                       // revision
@@ -181,6 +181,8 @@ func appendObject(b []byte, o *api.Object) []byte {
 	b = append(b, byte(o.Ready))
 	b = binary.LittleEndian.AppendUint64(b, uint64(o.HeartbeatTime))
 	b = binary.LittleEndian.AppendUint64(b, uint64(o.LastTransitionTime))
+	b = binary.LittleEndian.AppendUint16(b, o.Label)
+	b = binary.LittleEndian.AppendUint32(b, uint32(o.Namespace))
 	return b
 }
 
@@ -195,5 +197,7 @@ func readObject(p []byte, o *api.Object) bool {
 	o.Ready = api.ConditionStatus(p[25])
 	o.HeartbeatTime = sim.Time(binary.LittleEndian.Uint64(p[26:]))
 	o.LastTransitionTime = sim.Time(binary.LittleEndian.Uint64(p[34:]))
-	return o.Size >= 0 && o.Ready <= api.ConditionFalse
+	o.Label = binary.LittleEndian.Uint16(p[42:])
+	o.Namespace = api.NamespaceID(binary.LittleEndian.Uint32(p[44:]))
+	return o.Size >= 0 && o.Namespace >= 0 && o.Ready <= api.ConditionFalse
 }

@@ -13,6 +13,8 @@ var sampleCommands = []Command{
 		Value: api.Object{Resource: api.Leases, ID: 7, Size: 300, ResourceVersion: 12, RenewTime: 5e9}},
 	{Op: CmdTxn, ID: 2, Key: KeyOf(api.Nodes, 1<<30), CompareModRev: 0, Then: TxnPut,
 		Value: api.Object{Resource: api.Nodes, ID: 1 << 30, Size: 1 << 30, Ready: api.ConditionFalse, HeartbeatTime: -1, LastTransitionTime: 1 << 62}},
+	{Op: CmdTxn, ID: 3, Key: KeyOf(api.ConfigMaps, 9), CompareModRev: 4, Then: TxnPut,
+		Value: api.Object{Resource: api.ConfigMaps, ID: 9, Size: 100, Label: 0xfffe, Namespace: 1 << 30}},
 	{Op: CmdTxn, ID: ^uint64(0), Key: CompactRevKey, CompareModRev: 1 << 40, Then: TxnDelete},
 	{Op: CmdCompact, ID: 4, Revision: 123456789},
 	{Op: CmdAlarmActivate, ID: 5, Member: 0xdeadbeef},
