@@ -197,7 +197,7 @@ var metricFamilies = []*regexp.Regexp{
 	regexp.MustCompile(`^etcd\.(commitLatency|requestLatency|walFsync|backendCommit)\.(count|mean|p50|p90|p99|max)$`),
 	// Writers and controllers whose increments or reconciles never ran.
 	regexp.MustCompile(`^writer\.[a-z0-9-]+\.incrementDuration\.(count|mean|p50|p90|p99|max)$`),
-	regexp.MustCompile(`^controller\.[a-z0-9-]+\.(reconcileTime\.(count|mean|p50|p90|p99|max)|lastReconcileAt|lastSuccessAt)$`),
+	regexp.MustCompile(`^controller\.[a-z0-9-]+\.((reconcileTime|queueWait)\.(count|mean|p50|p90|p99|max)|lastReconcileAt|lastSuccessAt)$`),
 }
 
 var faultMetric = regexp.MustCompile(`^fault\.(\d+)\.(detectSeconds|convergeSeconds|converged)$`)

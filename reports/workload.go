@@ -15,6 +15,26 @@ type WorkloadStats struct {
 	ConfigMaps  []ConfigMapStats  `json:"configMaps"`
 	Writers     []WriterStats     `json:"writers"`
 	Controllers []ControllerStats `json:"controllers"`
+	Watchers    []WatcherStats    `json:"watchers,omitempty"`
+}
+
+// WatcherStats is one watcher group, summed over its watchers.
+type WatcherStats struct {
+	Name     string `json:"name"`
+	Count    int    `json:"count"`
+	Resource string `json:"resource"`
+	// Selector is the group's namespace and selectors as written.
+	Selector string `json:"selector"`
+	// EventsReceived are watch events its stores took (bookmarks not
+	// counted); Lists every list, Relists those by a watcher that had been
+	// synced before; TooOld watches answered 410 Gone.
+	EventsReceived int64 `json:"eventsReceived"`
+	Lists          int64 `json:"lists"`
+	Relists        int64 `json:"relists"`
+	TooOld         int64 `json:"tooOld"`
+	// PeakLagSeconds is the worst lag of an event received: its receive
+	// time minus when the API server's cache took the change.
+	PeakLagSeconds float64 `json:"peakLagSeconds"`
 }
 
 // ConfigMapStats is one shared ConfigMap at the end of the run.
@@ -72,11 +92,16 @@ type ControllerStats struct {
 	// OutOfSync counts its objects whose status does not hold the
 	// object's counter at the end.
 	OutOfSync int `json:"outOfSync"`
+	// PeakQueueDepth is the work queue's deepest (workqueue_depth);
+	// QueueWait a key's time in the queue before a worker took it
+	// (workqueue_queue_duration_seconds).
+	PeakQueueDepth float64     `json:"peakQueueDepth"`
+	QueueWait      Percentiles `json:"queueWait"`
 }
 
 func workloadStats(c *cluster.Cluster) *WorkloadStats {
 	w := &c.Scenario.Spec.Workload
-	if len(w.ConfigMaps) == 0 && len(w.Writers) == 0 && len(w.Controllers) == 0 {
+	if len(w.ConfigMaps) == 0 && len(w.Writers) == 0 && len(w.Controllers) == 0 && len(w.Watchers) == 0 {
 		return nil
 	}
 	rec := c.Rec
@@ -117,6 +142,8 @@ func workloadStats(c *cluster.Cluster) *WorkloadStats {
 			ReconcileTime:   percentiles(rec.Latency("controller_runtime_reconcile_time_seconds", "controller", spec.Name).Samples()),
 			LastReconcileAt: timeOrNil(ctl.LastStart()),
 			LastSuccessAt:   timeOrNil(ctl.LastSuccess()),
+			PeakQueueDepth:  rec.Gauge("workqueue_depth", "name", spec.Name).Peak(),
+			QueueWait:       percentiles(rec.Latency("workqueue_queue_duration_seconds", "name", spec.Name).Samples()),
 		}
 		for _, name := range spec.Objects {
 			for j, n := range w.ConfigMaps {
@@ -132,6 +159,26 @@ func workloadStats(c *cluster.Cluster) *WorkloadStats {
 			}
 		}
 		out.Controllers = append(out.Controllers, s)
+	}
+	for _, g := range w.Watchers {
+		l := []string{"group", g.Name}
+		var sel []string
+		for _, x := range []struct{ k, v string }{{"namespace", g.Namespace}, {"fields", g.FieldSelector}, {"labels", g.LabelSelector}} {
+			if x.v != "" {
+				sel = append(sel, x.k+" "+x.v)
+			}
+		}
+		if len(sel) == 0 {
+			sel = append(sel, "all")
+		}
+		out.Watchers = append(out.Watchers, WatcherStats{
+			Name: g.Name, Count: g.Count, Resource: g.Resource, Selector: strings.Join(sel, ", "),
+			EventsReceived: rec.Counter("watcher_events_received_total", l...).Value,
+			Lists:          rec.Counter("reflector_lists_total", l...).Value,
+			Relists:        rec.Counter("reflector_relists_total", l...).Value,
+			TooOld:         rec.Counter("watcher_too_old_total", l...).Value,
+			PeakLagSeconds: rec.Gauge("watcher_lag_seconds", l...).Peak(),
+		})
 	}
 	return out
 }
@@ -175,7 +222,9 @@ func workloadMetrics(put func(string, float64), putPercentiles func(string, Perc
 		put(p+".retries", float64(ct.Retries))
 		put(p+".dropped", float64(ct.Dropped))
 		put(p+".outOfSync", float64(ct.OutOfSync))
+		put(p+".peakQueueDepth", ct.PeakQueueDepth)
 		putPercentiles(p+".reconcileTime", ct.ReconcileTime)
+		putPercentiles(p+".queueWait", ct.QueueWait)
 		if ct.LastReconcileAt != nil {
 			put(p+".lastReconcileAt", *ct.LastReconcileAt)
 		}
@@ -183,10 +232,18 @@ func workloadMetrics(put func(string, float64), putPercentiles func(string, Perc
 			put(p+".lastSuccessAt", *ct.LastSuccessAt)
 		}
 	}
+	for _, g := range w.Watchers {
+		p := "watchers." + g.Name
+		put(p+".eventsReceived", float64(g.EventsReceived))
+		put(p+".lists", float64(g.Lists))
+		put(p+".relists", float64(g.Relists))
+		put(p+".tooOld", float64(g.TooOld))
+		put(p+".peakLagSeconds", g.PeakLagSeconds)
+	}
 }
 
 func (p *printer) workload(w *WorkloadStats) {
-	p.section("WORKLOAD — shared ConfigMaps, read-modify-write writers (RetryOnConflict), controllers (informer → work queue → workers)")
+	p.section("WORKLOAD — shared ConfigMaps, read-modify-write writers (RetryOnConflict), controllers (informer → work queue → workers), watchers")
 	if len(w.ConfigMaps) > 0 {
 		tw := p.table()
 		fmt.Fprintln(tw, "configmap\tcounter at end\tincrements by writers\t")
@@ -206,14 +263,23 @@ func (p *printer) workload(w *WorkloadStats) {
 	}
 	if len(w.Controllers) > 0 {
 		tw := p.table()
-		fmt.Fprintln(tw, "controller\tobjects\tevents seen\treconciles\tfailed\tretries\tdropped\treconcile p99\tlast reconcile\tout of sync at end\t")
+		fmt.Fprintln(tw, "controller\tobjects\tevents seen\treconciles\tfailed\tretries\tdropped\treconcile p99\tpeak queue\tqueue wait p99\tlast reconcile\tout of sync at end\t")
 		for _, ct := range w.Controllers {
 			last := "-"
 			if ct.LastReconcileAt != nil {
 				last = "T+" + secs(*ct.LastReconcileAt)
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%d\t\n", ct.Name, strings.Join(ct.Objects, ","), ct.Observed, ct.Reconciles,
-				ct.Failed, ct.Retries, ct.Dropped, dur(ct.ReconcileTime.P99), last, ct.OutOfSync)
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\t%.0f\t%s\t%s\t%d\t\n", ct.Name, strings.Join(ct.Objects, ","), ct.Observed, ct.Reconciles,
+				ct.Failed, ct.Retries, ct.Dropped, dur(ct.ReconcileTime.P99), ct.PeakQueueDepth, dur(ct.QueueWait.P99), last, ct.OutOfSync)
+		}
+		tw.Flush()
+	}
+	if len(w.Watchers) > 0 {
+		tw := p.table()
+		fmt.Fprintln(tw, "watchers\tcount\tresource\tselector\tevents received\tlists\trelists\t410s\tpeak lag\t")
+		for _, g := range w.Watchers {
+			fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%d\t%d\t%d\t%d\t%s\t\n", g.Name, g.Count, g.Resource, g.Selector, g.EventsReceived,
+				g.Lists, g.Relists, g.TooOld, dur(g.PeakLagSeconds))
 		}
 		tw.Flush()
 	}

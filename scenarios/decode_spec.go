@@ -228,7 +228,7 @@ func (d *decoder) memberOverride(n *yaml.Node, path string, dst *EtcdMember) boo
 }
 
 func (d *decoder) workload(n *yaml.Node, path string, dst *Workload) bool {
-	m, ok := d.mapping(n, path, "churn", "configMaps", "writers", "controllers")
+	m, ok := d.mapping(n, path, "churn", "configMaps", "writers", "controllers", "watchers")
 	if !ok {
 		return false
 	}
@@ -236,6 +236,39 @@ func (d *decoder) workload(n *yaml.Node, path string, dst *Workload) bool {
 	optional(m, "configMaps", d.stringList, &dst.ConfigMaps)
 	optional(m, "writers", d.writers, &dst.Writers)
 	optional(m, "controllers", d.controllers, &dst.Controllers)
+	optional(m, "watchers", d.watcherGroups, &dst.Watchers)
+	return true
+}
+
+func (d *decoder) watcherGroups(n *yaml.Node, path string, dst *[]WatcherGroup) bool {
+	items, ok := d.items(n, path)
+	if !ok {
+		return false
+	}
+	groups := make([]WatcherGroup, len(items))
+	for i, item := range items {
+		p := itemPath(path, i)
+		groups[i].Line = d.lines[p]
+		d.watcherGroup(item, p, &groups[i])
+	}
+	*dst = groups
+	return true
+}
+
+func (d *decoder) watcherGroup(n *yaml.Node, path string, dst *WatcherGroup) bool {
+	m, ok := d.mapping(n, path, "name", "count", "resource", "namespace", "fieldSelector", "labelSelector", "readTime", "start", "client")
+	if !ok {
+		return false
+	}
+	required(m, "name", d.str, &dst.Name)
+	required(m, "count", d.int, &dst.Count)
+	required(m, "resource", d.str, &dst.Resource)
+	optional(m, "namespace", d.str, &dst.Namespace)
+	optional(m, "fieldSelector", d.str, &dst.FieldSelector)
+	optional(m, "labelSelector", d.str, &dst.LabelSelector)
+	optional(m, "readTime", d.dist, &dst.ReadTime)
+	optional(m, "start", d.duration, &dst.Start)
+	optional(m, "client", d.clientLimits, &dst.Client)
 	return true
 }
 
@@ -320,7 +353,7 @@ func (d *decoder) churns(n *yaml.Node, path string, dst *[]Churn) bool {
 }
 
 func (d *decoder) churn(n *yaml.Node, path string, dst *Churn) bool {
-	m, ok := d.mapping(n, path, "name", "objects", "objectBytes", "rate", "start", "duration")
+	m, ok := d.mapping(n, path, "name", "objects", "objectBytes", "rate", "start", "duration", "namespaces", "shards")
 	if !ok {
 		return false
 	}
@@ -330,6 +363,8 @@ func (d *decoder) churn(n *yaml.Node, path string, dst *Churn) bool {
 	required(m, "rate", d.float, &dst.Rate)
 	optional(m, "start", d.duration, &dst.Start)
 	optional(m, "duration", d.duration, &dst.Duration)
+	optional(m, "namespaces", d.int, &dst.Namespaces)
+	optional(m, "shards", d.int, &dst.Shards)
 	return true
 }
 

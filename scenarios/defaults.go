@@ -35,6 +35,20 @@ func applyDefaults(s *Scenario, set fieldSet) {
 // writer's increments, period, start and duration (no limit, back to back,
 // from 0, to the end) or a controller's failure fields (none).
 func defaultWorkload(w *Workload, cl *Clients, set fieldSet) {
+	for i := range w.Churn {
+		// orrery assumption: one namespace, named after the churn.
+		setDefault(set, &w.Churn[i].Namespaces, 1)
+	}
+	for i := range w.Watchers {
+		g := &w.Watchers[i]
+		// orrery assumption: a client that reads as fast as events come.
+		setDefault(set, &g.ReadTime, Dist{Kind: "constant"})
+		// A plain client-go client: rest.Config's DefaultQPS 5 and
+		// DefaultBurst 10 (k8s.io/client-go/rest/config.go), no Timeout.
+		setDefault(set, &g.Client.QPS, 5)
+		setDefault(set, &g.Client.Burst, 10)
+		setDefault(set, &g.Client.Timeout, 0)
+	}
 	for i := range w.Writers {
 		wr := &w.Writers[i]
 		// retry.DefaultRetry, "the recommended retry for a conflict where

@@ -78,6 +78,8 @@
 //	        rate: 50                    # required, updates per second, 1/86400 to 100000
 //	        start: 0                    # default 0, before spec.duration
 //	        duration: 0                 # default 0: to the end of the run
+//	        namespaces: 10              # default 1 ("configmaps"); 10: configmaps-ns-0 … -ns-9
+//	        shards: 0                   # object i gets label shard=<i mod shards>; 0: no label
 //	    configMaps: [counter]           # ConfigMaps writers and controllers share, by name
 //	    writers:                        # read-modify-write clients under RetryOnConflict
 //	      - name: alice                 # required, unique DNS-1123 label
@@ -99,6 +101,16 @@
 //	        failWrite: false            # a failing reconcile sends its write, answered 409
 //	        maxRetries: 0               # drop an object after that many failures; 0: never
 //	        client: {qps: 20, burst: 30, timeout: 60s} # default: clients.controllerManager
+//	    watchers:                       # groups of watch clients, each a reflector on its own client
+//	      - name: tenants               # required, unique DNS-1123 label
+//	        count: 10                   # required, ≥ 1; ≤ 20000 over all groups
+//	        resource: configmaps        # required: nodes, leases or configmaps
+//	        namespace: "configmaps-ns-{i}" # default "": all; {i} is the watcher's index in the group
+//	        fieldSelector: ""           # metadata.name=<name>, e.g. metadata.name=node-{i}
+//	        labelSelector: ""           # shard=<n>, on churn objects with shards
+//	        readTime: 0s                # a distribution, drawn once per watcher: its time per event
+//	        start: 0s                   # 0: watching since before the run; later: list, then watch
+//	        client: {qps: 5, burst: 10, timeout: 0s}   # client-go's defaults
 //	  faults:
 //	    - at: 30s                       # required, before spec.duration
 //	      type: stopKubelet             # required
@@ -269,6 +281,34 @@
 // capped at 1000s (the per-item exponential limiter; the overall 10 qps /
 // burst 100 bucket rarely matters), until one succeeds or maxRetries
 // failures in a row drop the object until its next change.
+//
+// # Namespaces, labels and watchers
+//
+// Churn object i is the ConfigMap "<churn>-<i>"; it lives in namespace i
+// mod namespaces — the churn's name when it has one namespace,
+// "<churn>-ns-<k>" when it has several — and, with shards, carries the
+// label shard=<i mod shards>, the one label the model gives objects. The
+// shared ConfigMaps and the controllers' status objects live in "default".
+// No two namespaces may share a name; there are at most 10000 (the number
+// sig-scalability tests).
+//
+// A watcher group is count watch clients, each a reflector — list, then
+// watch; watch again from its resource version when the watch times out
+// (after 5 to 10 minutes, drawn per watch); relist after a broken watch or
+// a 410 Gone — on its own client and connection, asking for bookmarks, as
+// the service account watchers/<group> (APF's service-accounts schema,
+// workload-low). A watcher keeps counts, not objects. It may select a
+// namespace (not for nodes, which are cluster-scoped, nor for leases, which
+// the model keeps without their namespace), one object by
+// metadata.name, and the shard label. In those three fields "{i}" stands
+// for the watcher's index, 0 to count−1, so that watcher i can watch
+// namespace i or object i; every name must exist. readTime is how long a
+// watcher takes to read one event off its connection, drawn once per
+// watcher: a slow reader fills its channels on the API server, which then
+// drops it (see package apiserver). A group that starts at 0 was watching
+// before the run began — synced, its watches open, as the kubelets' —; one
+// that starts later lists, then watches, at its start, all its watchers at
+// once.
 //
 // # Built-in scenarios
 //

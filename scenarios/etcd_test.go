@@ -225,8 +225,8 @@ func TestFullEtcdScenario(t *testing.T) {
 		t.Errorf("etcd:\n got %+v\nwant %+v", got, wantEtcd)
 	}
 	wantChurn := []Churn{
-		{Name: "configmaps", Objects: 100, ObjectBytes: 10 << 10, Rate: 50, Line: 30},
-		{Name: "burst", Objects: 1, ObjectBytes: MaxObjectBytes, Rate: 0.25, Start: time.Minute, Duration: 10 * time.Minute, Line: 34},
+		{Name: "configmaps", Objects: 100, ObjectBytes: 10 << 10, Rate: 50, Namespaces: 1, Line: 30},
+		{Name: "burst", Objects: 1, ObjectBytes: MaxObjectBytes, Rate: 0.25, Start: time.Minute, Duration: 10 * time.Minute, Namespaces: 1, Line: 34},
 	}
 	if got := s.Spec.Workload.Churn; !reflect.DeepEqual(got, wantChurn) {
 		t.Errorf("churn:\n got %+v\nwant %+v", got, wantChurn)

@@ -253,7 +253,7 @@ func TestExplicitValuesPreserved(t *testing.T) {
 				ControllerManager: ClientLimits{QPS: -1},
 			},
 		},
-		Workload: Workload{Churn: []Churn{{Name: "cm", Objects: 2, ObjectBytes: 1024, Rate: 0.5, Line: 74}}},
+		Workload: Workload{Churn: []Churn{{Name: "cm", Objects: 2, ObjectBytes: 1024, Rate: 0.5, Namespaces: 1, Line: 74}}},
 		Faults: []Fault{
 			{At: 0, Type: FaultPartition, Nodes: NodeSelector{Zone: "a", Count: 2}, Duration: 1500 * time.Millisecond, Line: 81},
 			{At: time.Hour, Type: FaultRestartKubelet, Nodes: NodeSelector{Names: []string{"small-2-0", "big-2"}}, Line: 85},

@@ -2,6 +2,8 @@ package scenarios
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -218,6 +220,95 @@ type Workload struct {
 	ConfigMaps  []string     `json:"configMaps,omitempty"`
 	Writers     []Writer     `json:"writers,omitempty"`
 	Controllers []Controller `json:"controllers,omitempty"`
+	// Watchers are groups of watch clients, each watcher a reflector on
+	// its own client.
+	Watchers []WatcherGroup `json:"watchers,omitempty"`
+}
+
+// SharedNamespace is where the shared ConfigMaps (Workload.ConfigMaps)
+// and the controllers' status objects live.
+const SharedNamespace = "default"
+
+// Watched resources: what a watcher group may watch.
+var WatchableResources = []string{"nodes", "leases", "configmaps"}
+
+// ShardLabel is the one label the model gives objects: churn object i
+// carries shard=<i mod shards> when its churn has shards.
+const ShardLabel = "shard"
+
+// WatcherGroup is Count identical watch clients: each a reflector (list,
+// then watch; re-watch on timeout; relist after a broken watch or a 410)
+// on its own client and connection, keeping a store of the objects it
+// selects. In Namespace, FieldSelector and LabelSelector, "{i}" stands
+// for the watcher's index in the group, 0 to Count-1, so that each
+// watcher can watch its own namespace or object.
+type WatcherGroup struct {
+	Name  string `json:"name"`
+	Count int    `json:"count"`
+	// Resource is nodes, leases or configmaps.
+	Resource string `json:"resource"`
+	// Namespace is the namespace watched ("": all namespaces).
+	Namespace string `json:"namespace,omitempty"`
+	// FieldSelector is "metadata.name=<name>" ("": every object).
+	FieldSelector string `json:"fieldSelector,omitempty"`
+	// LabelSelector is "shard=<n>" ("": no label selector).
+	LabelSelector string `json:"labelSelector,omitempty"`
+	// ReadTime is how long a watcher takes to read one event off its
+	// connection, drawn once per watcher (0: as fast as they come).
+	ReadTime Dist `json:"readTime"`
+	// Start: a group starting at 0 was already watching when the run
+	// began (synced stores, open watches, as the kubelets); a later start
+	// lists, then watches, at that time.
+	Start  time.Duration `json:"start"`
+	Client ClientLimits  `json:"client"`
+	Line   int           `json:"-"`
+}
+
+// Expand replaces "{i}" in s with i.
+func Expand(s string, i int) string { return strings.ReplaceAll(s, "{i}", strconv.Itoa(i)) }
+
+// NamespaceOf is watcher i's namespace ("" for all).
+func (g *WatcherGroup) NamespaceOf(i int) string { return Expand(g.Namespace, i) }
+
+// NameOf is the object name watcher i selects ("" for all).
+func (g *WatcherGroup) NameOf(i int) string {
+	_, name, _ := strings.Cut(Expand(g.FieldSelector, i), "=")
+	return name
+}
+
+// ShardOf is the shard label value watcher i selects (ok false: none).
+func (g *WatcherGroup) ShardOf(i int) (shard int, ok bool) {
+	if g.LabelSelector == "" {
+		return 0, false
+	}
+	_, v, _ := strings.Cut(Expand(g.LabelSelector, i), "=")
+	n, err := strconv.Atoi(v)
+	return n, err == nil
+}
+
+// NamespaceName is the name of the churn's namespace k: the churn's name
+// when it has one namespace, "<name>-ns-<k>" when it has several.
+func (c *Churn) NamespaceName(k int) string {
+	if c.Namespaces <= 1 {
+		return c.Name
+	}
+	return c.Name + "-ns-" + strconv.Itoa(k)
+}
+
+// ObjectName is the name of the churn's object i, "<name>-<i>".
+func (c *Churn) ObjectName(i int) string { return c.Name + "-" + strconv.Itoa(i) }
+
+// Namespaces lists the workload's namespaces: SharedNamespace, then each
+// churn's, in order.
+func (w *Workload) Namespaces() []string {
+	out := []string{SharedNamespace}
+	for i := range w.Churn {
+		c := &w.Churn[i]
+		for k := 0; k < max(c.Namespaces, 1); k++ {
+			out = append(out, c.NamespaceName(k))
+		}
+	}
+	return out
 }
 
 // Writer retry backoffs: client-go's retry.DefaultRetry and
@@ -281,6 +372,10 @@ type Controller struct {
 // through the API server: Rate updates per second spread round-robin over
 // Objects objects of ObjectBytes each, from Start for Duration (0: to the
 // end of the run).
+//
+// Object i is named "<name>-<i>" and lives in namespace i mod Namespaces
+// (NamespaceName); with Shards > 0 it carries the label
+// shard=<i mod Shards>.
 type Churn struct {
 	Name        string        `json:"name"`
 	Objects     int           `json:"objects"`
@@ -288,6 +383,8 @@ type Churn struct {
 	Rate        float64       `json:"rate"`
 	Start       time.Duration `json:"start"`
 	Duration    time.Duration `json:"duration,omitempty"`
+	Namespaces  int           `json:"namespaces"`
+	Shards      int           `json:"shards,omitempty"`
 	Line        int           `json:"-"`
 }
 

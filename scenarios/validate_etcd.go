@@ -283,5 +283,7 @@ func (v *validator) workload(path string, w *Workload, sp *Spec) {
 	if total > MaxChurnObjects {
 		v.fail(path+".churn", "%d objects in total, more than the maximum of %d", total, MaxChurnObjects)
 	}
+	v.churnNamespaces(path, w)
 	v.sharedObjects(path, w, sp)
+	v.watcherGroups(path, w, sp)
 }

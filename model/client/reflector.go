@@ -89,11 +89,14 @@ func (r *Reflector) Start() {
 
 // StartWatching begins from an already-synced store at resource version rv
 // on an open stream: the state of a cluster that was running before the
-// simulation began.
-func (r *Reflector) StartWatching(rv int64, stream sim.StreamID) {
+// simulation began. It returns the watch's timeout.
+func (r *Reflector) StartWatching(rv int64, stream sim.StreamID) time.Duration {
 	r.running, r.synced, r.wasSynced, r.lastRV, r.stream = true, true, true, rv, stream
-	r.armWatchTimeout()
+	return r.armWatchTimeout()
 }
+
+// Stream is the open watch stream (sim.NoStream: none).
+func (r *Reflector) Stream() sim.StreamID { return r.stream }
 
 // Stop ends the reflector: its process stopped. The store keeps its contents.
 func (r *Reflector) Stop() {
@@ -174,12 +177,14 @@ func (r *Reflector) retryLater() {
 // stream opened. The server ends it then too; the model lets the
 // reflector close it, and the reflector re-watches from its resource
 // version without a list (reflector.go watch returns nil on a timeout).
-func (r *Reflector) armWatchTimeout() {
-	if r.timeout == 0 {
-		r.timeout = watchTimeout(r.rng)
+func (r *Reflector) armWatchTimeout() time.Duration {
+	d := r.timeout
+	if d == 0 {
+		d = watchTimeout(r.rng)
 	}
-	r.watchTimeout.Reset(r.timeout)
+	r.watchTimeout.Reset(d)
 	r.timeout = 0
+	return d
 }
 
 // HandleStream takes a stream message addressed to the owner; it reports

@@ -73,6 +73,13 @@ type Cluster struct {
 	// StatusOffsets: controller i writes the status of ConfigMap id as
 	// id + StatusOffsets[i].
 	StatusOffsets []int32
+	// Namespaces names the run's namespaces by api.NamespaceID (0: none).
+	Namespaces []string
+	nsIDs      map[string]api.NamespaceID
+	// ChurnFirstIDs: churn i's objects are ConfigMaps ChurnFirstIDs[i] on.
+	ChurnFirstIDs []int32
+	// Watchers are spec.workload.watchers, in order.
+	Watchers []*workload.WatcherGroup
 
 	Tracker *Tracker
 	faults  []activeFault
@@ -93,11 +100,15 @@ func Build(sc *scenarios.Scenario) (*Cluster, error) {
 	net.SetFailureDetection(spec.Cluster.Network.StreamFailureDetection)
 
 	c := &Cluster{Scenario: sc, Eng: eng, Net: net, Rec: rec}
+	c.nameNamespaces()
 	if err := c.buildControlPlane(); err != nil {
 		return nil, err
 	}
 	c.buildNodes()
 	if err := c.buildWorkload(); err != nil {
+		return nil, err
+	}
+	if err := c.buildWatchers(); err != nil {
 		return nil, err
 	}
 	for _, ec := range c.EtcdClients {
@@ -214,15 +225,25 @@ func EtcdConfig(e *scenarios.Etcd) (etcd.Config, error) {
 	return cfg, nil
 }
 
+// nameNamespaces numbers the workload's namespaces from 1 (0 is none).
+func (c *Cluster) nameNamespaces() {
+	c.Namespaces = append([]string{""}, c.Scenario.Spec.Workload.Namespaces()...)
+	c.nsIDs = map[string]api.NamespaceID{}
+	for i, ns := range c.Namespaces {
+		c.nsIDs[ns] = api.NamespaceID(i)
+	}
+}
+
+// NamespaceID is the ID of the namespace called name (0 for "" or none).
+func (c *Cluster) NamespaceID(name string) api.NamespaceID { return c.nsIDs[name] }
+
 // buildWorkload seeds the churn writers' ConfigMaps and starts the writers.
 func (c *Cluster) buildWorkload() error {
 	spec := &c.Scenario.Spec
 	shared := client.NewShared(c.Rec)
 	first := int32(0)
-	for _, ch := range spec.Workload.Churn {
-		for i := 0; i < ch.Objects; i++ {
-			c.seed(api.Object{Resource: api.ConfigMaps, ID: first + int32(i), Size: int32(ch.ObjectBytes)})
-		}
+	for i := range spec.Workload.Churn {
+		ch := &spec.Workload.Churn[i]
 		var end sim.Time
 		if ch.Duration > 0 {
 			end = sim.Time(ch.Start + ch.Duration)
@@ -230,15 +251,21 @@ func (c *Cluster) buildWorkload() error {
 		// The writer runs as a controller in a pod, under its own service
 		// account: APF's service-accounts schema, workload-low.
 		principal := c.Principals.Add(api.Principal{Identity: apf.ServiceAccount("churn", ch.Name), Namespace: "churn"})
-		c.Churn = append(c.Churn, workload.NewChurn(c.Eng, c.Net, c.Rec, shared, sim.NoEndpoint, workload.ChurnConfig{
+		cfg := workload.ChurnConfig{
 			Name: ch.Name, FirstID: first, Objects: ch.Objects, ObjectBytes: int32(ch.ObjectBytes),
 			Rate: ch.Rate, Start: sim.Time(ch.Start), End: end,
+			FirstNamespace: c.NamespaceID(ch.NamespaceName(0)), Namespaces: max(ch.Namespaces, 1), Shards: ch.Shards,
 			// orrery assumption: the writer is unthrottled (a plain client-go
 			// client's 5 QPS / 10 burst would cap the churn, not the cluster),
 			// and gives up after the API server's --request-timeout, 60s
 			// (k8s.io/apiserver pkg/server/config.go).
 			Client: client.Config{QPS: -1, Timeout: time.Minute, Principal: principal, Balancer: c.Balancer},
-		}))
+		}
+		for i := 0; i < ch.Objects; i++ {
+			c.seed(cfg.Object(i))
+		}
+		c.Churn = append(c.Churn, workload.NewChurn(c.Eng, c.Net, c.Rec, shared, sim.NoEndpoint, cfg))
+		c.ChurnFirstIDs = append(c.ChurnFirstIDs, first)
 		first += int32(ch.Objects)
 	}
 	return c.buildWritersAndControllers(shared, first)
@@ -256,7 +283,7 @@ func (c *Cluster) buildWritersAndControllers(shared *client.Shared, first int32)
 		id := first + int32(i)
 		ids[name] = id
 		c.ConfigMapIDs = append(c.ConfigMapIDs, id)
-		c.seed(api.Object{Resource: api.ConfigMaps, ID: id})
+		c.seed(api.Object{Resource: api.ConfigMaps, ID: id, Namespace: c.NamespaceID(scenarios.SharedNamespace)})
 	}
 	for _, wr := range w.Writers {
 		var end sim.Time
@@ -287,7 +314,7 @@ func (c *Cluster) buildWritersAndControllers(shared *client.Shared, first int32)
 		var sources []int32
 		for _, name := range ct.Objects {
 			sources = append(sources, ids[name])
-			c.seed(api.Object{Resource: api.ConfigMaps, ID: ids[name] + offset})
+			c.seed(api.Object{Resource: api.ConfigMaps, ID: ids[name] + offset, Namespace: c.NamespaceID(scenarios.SharedNamespace)})
 		}
 		failUntil := sim.Time(ct.FailUntil)
 		if ct.FailForever {
@@ -304,6 +331,7 @@ func (c *Cluster) buildWritersAndControllers(shared *client.Shared, first int32)
 			Name: ct.Name, Workers: ct.Workers, Client: c.clientConfig(ct.Client, p),
 			Sources: sources, StatusOffset: offset, ReconcileTime: reconcile,
 			FailUntil: failUntil, FailWrite: ct.FailWrite, MaxRetries: ct.MaxRetries,
+			Namespace: c.NamespaceID(scenarios.SharedNamespace),
 		})
 		ctl.Start()
 		c.Controllers = append(c.Controllers, ctl)
@@ -313,7 +341,7 @@ func (c *Cluster) buildWritersAndControllers(shared *client.Shared, first int32)
 }
 
 // workloadNamespace is where the writers' and controllers' ConfigMaps live.
-const workloadNamespace = "default"
+const workloadNamespace = scenarios.SharedNamespace
 
 func (c *Cluster) clientConfig(l scenarios.ClientLimits, p api.PrincipalID) client.Config {
 	return client.Config{QPS: l.QPS, Burst: l.Burst, Timeout: l.Timeout, Principal: p, Balancer: c.Balancer}

@@ -71,6 +71,9 @@ type Config struct {
 	// MaxRetries drops a key after that many failures in a row (0: never),
 	// as handleErr in pkg/controller/deployment (maxRetries 15).
 	MaxRetries int
+	// Namespace is where the status objects live: the namespace of the
+	// status writes (api.AllNamespaces: none).
+	Namespace api.NamespaceID
 	// Trace keeps every reconcile attempt for Attempts.
 	Trace bool
 }
@@ -343,6 +346,7 @@ func (w *worker) reconcile() {
 			target += cfg.StatusOffset
 		}
 		req := ctl.c.NewRequest(api.Update, api.ConfigMaps, target)
+		req.Namespace = cfg.Namespace
 		req.ResourceVersion = staleVersion
 		req.Object = api.Object{Resource: api.ConfigMaps, ID: target}
 		if cur, ok := ctl.inf.Get(target); ok {
@@ -363,6 +367,7 @@ func (w *worker) reconcile() {
 		verb = api.Update
 	}
 	req := ctl.c.NewRequest(verb, api.ConfigMaps, id)
+	req.Namespace = cfg.Namespace
 	req.Object = api.Object{Resource: api.ConfigMaps, ID: id, Size: src.Size}
 	if exists && cfg.StatusPrecondition {
 		req.ResourceVersion = cur.ResourceVersion

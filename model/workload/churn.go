@@ -1,8 +1,12 @@
-// Package workload holds load generators that act as API clients: they
-// reach the cluster only through the API server.
+// Package workload holds load generators and consumers that act as API
+// clients: they reach the cluster only through the API server. Churn
+// writers rewrite ConfigMaps at a steady rate; watcher groups are many
+// watch clients, each a reflector on its own client and connection with a
+// store that only counts.
 //
 // What the model leaves out: churn objects are opaque ConfigMaps with a
-// size; nothing reads them.
+// size, a namespace and one label value; watchers keep counts, not
+// objects, and do nothing with what they see.
 package workload
 
 import (
@@ -22,6 +26,24 @@ type ChurnConfig struct {
 	Rate        float64 // updates per second
 	Start, End  sim.Time
 	Client      client.Config
+	// Object i (0-based) lives in namespace FirstNamespace + i mod
+	// Namespaces (Namespaces 0: no namespace) and, with Shards > 0,
+	// carries the label value 1 + i mod Shards (shard=<i mod Shards>).
+	FirstNamespace api.NamespaceID
+	Namespaces     int
+	Shards         int
+}
+
+// Object is the churn's object i (0-based) as it is written.
+func (cfg *ChurnConfig) Object(i int) api.Object {
+	o := api.Object{Resource: api.ConfigMaps, ID: cfg.FirstID + int32(i), Size: cfg.ObjectBytes}
+	if cfg.Namespaces > 0 {
+		o.Namespace = cfg.FirstNamespace + api.NamespaceID(i%cfg.Namespaces)
+	}
+	if cfg.Shards > 0 {
+		o.Label = uint16(1 + i%cfg.Shards)
+	}
+	return o
 }
 
 const kindWrite int32 = api.KindPrivate
@@ -61,10 +83,11 @@ func (w *Churn) Handle(ev *sim.Event) {
 		if w.cfg.End > 0 && now >= w.cfg.End {
 			return
 		}
-		id := w.cfg.FirstID + int32(w.next)
+		obj := w.cfg.Object(w.next)
 		w.next = (w.next + 1) % w.cfg.Objects
-		req := w.cl.NewRequest(api.Update, api.ConfigMaps, id)
-		req.Object = api.Object{Resource: api.ConfigMaps, ID: id, Size: w.cfg.ObjectBytes}
+		req := w.cl.NewRequest(api.Update, api.ConfigMaps, obj.ID)
+		req.Namespace = obj.Namespace
+		req.Object = obj
 		w.sent.Inc()
 		w.cl.Do(req, w)
 		w.eng.After(w.gap, w, kindWrite, 0)
