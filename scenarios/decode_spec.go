@@ -528,7 +528,7 @@ func (d *decoder) faults(n *yaml.Node, path string, dst *[]Fault) bool {
 }
 
 func (d *decoder) fault(n *yaml.Node, path string, dst *Fault) bool {
-	m, ok := d.mapping(n, path, "at", "type", "nodes", "members", "groups", "servers", "walFsync", "duration")
+	m, ok := d.mapping(n, path, "at", "type", "nodes", "members", "groups", "servers", "walFsync", "watchers", "readTime", "duration")
 	if !ok {
 		return false
 	}
@@ -541,6 +541,8 @@ func (d *decoder) fault(n *yaml.Node, path string, dst *Fault) bool {
 	optional(m, "groups", d.groups, &dst.Groups)
 	optional(m, "servers", d.stringList, &dst.Servers)
 	optional(m, "walFsync", d.dist, &dst.WALFsync)
+	optional(m, "watchers", d.stringList, &dst.Watchers)
+	optional(m, "readTime", d.duration, &dst.ReadTime)
 	optional(m, "duration", d.duration, &dst.Duration)
 	return true
 }

@@ -220,6 +220,14 @@
 //   - etcdAlarmDisarm: etcdctl alarm disarm, clearing NOSPACE (no members,
 //     no duration).
 //
+// or slowWatcher, which takes watchers (watcher group names, required) and
+// readTime (a duration, required) and nothing else: every watcher of the
+// groups takes readTime per event from the fault's start, for duration (0:
+// to the end of the run), then reads at its own speed again. The API
+// server's side of each open watch is told at once, as a server learns its
+// client's speed by blocking on it; the reflector's next watches ask with
+// it too.
+//
 // etcd member i is named "etcd-i", counting from 0; member names must
 // exist and appear once in a list.
 //

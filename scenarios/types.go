@@ -475,6 +475,10 @@ const (
 	FaultEtcdCompact       = "etcdCompact"       // etcdctl compact <current revision>
 	FaultEtcdDefrag        = "etcdDefrag"        // etcdctl defrag, member by member
 	FaultEtcdAlarmDisarm   = "etcdAlarmDisarm"   // etcdctl alarm disarm
+
+	// FaultSlowWatcher makes the watchers of the groups in Watchers take
+	// ReadTime per event, for Duration (0: to the end of the run).
+	FaultSlowWatcher = "slowWatcher"
 )
 
 // Fault is something that happens at a virtual time.
@@ -496,6 +500,10 @@ type Fault struct {
 	Servers []string `json:"servers,omitempty"`
 	// WALFsync, for etcdSlowDisk: the fsync latency during the fault.
 	WALFsync Dist `json:"walFsync"`
+	// Watchers, for slowWatcher: the watcher groups, by name; ReadTime
+	// their time per event during the fault.
+	Watchers []string      `json:"watchers,omitempty"`
+	ReadTime time.Duration `json:"readTime,omitempty"`
 	// Duration, for partition, etcdPartition, etcdIsolateLeader and
 	// etcdSlowDisk: how long until it heals (required > 0). For stopKubelet
 	// and etcdCrash: if set, the kubelet or member restarts after it.

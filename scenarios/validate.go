@@ -331,7 +331,7 @@ var (
 	nodeFaultTypes = []string{FaultStopKubelet, FaultRestartKubelet, FaultPartition}
 	etcdFaultTypes = []string{FaultEtcdCrash, FaultEtcdRestart, FaultEtcdPartition, FaultEtcdIsolateLeader,
 		FaultEtcdSlowDisk, FaultEtcdCompact, FaultEtcdDefrag, FaultEtcdAlarmDisarm}
-	faultTypes = slices.Concat(nodeFaultTypes, etcdFaultTypes, []string{FaultRestartAPIServer})
+	faultTypes = slices.Concat(nodeFaultTypes, etcdFaultTypes, []string{FaultRestartAPIServer, FaultSlowWatcher})
 )
 
 func (v *validator) fault(path string, f *Fault, sp *Spec) {
@@ -341,6 +341,10 @@ func (v *validator) fault(path string, f *Fault, sp *Spec) {
 	if v.nonNegative(path+".duration", f.Duration) && f.Duration > MaxDuration {
 		v.fail(path+".duration", "must be at most %v, got %v", MaxDuration, f.Duration)
 	}
+	if slices.Contains(faultTypes, f.Type) {
+		v.onlyFor(path, f, FaultSlowWatcher, "watchers", v.given(&f.Watchers, f.Watchers != nil))
+		v.onlyFor(path, f, FaultSlowWatcher, "readTime", v.given(&f.ReadTime, f.ReadTime != 0))
+	}
 	switch {
 	case slices.Contains(nodeFaultTypes, f.Type):
 		v.nodeFault(path, f, sp)
@@ -348,6 +352,8 @@ func (v *validator) fault(path string, f *Fault, sp *Spec) {
 		v.etcdFault(path, f, &sp.Cluster.Etcd)
 	case f.Type == FaultRestartAPIServer:
 		v.apiServerFault(path, f, &sp.Cluster.APIServer)
+	case f.Type == FaultSlowWatcher:
+		v.slowWatcherFault(path, f, &sp.Workload)
 	default:
 		v.fail(path+".type", "unknown fault type %q%s; want %s", f.Type, didYouMean(f.Type, faultTypes), quoteList(faultTypes))
 	}
@@ -402,6 +408,51 @@ func (v *validator) apiServerFault(path string, f *Fault, a *APIServer) {
 			v.fail(sp, "no API server replica named %q%s; the replicas are %s", name, didYouMean(name, names), quoteList(names))
 		case slices.Index(f.Servers, name) < i:
 			v.fail(sp, "replica %q is listed twice", name)
+		}
+	}
+}
+
+// slowWatcherFault: watcher groups by name, a read time, nothing else.
+func (v *validator) slowWatcherFault(path string, f *Fault, w *Workload) {
+	for _, x := range []struct {
+		field string
+		given bool
+	}{
+		{"nodes", v.given(&f.Nodes, !f.Nodes.isZero())},
+		{"members", v.given(&f.Members, !f.Members.isZero())},
+		{"groups", v.given(&f.Groups, f.Groups != nil)},
+		{"servers", v.given(&f.Servers, f.Servers != nil)},
+		{"walFsync", v.given(&f.WALFsync, f.WALFsync != Dist{})},
+	} {
+		if x.given {
+			v.fail(path+"."+x.field, "slowWatcher takes watchers (watcher group names) and readTime, not %s", x.field)
+		}
+	}
+	var names []string
+	for _, g := range w.Watchers {
+		names = append(names, g.Name)
+	}
+	if len(f.Watchers) == 0 {
+		if len(names) == 0 {
+			v.fail(path+".watchers", "required field is missing: slowWatcher needs watcher groups, and spec.workload.watchers has none")
+		} else {
+			v.fail(path+".watchers", "required field is missing: the watcher groups to slow down, of %s", quoteList(names))
+		}
+	}
+	for i, name := range f.Watchers {
+		wp := itemPath(path+".watchers", i)
+		switch {
+		case !slices.Contains(names, name):
+			v.fail(wp, "no watcher group named %q%s in spec.workload.watchers", name, didYouMean(name, names))
+		case slices.Index(f.Watchers, name) < i:
+			v.fail(wp, "group %q is listed twice", name)
+		}
+	}
+	if f.ReadTime <= 0 {
+		if v.given(&f.ReadTime, f.ReadTime != 0) {
+			v.fail(path+".readTime", "must be greater than 0, got %v", f.ReadTime)
+		} else {
+			v.fail(path+".readTime", "required field is missing: the watchers' time per event during the fault")
 		}
 	}
 }

@@ -88,6 +88,25 @@ var watcherBadCases = []badCase{
 	{"watcher read time unknown kind", watchers("readTime: {kind: pareto, mean: 1ms}"), 24, "spec.workload.watchers[0].readTime.kind", `unknown distribution kind "pareto"`},
 	{"watcher start at the end", watchers("start: 5m"), 24, "spec.workload.watchers[0].start", "must be before the end of the run"},
 	{"watcher client qps 0", watchers("client: {qps: 0}"), 24, "spec.workload.watchers[0].client.qps", "must not be 0"},
+	// The slowWatcher fault at line 25: its fields start at line 27.
+	{"slow watcher without watchers", slowFault("readTime: 1s"), 25, "spec.faults[0].watchers", `required field is missing: the watcher groups to slow down, of "w"`},
+	{"slow watcher without groups to name", fault("type: slowWatcher", "readTime: 1s"), 13, "spec.faults[0].watchers",
+		"slowWatcher needs watcher groups, and spec.workload.watchers has none"},
+	{"slow watcher unknown group", slowFault("watchers: [v]", "readTime: 1s"), 27, "spec.faults[0].watchers[0]", `no watcher group named "v" (did you mean "w"?)`},
+	{"slow watcher group twice", slowFault("watchers: [w, w]", "readTime: 1s"), 27, "spec.faults[0].watchers[1]", `group "w" is listed twice`},
+	{"slow watcher without read time", slowFault("watchers: [w]"), 25, "spec.faults[0].readTime", "required field is missing"},
+	{"slow watcher read time 0", slowFault("watchers: [w]", "readTime: 0s"), 28, "spec.faults[0].readTime", "must be greater than 0, got 0s"},
+	{"slow watcher with nodes", slowFault("watchers: [w]", "readTime: 1s", "nodes: {names: [node-0]}"), 29, "spec.faults[0].nodes",
+		"slowWatcher takes watchers (watcher group names) and readTime, not nodes"},
+	{"watchers on another fault", fault("type: stopKubelet", "nodes: {names: [node-0]}", "watchers: [w]"), 16, "spec.faults[0].watchers",
+		"only slowWatcher takes watchers, not stopKubelet"},
+	{"read time on another fault", fault("type: etcdCompact", "readTime: 1s"), 15, "spec.faults[0].readTime", "only slowWatcher takes readTime, not etcdCompact"},
+}
+
+// slowFault appends a slowWatcher fault at 1m to watcherBase: "- at" at
+// line 25, its fields from line 27.
+func slowFault(fields ...string) string {
+	return watcherBase + "  faults:\n    - at: 1m\n      type: slowWatcher\n      " + strings.Join(fields, "\n      ") + "\n"
 }
 
 func TestWatcherGroupsParse(t *testing.T) {
@@ -111,6 +130,13 @@ func TestWatcherGroupsParse(t *testing.T) {
 	}
 	if ns, ok := ConfigMapNamespace(w, "cm-7"); !ok || ns != "cm-ns-2" {
 		t.Errorf("cm-7 lives in %q %v, want cm-ns-2", ns, ok)
+	}
+	sc, err = Parse("w.yaml", []byte(slowFault("watchers: [w]", "readTime: 250ms", "duration: 30s")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := sc.Spec.Faults[0]; f.Type != FaultSlowWatcher || len(f.Watchers) != 1 || f.Watchers[0] != "w" || f.ReadTime != 250*time.Millisecond || f.Duration != 30*time.Second || f.Line != 25 {
+		t.Errorf("fault %+v", f)
 	}
 	// Defaults: no read time, one namespace named after the churn.
 	sc, err = Parse("w.yaml", []byte(strings.Replace(watcherBase, "        namespaces: 5\n", "", 1)))

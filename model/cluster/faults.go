@@ -132,6 +132,9 @@ func (c *Cluster) startFault(i int) {
 	case scenarios.FaultEtcdCrash, scenarios.FaultEtcdRestart, scenarios.FaultEtcdPartition, scenarios.FaultEtcdIsolateLeader,
 		scenarios.FaultEtcdSlowDisk, scenarios.FaultEtcdCompact, scenarios.FaultEtcdDefrag, scenarios.FaultEtcdAlarmDisarm:
 		c.startEtcdFault(i, f)
+	case scenarios.FaultSlowWatcher:
+		n := c.SlowWatchers(f.spec.Watchers, f.spec.ReadTime, false)
+		c.Rec.Note(now, "fault", fmt.Sprintf("fault %d: %d watchers of %s read %v per event", i, n, strings.Join(f.spec.Watchers, ", "), f.spec.ReadTime))
 	case scenarios.FaultPartition:
 		eps := make([]sim.EndpointID, len(f.nodes))
 		for j, id := range f.nodes {
@@ -160,6 +163,9 @@ func (c *Cluster) endFault(i int) {
 		c.Rec.Note(now, "fault", fmt.Sprintf("fault %d ends: partition healed", i))
 	case scenarios.FaultRestartAPIServer:
 		c.startServers(i, f)
+	case scenarios.FaultSlowWatcher:
+		c.SlowWatchers(f.spec.Watchers, 0, true)
+		c.Rec.Note(now, "fault", fmt.Sprintf("fault %d ends: watchers of %s read at their own speed again", i, strings.Join(f.spec.Watchers, ", ")))
 	default:
 		c.endEtcdFault(i, f)
 	}

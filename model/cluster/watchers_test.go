@@ -2,7 +2,9 @@ package cluster
 
 import (
 	"fmt"
+	"strings"
 	"testing"
+	"time"
 )
 
 // watcherScenario: 40 ConfigMaps over 4 namespaces (cm i in cm-ns-(i%4))
@@ -79,5 +81,53 @@ func TestWatcherGroupsSeeWhatTheySelect(t *testing.T) {
 				t.Errorf("configmap watchers visited %d, want %d", visited, tc.visited)
 			}
 		})
+	}
+}
+
+// TestSlowWatcherFault: a group whose watchers read 200ms per event from 5s
+// to 15s while 100 events a second arrive fills its channels; the API
+// server drops its watchers, they relist and watch again, still slow, and
+// are dropped again until the fault ends. Another group on the same
+// events is untouched, and after the fault nobody is dropped.
+func TestSlowWatcherFault(t *testing.T) {
+	c := mustBuild(t, `apiVersion: orrery.dev/v1alpha1
+kind: Scenario
+metadata:
+  name: slow
+spec:
+  duration: 30s
+  cluster:
+    nodePools:
+      - {name: node, count: 1}
+  workload:
+    churn:
+      - {name: cm, objects: 10, objectBytes: 1Ki, rate: 100}
+    watchers:
+      - {name: slow, count: 2, resource: configmaps}
+      - {name: fast, count: 2, resource: configmaps}
+  faults:
+    - {at: 5s, type: slowWatcher, watchers: [slow], readTime: 200ms, duration: 10s}
+`)
+	mustRun(t, c)
+	relists := func(g string) int64 { return c.Rec.Counter("reflector_relists_total", "group", g).Value }
+	terminated := c.Rec.Counter("apiserver_terminated_watchers_total").Value
+	if relists("fast") != 0 || relists("slow") < 4 || terminated != relists("slow") {
+		t.Fatalf("relists: slow %d, fast %d; %d watchers terminated", relists("slow"), relists("fast"), terminated)
+	}
+	notes, _ := c.Rec.Timeline()
+	var drops []time.Duration
+	for _, n := range notes {
+		if strings.Contains(n.Message, "unresponsiveness") {
+			drops = append(drops, time.Duration(n.At))
+		}
+	}
+	if len(drops) != int(terminated) || drops[0] < 5*time.Second || drops[len(drops)-1] > 15*time.Second+5*time.Second {
+		t.Fatalf("terminations at %v", drops)
+	}
+	// The fast group got every event; the slow one lost some.
+	fast := c.Rec.Counter("watcher_events_received_total", "group", "fast").Value
+	slow := c.Rec.Counter("watcher_events_received_total", "group", "slow").Value
+	if writes := c.Rec.Counter("churn_writes_succeeded_total", "churn", "cm").Value; fast != 2*writes || slow >= fast {
+		t.Fatalf("events: fast %d, slow %d, writes %d", fast, slow, writes)
 	}
 }
