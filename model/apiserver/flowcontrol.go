@@ -14,10 +14,13 @@ const retryAfter = time.Second
 
 // inflight is a request the server holds, from arrival to response.
 type inflight struct {
-	req    *api.Request
-	fc     apf.Request // APF's view of it
-	pool   int8        // max-inflight pool, or -1 for none (APF, or exempt)
-	queued bool        // waiting in an APF queue
+	req *api.Request
+	// fc is APF's view of it. A request in its final phase still holds
+	// seats after the slot is released, so a slot whose last request is in
+	// its final phase gets a fresh one.
+	fc     *apf.Request
+	pool   int8 // max-inflight pool, or -1 for none (APF, or exempt)
+	queued bool // waiting in an APF queue
 	slot   int32
 	free   bool
 }
@@ -47,7 +50,10 @@ func (s *Server) alloc(req *api.Request) *inflight {
 	}
 	inf := s.slots[i]
 	inf.req, inf.pool, inf.queued, inf.slot, inf.free = req, -1, false, i, false
-	inf.fc = apf.Request{Handle: inf}
+	if inf.fc == nil || inf.fc.State == apf.StateFinalPhase {
+		inf.fc = &apf.Request{}
+	}
+	*inf.fc = apf.Request{Handle: inf}
 	req.Slot = i
 	return inf
 }
@@ -130,7 +136,7 @@ func (s *Server) admitAPF(inf *inflight) {
 		inf.fc.Work = s.fc.EstimateGet()
 	}
 	now := s.eng.Now()
-	d := s.fc.Admit(now, &inf.fc)
+	d := s.fc.Admit(now, inf.fc)
 	switch d.Outcome {
 	case apf.Rejected:
 		s.syncLevel(cl.Level)
@@ -213,7 +219,7 @@ func (s *Server) finishExecution(inf *inflight) {
 	now := s.eng.Now()
 	switch {
 	case s.fc != nil && inf.fc.State == apf.StateExecuting:
-		started := s.fc.Finish(now, &inf.fc)
+		started := s.fc.Finish(now, inf.fc)
 		s.syncLevel(inf.fc.Class.Level)
 		s.startAll(started)
 	case inf.pool >= 0:

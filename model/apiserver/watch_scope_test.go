@@ -7,6 +7,7 @@ import (
 	"unsafe"
 
 	"github.com/orrery-sim/orrery/model/api"
+	"github.com/orrery-sim/orrery/model/apiserver/apf"
 )
 
 func TestObjectStaysSmall(t *testing.T) {
@@ -261,5 +262,29 @@ func TestBookmarksCarryTheResourceVersionOfTheLastEvent(t *testing.T) {
 	}
 	if n := e.rec.Counter("apiserver_watch_bookmarks_sent_total").Value; n != 3 {
 		t.Errorf("bookmarks sent %d, want 3", n)
+	}
+}
+
+func TestFinalPhaseSeatsAreReleasedWhenTheSlotIsReused(t *testing.T) {
+	// With 100 watchers each write holds 10 final seats for 5ms after it
+	// finishes (APF's mutating estimate). Writes come every millisecond,
+	// so a finished write's in-flight slot is reused while its final phase
+	// runs; its seats must still be released when the phase ends.
+	e := newEnv(apfConfig(600, time.Minute))
+	for range 100 {
+		st := e.net.OpenStream(e.p.self, e.srv.Endpoint())
+		e.srv.AttachWatch(st, api.Leases, -1)
+	}
+	for i := range 500 {
+		e.p.sendAt(time.Duration(i)*ms, update(int32(i%3), time.Duration(i+1)*ms))
+	}
+	e.run(t, 5*time.Second)
+	if ok := e.requests("update", "leases", "200"); ok != 500 {
+		t.Fatalf("%d updates succeeded, want 500", ok)
+	}
+	for l := range e.srv.FlowControl().Levels() {
+		if st := e.srv.FlowControl().Status(apf.LevelID(l)); st.SeatsInUse != 0 || st.Waiting != 0 {
+			t.Errorf("level %d holds %d seats, %d waiting, after every request ended", l, st.SeatsInUse, st.Waiting)
+		}
 	}
 }
