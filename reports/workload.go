@@ -97,6 +97,9 @@ type ControllerStats struct {
 	// (workqueue_queue_duration_seconds).
 	PeakQueueDepth float64     `json:"peakQueueDepth"`
 	QueueWait      Percentiles `json:"queueWait"`
+	// Relists are its informer's lists after the first (a broken watch,
+	// a 410).
+	Relists int64 `json:"relists"`
 }
 
 func workloadStats(c *cluster.Cluster) *WorkloadStats {
@@ -144,6 +147,7 @@ func workloadStats(c *cluster.Cluster) *WorkloadStats {
 			LastSuccessAt:   timeOrNil(ctl.LastSuccess()),
 			PeakQueueDepth:  rec.Gauge("workqueue_depth", "name", spec.Name).Peak(),
 			QueueWait:       percentiles(rec.Latency("workqueue_queue_duration_seconds", "name", spec.Name).Samples()),
+			Relists:         rec.Counter("reflector_relists_total", "controller", spec.Name).Value,
 		}
 		for _, name := range spec.Objects {
 			for j, n := range w.ConfigMaps {
@@ -223,6 +227,7 @@ func workloadMetrics(put func(string, float64), putPercentiles func(string, Perc
 		put(p+".dropped", float64(ct.Dropped))
 		put(p+".outOfSync", float64(ct.OutOfSync))
 		put(p+".peakQueueDepth", ct.PeakQueueDepth)
+		put(p+".relists", float64(ct.Relists))
 		putPercentiles(p+".reconcileTime", ct.ReconcileTime)
 		putPercentiles(p+".queueWait", ct.QueueWait)
 		if ct.LastReconcileAt != nil {
@@ -263,14 +268,14 @@ func (p *printer) workload(w *WorkloadStats) {
 	}
 	if len(w.Controllers) > 0 {
 		tw := p.table()
-		fmt.Fprintln(tw, "controller\tobjects\tevents seen\treconciles\tfailed\tretries\tdropped\treconcile p99\tpeak queue\tqueue wait p99\tlast reconcile\tout of sync at end\t")
+		fmt.Fprintln(tw, "controller\tobjects\tevents seen\treconciles\tfailed\tretries\tdropped\treconcile p99\tpeak queue\tqueue wait p99\trelists\tlast reconcile\tout of sync at end\t")
 		for _, ct := range w.Controllers {
 			last := "-"
 			if ct.LastReconcileAt != nil {
 				last = "T+" + secs(*ct.LastReconcileAt)
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\t%.0f\t%s\t%s\t%d\t\n", ct.Name, strings.Join(ct.Objects, ","), ct.Observed, ct.Reconciles,
-				ct.Failed, ct.Retries, ct.Dropped, dur(ct.ReconcileTime.P99), ct.PeakQueueDepth, dur(ct.QueueWait.P99), last, ct.OutOfSync)
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\t%.0f\t%s\t%d\t%s\t%d\t\n", ct.Name, strings.Join(ct.Objects, ","), ct.Observed, ct.Reconciles,
+				ct.Failed, ct.Retries, ct.Dropped, dur(ct.ReconcileTime.P99), ct.PeakQueueDepth, dur(ct.QueueWait.P99), ct.Relists, last, ct.OutOfSync)
 		}
 		tw.Flush()
 	}

@@ -139,6 +139,7 @@ func New(eng *sim.Engine, net *sim.Network, rec *sim.Recorder, sh *client.Shared
 	ctl.c = client.New(eng, net, sh, self, server, cfg.Client)
 	ctl.inf = informer.New(eng, net, rec, ctl.c, ctl.rng.Fork("informer"),
 		informer.Config{Name: cfg.Name, Resource: api.ConfigMaps, Selector: -1, ResyncPeriod: cfg.ResyncPeriod})
+	ctl.inf.Reflector().Relisted = rec.Counter("reflector_relists_total", "controller", cfg.Name)
 	ctl.reg = ctl.inf.AddEventHandler(&ctl.evts, informer.HandlerOptions{Name: cfg.Name, HandlingTime: cfg.HandlerTime})
 	ctl.q = workqueue.NewRateLimiting[int32](eng, workqueue.DefaultControllerRateLimiter[int32](eng), workqueue.Config{Name: cfg.Name, Recorder: rec})
 	ctl.q.SetNotify(ctl.notify)

@@ -48,7 +48,8 @@
 // controller_runtime_reconcile_time_seconds (from Get to the end of the
 // reconcile, write included) and controller_runtime_active_workers; orrery's
 // own controller_events_observed_total (handler calls for source objects)
-// and controller_keys_dropped_total. The queue reports client-go's
+// and controller_keys_dropped_total, and its informer's relists as
+// reflector_relists_total{controller=<Name>}. The queue reports client-go's
 // workqueue metrics (name=<Name>), the informer its handler metrics.
 //
 // # Writer
