@@ -680,11 +680,12 @@ func itoa(n int) string {
 }
 
 // FixedCostConfig is a replica for small tests and examples: APF off, the
-// default max-inflight limits (400 / 200), CPUs enough never to queue, and
-// one fixed CPU cost per request, service, spent in authentication.
+// default max-inflight limits (400 / 200), CPUs enough never to queue, one
+// fixed CPU cost per request, service, spent in authentication, and the
+// current releases' watcher index.
 func FixedCostConfig(service time.Duration) Config {
 	return Config{
-		MaxRequestsInflight: 400, MaxMutatingRequestsInflight: 200, CPUs: 1024,
+		MaxRequestsInflight: 400, MaxMutatingRequestsInflight: 200, CPUs: 1024, WatchScopeIndex: true,
 		Costs: Costs{Authentication: sim.Constant(service), Authorization: sim.Constant(0), Admission: sim.Constant(0)},
 	}
 }

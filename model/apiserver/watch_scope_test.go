@@ -139,6 +139,7 @@ func TestNodeNameWatchesIndexedByTriggerBefore127(t *testing.T) {
 		visited int64
 	}{{api.Nodes, 2}, {api.Leases, 4}} {
 		cfg := defaultConfig()
+		cfg.WatchScopeIndex = false
 		e := newEnv(cfg)
 		for id := range int32(3) {
 			e.srv.SeedCache(e.st.Seed(api.Object{Resource: api.Nodes, ID: id, Size: 100}))

@@ -47,12 +47,13 @@ type Result struct {
 
 // Dispatch sends the event of resource version rv, at now, to ws in order
 // (cacher.go dispatchEvent), calling deliver (if not nil) with each watcher
-// that takes it and when its handler takes it. ws are the watchers whose
-// scope matches the event, in upstream's order: those watching the
-// object's name, then those watching all objects (cacher.go
+// that takes it and when its handler takes it. ws are the watchers the
+// event is for, in upstream's order: those scoped to the object's name,
+// then to its namespace, then the unscoped ones (cacher.go
 // startDispatching; upstream iterates maps there, so the order within each
-// group is arbitrary, and any fixed order is one of upstream's). Stopped
-// watchers are skipped.
+// group is arbitrary, and any fixed order is one of upstream's). The
+// driver leaves out those whose selector rejects the event (their relay
+// drops it). Stopped watchers are skipped.
 //
 //  1. Every watcher gets a non-blocking add at now; the full ones are set
 //     aside (blockedWatchers).

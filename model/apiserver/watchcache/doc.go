@@ -53,7 +53,7 @@
 //   - A storage event: History.Add, then (the dispatch loop being one
 //     goroutine) Dispatcher.Dispatch no earlier than the previous
 //     dispatch's Result.Done, with the watchers that match the event, in
-//     order (name-scoped, then all-objects). Deliver each event to the
+//     order (name-scoped, namespace-scoped, then unscoped). Deliver each event to the
 //     client when the handler takes it, if Watcher.Delivers still says so
 //     then; end a terminated watcher's stream at EndsAt. Up to
 //     IncomingBuffer events wait for the loop; beyond that upstream stalls
