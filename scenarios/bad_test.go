@@ -119,6 +119,8 @@ var badCases = []badCase{
 	{"loss nan", base + "    network:\n      loss: .nan\n", 13, "spec.cluster.network.loss", "finite number"},
 	{"loss as string", base + "    network:\n      loss: 10%\n", 13, "spec.cluster.network.loss", `expected a number, got the string "10%"`},
 	{"jitter yes", base + "    kubelet:\n      jitter: yes\n", 13, "spec.cluster.kubelet.jitter", "expected true or false"},
+	{"client jitter not a bool", base + "    clients:\n      jitter: sometimes\n", 13, "spec.cluster.clients.jitter", `expected true or false, got the string "sometimes"`},
+	{"client jitter misplaced", base + "    clients:\n      kubelet:\n        jitter: false\n", 14, "spec.cluster.clients.kubelet.jitter", "unknown field"},
 	{"zero lease duration", base + "    kubelet:\n      nodeLeaseDuration: 0s\n", 13, "spec.cluster.kubelet.nodeLeaseDuration", "must be greater than 0"},
 	{"grace not above monitor", base + "    nodeLifecycle:\n      gracePeriod: 5s\n", 13,
 		"spec.cluster.nodeLifecycle.gracePeriod", "must be greater than monitorPeriod (5s), got 5s"},

@@ -402,13 +402,14 @@ func (d *decoder) nodeLifecycle(n *yaml.Node, path string, dst *NodeLifecycle) b
 }
 
 func (d *decoder) clients(n *yaml.Node, path string, dst *Clients) bool {
-	m, ok := d.mapping(n, path, "kubelet", "heartbeat", "controllerManager")
+	m, ok := d.mapping(n, path, "kubelet", "heartbeat", "controllerManager", "jitter")
 	if !ok {
 		return false
 	}
 	optional(m, "kubelet", d.clientLimits, &dst.Kubelet)
 	optional(m, "heartbeat", d.clientLimits, &dst.Heartbeat)
 	optional(m, "controllerManager", d.clientLimits, &dst.ControllerManager)
+	optional(m, "jitter", d.boolPointer, &dst.Jitter)
 	return true
 }
 

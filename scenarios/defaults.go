@@ -248,6 +248,14 @@ func defaultClients(c *Clients, k *Kubelet, set fieldSet, v Version) {
 	// pkg/controller/apis/config/v1alpha1/defaults.go.
 	setDefault(set, &c.ControllerManager.QPS, 20)
 	setDefault(set, &c.ControllerManager.Burst, 30)
+	// client-go jitters the reflector's relist backoff (wait.Backoff Jitter
+	// 1.0) and its watch timeouts (rand[1,2) × 5m), k8s.io/client-go
+	// tools/cache/reflector.go; retry.DefaultRetry and DefaultBackoff have
+	// Jitter 0.1 (util/retry/util.go).
+	if c.Jitter == nil {
+		on := true
+		c.Jitter = &on
+	}
 	// orrery assumption: client-go sets no timeout for the controller
 	// manager; 60s is the API server's --request-timeout default, after
 	// which the server answers anyway.

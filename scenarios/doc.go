@@ -66,10 +66,11 @@
 //	    nodeLifecycle:
 //	      monitorPeriod: 5s
 //	      gracePeriod: 40s              # must exceed monitorPeriod
-//	    clients:                        # client-go token buckets
+//	    clients:                        # client-go token buckets; qps -1: unthrottled
 //	      kubelet: {qps: 50, burst: 100}
 //	      heartbeat: {qps: -1, timeout: 10s}
 //	      controllerManager: {qps: 20, burst: 30, timeout: 60s}
+//	      jitter: true                  # reflector backoff/watch timeout and retry jitter
 //	  workload:                         # optional: load beyond the node heartbeats
 //	    churn:                          # writers updating ConfigMaps round-robin
 //	      - name: configmaps            # required, unique DNS-1123 label

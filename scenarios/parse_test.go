@@ -99,6 +99,7 @@ func TestDefaults(t *testing.T) {
 				Kubelet:           ClientLimits{QPS: 50, Burst: 100},
 				Heartbeat:         ClientLimits{QPS: -1, Burst: 100, Timeout: 10 * time.Second},
 				ControllerManager: ClientLimits{QPS: 20, Burst: 30, Timeout: 60 * time.Second},
+				Jitter:            &on,
 			},
 		},
 	}
@@ -183,6 +184,7 @@ spec:
       kubelet: {qps: 0.5, burst: 1, timeout: 5s}
       heartbeat: {qps: 7, burst: 3, timeout: 0}
       controllerManager: {qps: -1, burst: 0, timeout: 0}
+      jitter: false
   workload:
     churn:
       - name: cm
@@ -251,16 +253,17 @@ func TestExplicitValuesPreserved(t *testing.T) {
 				Kubelet:           ClientLimits{QPS: 0.5, Burst: 1, Timeout: 5 * time.Second},
 				Heartbeat:         ClientLimits{QPS: 7, Burst: 3},
 				ControllerManager: ClientLimits{QPS: -1},
+				Jitter:            &off,
 			},
 		},
-		Workload: Workload{Churn: []Churn{{Name: "cm", Objects: 2, ObjectBytes: 1024, Rate: 0.5, Namespaces: 1, Line: 74}}},
+		Workload: Workload{Churn: []Churn{{Name: "cm", Objects: 2, ObjectBytes: 1024, Rate: 0.5, Namespaces: 1, Line: 75}}},
 		Faults: []Fault{
-			{At: 0, Type: FaultPartition, Nodes: NodeSelector{Zone: "a", Count: 2}, Duration: 1500 * time.Millisecond, Line: 81},
-			{At: time.Hour, Type: FaultRestartKubelet, Nodes: NodeSelector{Names: []string{"small-2-0", "big-2"}}, Line: 85},
+			{At: 0, Type: FaultPartition, Nodes: NodeSelector{Zone: "a", Count: 2}, Duration: 1500 * time.Millisecond, Line: 82},
+			{At: time.Hour, Type: FaultRestartKubelet, Nodes: NodeSelector{Names: []string{"small-2-0", "big-2"}}, Line: 86},
 		},
 		Expect: []Expect{
-			{Metric: "fault.0.detectSeconds", Min: &half, Max: &one, Line: 90},
-			{Metric: "nodes.notReadyTransitions", Max: &zero, Line: 93, Index: 1},
+			{Metric: "fault.0.detectSeconds", Min: &half, Max: &one, Line: 91},
+			{Metric: "nodes.notReadyTransitions", Max: &zero, Line: 94, Index: 1},
 		},
 	}
 	if !reflect.DeepEqual(s.Spec, want) {

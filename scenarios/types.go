@@ -406,7 +406,11 @@ type Kubelet struct {
 	NodeLeaseDuration time.Duration `json:"nodeLeaseDuration"`
 	// NodeStatusUpdateFrequency default 10s.
 	NodeStatusUpdateFrequency time.Duration `json:"nodeStatusUpdateFrequency"`
-	// NodeStatusReportFrequency default 5m (1m before 1.17).
+	// NodeStatusReportFrequency default 5m (1m before 1.17): with an
+	// unchanged status the kubelet reports at most this often, coalescing
+	// the status it computes every NodeStatusUpdateFrequency into one report
+	// of the latest state. Set it to NodeStatusUpdateFrequency to report
+	// every computation (no coalescing, as before node Leases).
 	NodeStatusReportFrequency time.Duration `json:"nodeStatusReportFrequency"`
 	// Jitter turns the 0.04 JitterUntil factor on (default true); off is
 	// for comparison runs only.
@@ -421,11 +425,17 @@ type NodeLifecycle struct {
 	GracePeriod time.Duration `json:"gracePeriod"`
 }
 
-// Clients holds per-component client-go rate limits.
+// Clients holds per-component client-go rate limits, and whether clients
+// jitter their waits.
 type Clients struct {
 	Kubelet           ClientLimits `json:"kubelet"`
 	Heartbeat         ClientLimits `json:"heartbeat"`
 	ControllerManager ClientLimits `json:"controllerManager"`
+	// Jitter turns client-go's randomised waits on (default true): the
+	// reflector's relist backoff jitter and watch timeout randomisation,
+	// and RetryOnConflict's jitter. Off is for comparison runs only (the
+	// kubelet's own loops have cluster.kubelet.jitter).
+	Jitter *bool `json:"jitter"`
 }
 
 // ClientLimits is a client-go token bucket. QPS < 0 disables throttling,

@@ -21,6 +21,12 @@ type Config struct {
 	// Balancer, if set, picks the API server replica each connection goes
 	// to; otherwise every request goes to the server given to New.
 	Balancer *Balancer
+	// NoJitter turns off client-go's randomised waits, for comparison
+	// runs only: the reflector's relist backoff is not jittered (wait.Backoff
+	// Jitter 0 instead of 1.0) and every watch asks for exactly the minimum
+	// timeout (5m instead of rand[1,2) × 5m). The owner's own jittered
+	// waits read it too (see Jittered).
+	NoJitter bool
 }
 
 // Balancer is the load balancer in front of the API server replicas, as
@@ -133,6 +139,10 @@ func New(eng *sim.Engine, net *sim.Network, sh *Shared, self, server sim.Endpoin
 
 // Endpoint is the client's (its owner's) endpoint.
 func (c *Client) Endpoint() sim.EndpointID { return c.self }
+
+// Jittered reports whether the client's owner jitters its waits
+// (Config.NoJitter unset).
+func (c *Client) Jittered() bool { return !c.cfg.NoJitter }
 
 // NewRequest returns a blank request from the client's pool.
 func (c *Client) NewRequest(verb api.Verb, res api.Resource, name int32) *api.Request {

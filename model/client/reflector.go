@@ -71,6 +71,9 @@ type Reflector struct {
 // NewReflector returns a stopped reflector for resource (name -1: all objects).
 func NewReflector(c *Client, net *sim.Network, rng *sim.Rand, rec *sim.Recorder, res api.Resource, name int32, store Store) *Reflector {
 	r := &Reflector{c: c, net: net, rng: rng, resource: res, name: name, store: store, stream: sim.NoStream, backoff: ReflectorBackoff(), AllowBookmarks: true}
+	if c.cfg.NoJitter {
+		r.backoff.Jitter = 0
+	}
 	r.relistTimer = c.eng.NewTimer(r, kindRelist)
 	r.watchTimeout = c.eng.NewTimer(r, kindWatchTimeout)
 	r.Relists = rec.Counter("reflector_lists_total", "resource", res.String())
@@ -134,14 +137,19 @@ func (r *Reflector) watch() {
 	req.WatchConsume = r.Consume
 	req.Namespace, req.Label = r.Namespace, r.Label
 	req.AllowBookmarks = r.AllowBookmarks
-	r.timeout = watchTimeout(r.rng)
+	r.timeout = r.newWatchTimeout()
 	req.WatchTimeout = r.timeout
 	r.watchReq = req.ID
 	r.c.Do(req, r)
 }
 
-func watchTimeout(rng *sim.Rand) time.Duration {
-	return time.Duration(float64(minWatchTimeout) * (1 + rng.Float64()))
+// newWatchTimeout draws a watch's timeout as reflector.go watch does:
+// minWatchTimeout × rand[1, 2); exactly the minimum without jitter.
+func (r *Reflector) newWatchTimeout() time.Duration {
+	if r.c.cfg.NoJitter {
+		return minWatchTimeout
+	}
+	return time.Duration(float64(minWatchTimeout) * (1 + r.rng.Float64()))
 }
 
 // OnResponse handles the outcome of a list or a watch request.
@@ -180,7 +188,7 @@ func (r *Reflector) retryLater() {
 func (r *Reflector) armWatchTimeout() time.Duration {
 	d := r.timeout
 	if d == 0 {
-		d = watchTimeout(r.rng)
+		d = r.newWatchTimeout()
 	}
 	r.watchTimeout.Reset(d)
 	r.timeout = 0

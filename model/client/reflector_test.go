@@ -360,3 +360,44 @@ func TestReflectorRelistsAfterGoneEvent(t *testing.T) {
 		t.Fatalf("applied %+v, lists %d", e.store.applied, e.lists())
 	}
 }
+
+// Without jitter (Config.NoJitter) the relist backoff is wait.Backoff's
+// exact doubling, 800ms, 1.6s, 3.2s, 6.4s, 12.8s, 25.6s, then the 30s cap;
+// the jittered test above shows the same steps spread over [d, 2d).
+func TestReflectorBackoffWithoutJitter(t *testing.T) {
+	e := newReflectorEnv(Config{QPS: -1, NoJitter: true})
+	e.srv.answer = func(req *api.Request, _ int) (api.Code, time.Duration, bool) { return api.InternalError, 0, true }
+	e.r.Start()
+	e.run(t, 2*time.Minute)
+	g := e.srv.got
+	want := []time.Duration{800 * time.Millisecond, 1600 * time.Millisecond, 3200 * time.Millisecond,
+		6400 * time.Millisecond, 12800 * time.Millisecond, 25600 * time.Millisecond, 30 * time.Second, 30 * time.Second}
+	if len(g) < len(want)+1 {
+		t.Fatalf("server saw %d lists in 2m, want at least %d", len(g), len(want)+1)
+	}
+	for i, w := range want {
+		if d := g[i+1].at.Sub(g[i].at.Add(2 * lat)); d != w {
+			t.Fatalf("relist %d after %v, want exactly %v", i+1, d, w)
+		}
+	}
+}
+
+// Without jitter every watch asks for exactly the minimum timeout, 5m: a
+// reflector re-watches every 5 minutes on the dot.
+func TestReflectorWatchTimeoutWithoutJitter(t *testing.T) {
+	e := newReflectorEnv(Config{QPS: -1, NoJitter: true})
+	e.r.Start()
+	e.run(t, time.Hour)
+	g := e.srv.got[1:]
+	if len(g) != 12 {
+		t.Fatalf("%d watches in 1h, want 12", len(g))
+	}
+	for i := 1; i < len(g); i++ {
+		// The server's announcement reaches the reflector one latency
+		// after the watch arrived; the next watch arrives one latency
+		// after the timeout.
+		if d := g[i].at.Sub(g[i-1].at) - 2*lat; d != 5*time.Minute {
+			t.Fatalf("watch %d timed out after %v, want exactly 5m", i, d)
+		}
+	}
+}

@@ -259,7 +259,7 @@ func (c *Cluster) buildWorkload() error {
 			// client's 5 QPS / 10 burst would cap the churn, not the cluster),
 			// and gives up after the API server's --request-timeout, 60s
 			// (k8s.io/apiserver pkg/server/config.go).
-			Client: client.Config{QPS: -1, Timeout: time.Minute, Principal: principal, Balancer: c.Balancer},
+			Client: client.Config{QPS: -1, Timeout: time.Minute, Principal: principal, Balancer: c.Balancer, NoJitter: c.noClientJitter()},
 		}
 		for i := 0; i < ch.Objects; i++ {
 			c.seed(cfg.Object(i))
@@ -344,7 +344,13 @@ func (c *Cluster) buildWritersAndControllers(shared *client.Shared, first int32)
 const workloadNamespace = scenarios.SharedNamespace
 
 func (c *Cluster) clientConfig(l scenarios.ClientLimits, p api.PrincipalID) client.Config {
-	return client.Config{QPS: l.QPS, Burst: l.Burst, Timeout: l.Timeout, Principal: p, Balancer: c.Balancer}
+	return client.Config{QPS: l.QPS, Burst: l.Burst, Timeout: l.Timeout, Principal: p, Balancer: c.Balancer, NoJitter: c.noClientJitter()}
+}
+
+// noClientJitter: spec.cluster.clients.jitter is off.
+func (c *Cluster) noClientJitter() bool {
+	j := c.Scenario.Spec.Cluster.Clients.Jitter
+	return j != nil && !*j
 }
 
 func (c *Cluster) buildNodes() {

@@ -79,7 +79,8 @@ type WriterConfig struct {
 	// FromCache reads with resourceVersion="0" (the API server's cache)
 	// instead of a quorum read from storage.
 	FromCache bool
-	// Retry is RetryOnConflict's backoff (zero: DefaultRetry).
+	// Retry is RetryOnConflict's backoff (zero: DefaultRetry; its Jitter
+	// is dropped when Client.NoJitter is set).
 	Retry Backoff
 	// Client is the writer's client (QPS 0: QPS 5, burst 10).
 	Client client.Config
@@ -125,6 +126,11 @@ func NewWriter(eng *sim.Engine, net *sim.Network, rec *sim.Recorder, sh *client.
 	}
 	if cfg.Client.QPS == 0 {
 		cfg.Client.QPS, cfg.Client.Burst = defaultWriterClient.QPS, defaultWriterClient.Burst
+	}
+	if cfg.Client.NoJitter {
+		// Comparison runs without jitter: RetryOnConflict's sleeps are
+		// exactly Duration × Factor^n.
+		cfg.Retry.Jitter = 0
 	}
 	w := &Writer{eng: eng, cfg: cfg, rng: eng.Rand("writer/" + cfg.Name)}
 	w.self = net.AddEndpoint("writer/"+cfg.Name, w)

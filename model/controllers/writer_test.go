@@ -100,6 +100,28 @@ func TestWriterGivesUpAfterFiveConflicts(t *testing.T) {
 	}
 }
 
+// Without jitter (Client.NoJitter), RetryOnConflict sleeps exactly
+// DefaultRetry's 10ms, where with it each sleep is in [10ms, 11ms).
+func TestWriterRetriesWithoutJitter(t *testing.T) {
+	e := newEnv(1)
+	e.seed(0, 0)
+	for k := range 2000 {
+		e.Write(time.Duration(k)*ms, api.Update, 0, 1000000)
+	}
+	noJitter := unthrottled
+	noJitter.NoJitter = true
+	w := newWriter(e, WriterConfig{Name: "w", Object: 0, Increments: 3, Client: noJitter, Trace: true})
+	e.Run(t, 3*time.Second)
+	if len(w.Sleeps()) != 12 {
+		t.Fatalf("sleeps %v, want 12", w.Sleeps())
+	}
+	for _, d := range w.Sleeps() {
+		if d != 10*ms {
+			t.Fatalf("retry sleep %v without jitter, want exactly 10ms", d)
+		}
+	}
+}
+
 // hammer runs writers back to back on one counter and checks that every
 // reported increment is in it exactly once.
 func hammer(t *testing.T, seed uint64, fromCache bool) string {
