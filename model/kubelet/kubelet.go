@@ -19,9 +19,18 @@
 // min(nodeStatusUpdateFrequency, lease duration), cmd/kubelet/app/server.go);
 // the node informer uses the main client (kubeAPIQPS/kubeAPIBurst).
 //
+// A restarted kubelet (Start) knows nothing: its informer lists and
+// watches its Node, the Lease loop GETs the Lease before updating it, and
+// the first status sync registers the node first (kubelet_node_status.go
+// registerWithAPIServer: sleep 100ms, doubling up to 7s, before each
+// attempt; an attempt is a POST of the Node through the main client,
+// answered AlreadyExists (409), then a GET of the existing Node), then
+// reports its status at once: it has never reported.
+//
 // What the model leaves out: pods, volumes, images, resource pressure and
-// every condition but Ready; node registration (nodes exist when the run
-// starts); the fast status updates at startup.
+// every condition but Ready; the reconciling PATCH registration sends when
+// labels or annotations of the existing Node differ (they never do here);
+// the fast status updates at startup.
 package kubelet
 
 import (
@@ -62,7 +71,13 @@ const (
 	kindRenew int32 = api.KindPrivate + 20 + iota
 	kindEnsureRetry
 	kindStatus
+	kindRegister
 )
+
+// registerFirstStep and ensureMaxBackoff bound registerWithAPIServer's
+// sleeps: 100ms before the first attempt, doubling, at most 7s
+// (pkg/kubelet/kubelet_node_status.go).
+const registerFirstStep = 100 * time.Millisecond
 
 // After an ensure (GET or create of the Lease), where the sync continues.
 type ensureThen uint8
@@ -96,6 +111,12 @@ type Kubelet struct {
 	ensureSleep time.Duration
 	renewTimer  *sim.Timer
 	ensureTimer *sim.Timer
+
+	// Node registration (registerWithAPIServer), done before the first
+	// status sync of a restarted kubelet.
+	registered    bool
+	registerStep  time.Duration
+	registerTimer *sim.Timer
 
 	// Node status loop.
 	statusTry   int
@@ -163,6 +184,7 @@ func New(eng *sim.Engine, net *sim.Network, rec *sim.Recorder, sh *client.Shared
 	k.renewTimer = eng.NewTimer(k, kindRenew)
 	k.ensureTimer = eng.NewTimer(k, kindEnsureRetry)
 	k.statusTimer = eng.NewTimer(k, kindStatus)
+	k.registerTimer = eng.NewTimer(k, kindRegister)
 	return k
 }
 
@@ -184,6 +206,7 @@ func (k *Kubelet) Running() bool { return k.running }
 // an open watch stream, and its loops are at random phases.
 func (k *Kubelet) StartRunning(lease, node api.Object, watch sim.StreamID) {
 	k.running = true
+	k.registered = true
 	k.latest, k.haveLatest = lease, true
 	k.node = nodeStore{obj: node, ok: true, k: k}
 	k.informer.StartWatching(node.ResourceVersion, watch)
@@ -203,18 +226,22 @@ func (k *Kubelet) Stop() {
 	k.renewTimer.Stop()
 	k.ensureTimer.Stop()
 	k.statusTimer.Stop()
+	k.registerTimer.Stop()
 	k.informer.Stop()
 	k.heartbeat.Stop()
 	k.main.Stop()
 }
 
 // Start starts the kubelet process from scratch: it knows no Lease, lists
-// its Node, and runs both loops at once (JitterUntil runs f immediately).
+// its Node, and runs both loops at once (JitterUntil runs f immediately);
+// the status loop's first sync registers the node before anything else.
 func (k *Kubelet) Start() {
 	if k.running {
 		return
 	}
 	k.running = true
+	k.registered = false
+	k.registerStep = registerFirstStep
 	k.haveLatest = false
 	k.node = nodeStore{k: k}
 	k.statusBusy = false
@@ -259,11 +286,19 @@ func (k *Kubelet) Handle(ev *sim.Event) {
 		k.getLease()
 	case kindStatus:
 		k.syncStatus()
+	case kindRegister:
+		k.tryRegister()
 	}
 }
 
 // OnResponse routes the outcome of the kubelet's own requests.
 func (k *Kubelet) OnResponse(req *api.Request) {
+	if req.Via == k.main {
+		// Only registration uses the main client for single requests.
+		defer k.main.Release(req)
+		k.onRegisterResponse(req)
+		return
+	}
 	defer k.heartbeat.Release(req)
 	switch {
 	case req.Resource == api.Leases && req.Verb == api.Update:
@@ -380,10 +415,47 @@ func (k *Kubelet) leaseSyncDone() {
 	k.renewTimer.Reset(k.jittered(k.renewInterval()))
 }
 
+// --- Node registration ---
+
+// registerLater sleeps before the next registration attempt: 100ms, then
+// doubling, at most 7s (registerWithAPIServer sleeps before every attempt).
+func (k *Kubelet) registerLater() {
+	k.registerTimer.Reset(k.registerStep)
+	k.registerStep = min(2*k.registerStep, ensureMaxBackoff)
+}
+
+// tryRegister is tryRegisterWithAPIServer: POST the Node.
+func (k *Kubelet) tryRegister() {
+	req := k.main.NewRequest(api.Create, api.Nodes, k.id)
+	req.Object = api.Object{Resource: api.Nodes, ID: k.id, Ready: api.ConditionTrue, HeartbeatTime: k.eng.Now(), Size: k.cfg.NodeSize}
+	k.main.Do(req, k)
+}
+
+// onRegisterResponse: AlreadyExists (409) is followed by a GET of the
+// existing Node; a Node created or read ends the registration, and the
+// status sync that was waiting for it goes on. Any other outcome sleeps
+// and tries again.
+func (k *Kubelet) onRegisterResponse(req *api.Request) {
+	switch {
+	case req.Verb == api.Create && req.Code == api.Conflict:
+		k.main.Do(k.main.NewRequest(api.Get, api.Nodes, k.id), k)
+	case req.Code.Success():
+		k.registered = true
+		k.statusTry = 0
+		k.tryStatus()
+	default:
+		k.registerLater()
+	}
+}
+
 // --- Node status ---
 
 func (k *Kubelet) syncStatus() {
 	k.statusBusy = true
+	if !k.registered {
+		k.registerLater()
+		return
+	}
 	k.statusTry = 0
 	k.tryStatus()
 }

@@ -66,6 +66,9 @@ type tap struct {
 	upstream sim.EndpointID
 	drop     bool
 	log      []tapEntry
+	// answer, if set and returning true, answers a request itself with
+	// that code instead of forwarding it.
+	answer func(req *api.Request) (api.Code, bool)
 }
 
 func (t *tap) Handle(ev *sim.Event) {
@@ -74,6 +77,13 @@ func (t *tap) Handle(ev *sim.Event) {
 	}
 	req := ev.Data.(*api.Request)
 	t.log = append(t.log, tapEntry{at: t.eng.Now(), from: req.From, verb: req.Verb, res: req.Resource, name: req.Name, rv: req.ResourceVersion, obj: req.Object})
+	if t.answer != nil {
+		if code, ok := t.answer(req); ok {
+			req.Code = code
+			t.net.Send(t.self, req.From, api.KindResponse, 0, 0, req)
+			return
+		}
+	}
 	if !t.drop {
 		t.net.Send(t.self, t.upstream, api.KindRequest, 0, 0, req)
 	}
@@ -545,16 +555,20 @@ func TestStartGetsLeaseThenUpdatesAndPatchesReady(t *testing.T) {
 		res  api.Resource
 	}
 	// At start: the informer lists, the Lease controller knows no Lease and
-	// GETs it, the status loop (informer not synced) GETs the Node. Then
-	// the Lease is updated from the GET, the Node patched from its GET,
-	// and the informer watches.
+	// GETs it, and the status loop registers first: it sleeps 100ms, POSTs
+	// the Node (409 AlreadyExists) and GETs it through the main client.
+	// Meanwhile the informer watches and the Lease is updated from its
+	// GET. Registered, the status sync reads the Node from the informer,
+	// now synced, and patches it.
+	reg := 60*time.Second + 100*ms
 	want := []step{
 		{60*time.Second + lat, api.List, api.Nodes},
 		{60*time.Second + lat, api.Get, api.Leases},
-		{60*time.Second + lat, api.Get, api.Nodes},
 		{60*time.Second + 3*lat + service + lat, api.Watch, api.Nodes}, // the list is served from the cache
 		{60*time.Second + readRTT + lat, api.Update, api.Leases},
-		{60*time.Second + readRTT + lat, api.Patch, api.NodeStatus},
+		{reg + lat, api.Create, api.Nodes},
+		{reg + writeRTT + lat, api.Get, api.Nodes},
+		{reg + writeRTT + readRTT + lat, api.Patch, api.NodeStatus},
 	}
 	if len(mine) != len(want) {
 		t.Fatalf("requests after start: %+v", mine)
@@ -573,13 +587,16 @@ func TestStartGetsLeaseThenUpdatesAndPatchesReady(t *testing.T) {
 		}
 	}
 	lease, _ := r.st.Get(api.Leases, 0)
-	if upd := mine[4]; upd.rv != before.ResourceVersion || lease.RenewTime != at(60*time.Second+readRTT) || lease.ResourceVersion <= before.ResourceVersion {
+	if upd := mine[3]; upd.rv != before.ResourceVersion || lease.RenewTime != at(60*time.Second+readRTT) || lease.ResourceVersion <= before.ResourceVersion {
 		t.Errorf("lease %+v after an update based on revision %d (stored before: %d)", lease, upd.rv, before.ResourceVersion)
 	}
 	node, _ := r.st.Get(api.Nodes, 0)
-	sent := at(60*time.Second + readRTT)
+	sent := at(reg + writeRTT + readRTT)
 	if node.Ready != api.ConditionTrue || node.HeartbeatTime != sent || node.LastTransitionTime != sent {
 		t.Errorf("node %+v", node)
+	}
+	if n := r.requests("create", "nodes", "409"); n != 1 {
+		t.Errorf("registration: create nodes 409 ×%d, want 1", n)
 	}
 	// The informer's watch is registered again (one per kubelet).
 	if n := r.rec.Gauge("apiserver_registered_watchers").Value(); n != 2 {
@@ -683,11 +700,11 @@ func TestRestartCountsAndReports(t *testing.T) {
 	if r.m.Restarts.Value != 1 || !k.Running() {
 		t.Fatalf("restarts %d running %v", r.m.Restarts.Value, k.Running())
 	}
-	// A restarted kubelet reports at once (it never reported), even with
-	// Ready already True.
+	// A restarted kubelet reports as soon as it has registered (it never
+	// reported), even with Ready already True.
 	var patched bool
 	for _, x := range r.obs.nodes[0] {
-		if x.obj.HeartbeatTime == at(30*time.Second+readRTT) {
+		if x.obj.HeartbeatTime == at(30*time.Second+registerFirstStep+writeRTT+readRTT) {
 			patched = true
 		}
 	}
@@ -729,4 +746,51 @@ func TestInformerRecoversAfterLongPartition(t *testing.T) {
 		}
 	}
 	t.Fatal("Ready never repaired")
+}
+
+// A restarted kubelet's registration fails until the ninth attempt: it
+// sleeps 100ms before the first attempt and doubles the sleep up to 7s
+// (registerWithAPIServer), and reports its status only once registered.
+func TestRegistrationBacksOffUntilItSucceeds(t *testing.T) {
+	r := newRig(t, 3, 1, defaultConfig())
+	k := r.ks[0]
+	creates := 0
+	r.tap.answer = func(req *api.Request) (api.Code, bool) {
+		if req.Verb == api.Create && req.Resource == api.Nodes {
+			creates++
+			if creates < 9 {
+				return api.InternalError, true
+			}
+		}
+		return 0, false
+	}
+	r.at(30*time.Second, k.Restart)
+	r.run(t, 70*time.Second)
+	var attempts []sim.Time
+	var patches []sim.Time
+	for _, e := range r.tap.after(30*time.Second, api.Nodes) {
+		if e.verb == api.Create {
+			attempts = append(attempts, e.at)
+		}
+	}
+	for _, e := range r.tap.after(30*time.Second, api.NodeStatus) {
+		patches = append(patches, e.at)
+	}
+	if len(attempts) != 9 {
+		t.Fatalf("%d registration attempts: %v", len(attempts), attempts)
+	}
+	if first := attempts[0]; first != at(30*time.Second+100*ms+lat) {
+		t.Fatalf("first attempt at %v, want 100ms after the restart", first)
+	}
+	// Between attempts: the failed answer's way back and the next
+	// request's way out (2 × lat), and the sleep.
+	sleeps := []time.Duration{200 * ms, 400 * ms, 800 * ms, 1600 * ms, 3200 * ms, 6400 * ms, 7 * time.Second, 7 * time.Second}
+	for i, want := range sleeps {
+		if d := attempts[i+1].Sub(attempts[i]) - 2*lat; d != want {
+			t.Errorf("sleep before attempt %d: %v, want %v", i+2, d, want)
+		}
+	}
+	if len(patches) != 1 || patches[0] <= attempts[8] {
+		t.Fatalf("status patches %v, want one after the last registration attempt at %v", patches, attempts[8])
+	}
 }

@@ -246,8 +246,10 @@ func TestRestartedKubeletMakesNodeReadyAndStaysUnmarked(t *testing.T) {
 			t.Fatalf("node 2 Ready history %v, want %v", states, want)
 		}
 	}
-	// The kubelet's patch at start brought Ready back: a GET of the Node
-	// (to the API server, service, storage read, and back), then the patch.
+	// The kubelet's patch at start brought Ready back: after 100ms it
+	// registers, a POST of the Node (to the API server, service, to
+	// storage, AlreadyExists, and back) and a GET of it (the same with a
+	// storage read); then, its informer synced, the patch.
 	var back sim.Time = -1
 	for _, x := range c.obs.nodes[2] {
 		if x.at > at(150*time.Second) && x.obj.Ready == api.ConditionTrue {
@@ -258,7 +260,7 @@ func TestRestartedKubeletMakesNodeReadyAndStaysUnmarked(t *testing.T) {
 			break
 		}
 	}
-	if back != at(150*time.Second+4*lat+service+readLat+toStorage) {
+	if back != at(150*time.Second+100*time.Millisecond+(4*lat+service)+(4*lat+service+readLat)+toStorage) {
 		t.Fatalf("node 2 Ready again at %v", back)
 	}
 	if c.marked() != 1 {
