@@ -35,11 +35,16 @@ type Reflector struct {
 	name     int32 // field selector metadata.name, or -1
 	store    Store
 
-	running      bool
-	synced       bool
-	wasSynced    bool // synced at some point: the next list is a relist
-	lastRV       int64
-	stream       sim.StreamID
+	running   bool
+	synced    bool
+	wasSynced bool // synced at some point: the next list is a relist
+	lastRV    int64
+	stream    sim.StreamID
+	// watchPending is the watch request still with the client (nil once
+	// answered); watchReq is its ID when it was answered. The client gives
+	// a request a new ID for each retry after a 429, so the current ID is
+	// read from the request while it is pending.
+	watchPending *api.Request
 	watchReq     uint64
 	backoff      Backoff
 	relistTimer  *sim.Timer
@@ -105,7 +110,7 @@ func (r *Reflector) Stream() sim.StreamID { return r.stream }
 func (r *Reflector) Stop() {
 	r.running = false
 	r.synced = false
-	r.watchReq = 0 // a watch still being set up must not be accepted after a restart
+	r.watchPending, r.watchReq = nil, 0 // a watch still being set up must not be accepted after a restart
 	r.relistTimer.Stop()
 	r.watchTimeout.Stop()
 	if r.stream != sim.NoStream {
@@ -139,7 +144,7 @@ func (r *Reflector) watch() {
 	req.AllowBookmarks = r.AllowBookmarks
 	r.timeout = r.newWatchTimeout()
 	req.WatchTimeout = r.timeout
-	r.watchReq = req.ID
+	r.watchPending, r.watchReq = req, 0
 	r.c.Do(req, r)
 }
 
@@ -171,7 +176,11 @@ func (r *Reflector) OnResponse(req *api.Request) {
 	case api.Watch:
 		// Success is signalled on the stream (KindWatchStarted); only a
 		// failure matters here, and only if no stream was established.
-		if !req.Code.Success() && r.stream == sim.NoStream && req.ID == r.watchReq {
+		if req != r.watchPending {
+			return // a watch the reflector gave up on
+		}
+		r.watchPending, r.watchReq = nil, req.ID
+		if !req.Code.Success() && r.stream == sim.NoStream {
 			r.retryLater()
 		}
 	}
@@ -195,12 +204,21 @@ func (r *Reflector) armWatchTimeout() time.Duration {
 	return d
 }
 
+// isCurrentWatch reports whether id is the reflector's current watch
+// request, pending or answered.
+func (r *Reflector) isCurrentWatch(id uint64) bool {
+	if r.watchPending != nil {
+		return id == r.watchPending.ID
+	}
+	return id != 0 && id == r.watchReq
+}
+
 // HandleStream takes a stream message addressed to the owner; it reports
 // whether the message belonged to this reflector.
 func (r *Reflector) HandleStream(ev *sim.Event) bool {
 	switch ev.Kind {
 	case api.KindWatchStarted:
-		if !r.running || uint64(ev.A) != r.watchReq {
+		if !r.running || !r.isCurrentWatch(uint64(ev.A)) {
 			return false
 		}
 		r.stream = ev.Stream

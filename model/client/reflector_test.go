@@ -401,3 +401,34 @@ func TestReflectorWatchTimeoutWithoutJitter(t *testing.T) {
 		}
 	}
 }
+
+// A watch answered 429 is retried by the client after Retry-After under a
+// new request ID; the reflector must take the stream the retry opens. (It
+// once compared the stream's request ID with the first attempt's, ignored
+// the retried watch and stayed without a watch for good.)
+func TestReflectorAcceptsWatchRetriedAfter429(t *testing.T) {
+	e := newReflectorEnv(Config{QPS: -1})
+	e.srv.retryAfter = time.Second
+	watches := 0
+	e.srv.answer = func(req *api.Request, _ int) (api.Code, time.Duration, bool) {
+		if req.Verb == api.Watch {
+			watches++
+			if watches == 1 {
+				return api.TooManyRequests, 0, true
+			}
+		}
+		return api.OK, 0, true
+	}
+	e.r.Start()
+	e.run(t, 10*time.Second)
+	g := e.srv.got
+	if len(g) != 3 || g[1].verb != api.Watch || g[2].verb != api.Watch || g[2].retries != 1 || g[2].id == g[1].id {
+		t.Fatalf("server saw %+v, want a list, a watch and its retry under a new ID", g)
+	}
+	if len(e.srv.streams) != 1 || e.r.stream != e.srv.streams[0] {
+		t.Fatalf("reflector stream %v, server opened %v", e.r.stream, e.srv.streams)
+	}
+	if e.lists() != 1 {
+		t.Fatalf("lists %d, want 1", e.lists())
+	}
+}
