@@ -233,7 +233,7 @@ func apiServerStats(c *cluster.Cluster, requests []RequestStats) APIServerStats 
 	}
 	var rate []float64
 	for _, srv := range c.APIServers {
-		for i, p := range rec.Gauge("apiserver_requests_per_second", "server", srv.Name()).Points(end) {
+		for i, p := range rec.Gauge(apiserver.RequestRateGauge, "server", srv.Name()).Points(end) {
 			for len(rate) <= i {
 				rate = append(rate, 0)
 			}

@@ -160,6 +160,24 @@ func metrics(r *Report, c *cluster.Cluster) map[string]float64 {
 		}
 	}
 	put("convergence.maxConvergeSeconds", slowest)
+	for _, w := range r.Settling {
+		prefixes := []string{"start"}
+		if len(w.Faults) > 0 {
+			prefixes = prefixes[:0]
+			for _, i := range w.Faults {
+				prefixes = append(prefixes, fmt.Sprintf("fault.%d", i))
+			}
+		}
+		for _, p := range prefixes {
+			put(p+".peakRequestsPerSecond", w.PeakRequestsPerSecond)
+			put(p+".requests", float64(w.Requests))
+			put(p+".rejected", float64(w.Rejected))
+			put(p+".settled", boolMetric(w.SettleSeconds != nil))
+			if w.SettleSeconds != nil {
+				put(p+".settleSeconds", *w.SettleSeconds)
+			}
+		}
+	}
 	put("network.lost", float64(c.Net.Stats.Lost))
 	put("network.cut", float64(c.Net.Stats.Cut))
 	put("network.streamsBroken", float64(c.Net.Stats.StreamsBroken))
@@ -198,9 +216,11 @@ var metricFamilies = []*regexp.Regexp{
 	// Writers and controllers whose increments or reconciles never ran.
 	regexp.MustCompile(`^writer\.[a-z0-9-]+\.incrementDuration\.(count|mean|p50|p90|p99|max)$`),
 	regexp.MustCompile(`^controller\.[a-z0-9-]+\.((reconcileTime|queueWait)\.(count|mean|p50|p90|p99|max)|lastReconcileAt|lastSuccessAt)$`),
+	// The start window's settle time, absent while it has not settled.
+	regexp.MustCompile(`^start\.settleSeconds$`),
 }
 
-var faultMetric = regexp.MustCompile(`^fault\.(\d+)\.(detectSeconds|convergeSeconds|converged)$`)
+var faultMetric = regexp.MustCompile(`^fault\.(\d+)\.(detectSeconds|convergeSeconds|converged|peakRequestsPerSecond|requests|rejected|settled|settleSeconds)$`)
 
 // ExpectResult is one checked expectation.
 type ExpectResult struct {

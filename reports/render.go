@@ -75,6 +75,8 @@ func (r *Report) Text(w io.Writer) error {
 	}
 	p.f("all faults converged: %s\n", verdict)
 
+	p.settling(r.Settling)
+
 	p.section("TIMELINE")
 	for _, e := range r.Timeline.Entries {
 		p.f("%s  %-26s %s\n", e.At, e.Component, e.Event)
@@ -278,6 +280,25 @@ func (p *printer) etcd(e *EtcdStats) {
 type printer struct {
 	w   io.Writer
 	err error
+}
+
+// settling prints the windows between faults and the herd in each.
+func (p *printer) settling(ws []SettleWindow) {
+	p.section("SETTLING — each window from a fault to the next (the first from the start of the run): requests, the busiest second, 429s, and when it settled " +
+		"(no reflector without its watch, no controller work queued or running, every node Ready, no 429 — to the end of the window)")
+	tw := p.table()
+	fmt.Fprintln(tw, "window\tfrom\tto\trequests\tpeak req/s\t429s\tsettled after\t")
+	for _, w := range ws {
+		settled := "NOT settled: " + strings.Join(w.Pending, ", ")
+		switch {
+		case w.SettleSeconds != nil:
+			settled = secs(*w.SettleSeconds)
+		case len(w.Pending) == 0:
+			settled = "(shorter than a bucket)"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%.0f\t%d\t%s\t\n", w.Name, secs(w.From), secs(w.To), w.Requests, w.PeakRequestsPerSecond, w.Rejected, settled)
+	}
+	tw.Flush()
 }
 
 func (p *printer) f(format string, args ...any) {

@@ -1,6 +1,7 @@
 // Package reports turns a finished run into a report: it analyses what the
 // recorder collected (latency percentiles, throughput, utilization and queue
-// wait, convergence after each fault, a timeline), checks the scenario's
+// wait, convergence after each fault, the herd after each fault and when it
+// settled, a timeline), checks the scenario's
 // expectations against a flat table of named metrics, and renders the result
 // as text for a terminal or as JSON with a stable, versioned schema.
 //
@@ -37,6 +38,7 @@ type Report struct {
 	Resources    []ResourceStat     `json:"resources"`
 	Etcd         EtcdStats          `json:"etcd"`
 	Convergence  Convergence        `json:"convergence"`
+	Settling     []SettleWindow     `json:"settling"`
 	Workload     *WorkloadStats     `json:"workload,omitempty"`
 	Timeline     Timeline           `json:"timeline"`
 	Series       []Series           `json:"series"`
@@ -212,6 +214,7 @@ func Build(c *cluster.Cluster) *Report {
 	r.Resources = resourceStats(c.Rec, end)
 	r.Etcd = etcdStats(c)
 	r.Convergence = convergence(c)
+	r.Settling = settling(c)
 	r.Workload = workloadStats(c)
 	tl, dropped := c.Rec.Timeline()
 	for _, n := range tl {

@@ -116,6 +116,7 @@ type Server struct {
 	cpu      *cpuPool
 	stages   stageTotals
 	arrivals []int32 // requests arrived per gauge bucket
+	rejected []int32 // 429s answered per gauge bucket
 
 	cache      [api.NumResources]api.ObjectTable
 	cacheCount [api.NumResources]int
@@ -514,6 +515,9 @@ func (s *Server) respond(req *api.Request, delay time.Duration) {
 		s.durationSeries(req).Observe(s.eng.Now().Add(delay).Sub(req.Arrived))
 	}
 	s.codeCounter(req.Verb, req.Resource, req.Code).Inc()
+	if req.Code == api.TooManyRequests {
+		s.rejected = countIn(s.rejected, s.eng.Now(), s.cpu.bucket)
+	}
 	s.net.SendAfter(delay, s.self, req.From, api.KindResponse, 0, 0, req)
 }
 
@@ -613,21 +617,33 @@ func (s *Server) Start(relist func() (objects, bytes int64)) {
 	s.readyAt = end
 }
 
-func (s *Server) countArrival(t sim.Time) {
-	i := int(int64(t) / int64(s.cpu.bucket))
-	for len(s.arrivals) <= i {
-		s.arrivals = append(s.arrivals, 0)
+func (s *Server) countArrival(t sim.Time) { s.arrivals = countIn(s.arrivals, t, s.cpu.bucket) }
+
+// countIn adds one to the count of t's bucket.
+func countIn(counts []int32, t sim.Time, bucket time.Duration) []int32 {
+	i := int(int64(t) / int64(bucket))
+	for len(counts) <= i {
+		counts = append(counts, 0)
 	}
-	s.arrivals[i]++
+	counts[i]++
+	return counts
 }
 
-// Finish closes the books at the end of a run: the request rate and CPU
-// utilisation per gauge bucket, and the time spent per stage.
+// Finish closes the books at the end of a run: the request and 429 rates
+// and CPU utilisation per gauge bucket, and the time spent per stage.
 func (s *Server) Finish(end sim.Time) {
-	rate := s.rec.Gauge("apiserver_requests_per_second", "server", s.name)
-	for i, n := range s.arrivals {
-		if at := sim.Time(int64(i) * int64(s.cpu.bucket)); at < end {
-			rate.Set(at, float64(n)/s.cpu.bucket.Seconds())
+	for _, g := range []struct {
+		name   string
+		counts []int32
+	}{{RequestRateGauge, s.arrivals}, {RejectionRateGauge, s.rejected}} {
+		if len(g.counts) == 0 && g.name == RejectionRateGauge {
+			continue // no 429s: no series
+		}
+		rate := s.rec.Gauge(g.name, "server", s.name)
+		for i, n := range append(g.counts, 0) { // then 0, not the last count, to the end
+			if at := sim.Time(int64(i) * int64(s.cpu.bucket)); at < end {
+				rate.Set(at, float64(n)/s.cpu.bucket.Seconds())
+			}
 		}
 	}
 	g := s.rec.Gauge("apiserver_cpu_utilization", "server", s.name)
@@ -650,6 +666,13 @@ func (s *Server) Finish(end sim.Time) {
 		}
 	}
 }
+
+// Gauges of a replica's request arrivals and of its 429 answers, per
+// second, one point per gauge bucket (labelled server=<name>).
+const (
+	RequestRateGauge   = "apiserver_requests_per_second"
+	RejectionRateGauge = "apiserver_rejections_per_second"
+)
 
 func codeString(c api.Code) string {
 	switch c {

@@ -549,7 +549,35 @@ func TestRequestRateGauge(t *testing.T) {
 	for _, p := range e.rec.Gauge("apiserver_requests_per_second", "server", "kube-apiserver").Points(at(4 * time.Second)) {
 		got = append(got, p.Last)
 	}
-	if want := []float64{5, 0, 2, 2}; fmt.Sprint(got) != fmt.Sprint(want) {
-		t.Fatalf("requests per second %v, want %v (the last bucket carries the last value forward)", got, want)
+	// No request arrived in the last second: its rate is 0, not the last
+	// bucket's carried forward.
+	if want := []float64{5, 0, 2, 0}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("requests per second %v, want %v", got, want)
+	}
+	// No 429 was sent: no 429 rate series.
+	for _, g := range e.rec.Gauges() {
+		if g.Name == RejectionRateGauge {
+			t.Fatalf("a 429 rate series without a 429: %v", g.Key())
+		}
+	}
+}
+
+func TestRejectionRateGauge(t *testing.T) {
+	// The max-inflight filter with one read-only seat: of three GETs sent
+	// together in the second second, two are answered 429 at once.
+	cfg := defaultConfig()
+	cfg.MaxRequestsInflight = 1
+	e := newEnv(cfg)
+	for i := 0; i < 3; i++ {
+		e.p.sendAt(time.Second+time.Duration(i)*time.Microsecond, api.Request{Verb: api.Get, Resource: api.Leases, Name: 0})
+	}
+	e.run(t, 4*time.Second)
+	e.srv.Finish(e.eng.Now())
+	var got []float64
+	for _, p := range e.rec.Gauge(RejectionRateGauge, "server", "kube-apiserver").Points(at(4 * time.Second)) {
+		got = append(got, p.Last)
+	}
+	if want := []float64{0, 2, 0, 0}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("429s per second %v, want %v", got, want)
 	}
 }

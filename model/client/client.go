@@ -102,22 +102,32 @@ type Client struct {
 	pool     []*api.Request
 	Throttle *sim.LatencySeries // time spent waiting for a token
 	latency  *api.LatencyByRequest
+	sh       *Shared
 }
 
 // Shared holds what every client of a run shares: the recorder's series.
 type Shared struct {
 	rec     *sim.Recorder
 	latency *api.LatencyByRequest
+	// unwatched counts the running reflectors that have no watch: from a
+	// cold start or a lost watch until their next watch is established.
+	// The gauge is its own count, so that every Shared of a recorder keeps
+	// the same one.
+	unwatched *sim.Gauge
 }
 
 // NewShared returns the shared client state for rec.
 func NewShared(rec *sim.Recorder) *Shared {
-	return &Shared{rec: rec, latency: api.NewLatencyByRequest(rec, "rest_client_request_duration_seconds")}
+	return &Shared{rec: rec, latency: api.NewLatencyByRequest(rec, "rest_client_request_duration_seconds"),
+		unwatched: rec.Gauge(UnwatchedGauge)}
 }
+
+// UnwatchedGauge names the gauge of reflectors without a watch.
+const UnwatchedGauge = "reflectors_without_watch"
 
 // New returns a client sending from self to server.
 func New(eng *sim.Engine, net *sim.Network, sh *Shared, self, server sim.EndpointID, cfg Config) *Client {
-	c := &Client{eng: eng, net: net, self: self, server: server, lb: cfg.Balancer, cfg: cfg, latency: sh.latency,
+	c := &Client{eng: eng, net: net, self: self, server: server, lb: cfg.Balancer, cfg: cfg, latency: sh.latency, sh: sh,
 		Throttle: sh.rec.Latency("rest_client_rate_limiter_duration_seconds")}
 	// A request with no timeout still fails when its connection dies:
 	// client-go's HTTP/2 health check (ReadIdleTimeout 30s + PingTimeout 15s,

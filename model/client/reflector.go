@@ -38,6 +38,7 @@ type Reflector struct {
 	running   bool
 	synced    bool
 	wasSynced bool // synced at some point: the next list is a relist
+	unwatched bool // counted in the shared reflectors_without_watch gauge
 	lastRV    int64
 	stream    sim.StreamID
 	// watchPending is the watch request still with the client (nil once
@@ -92,7 +93,27 @@ func (r *Reflector) Synced() bool { return r.synced }
 // Start lists and then watches.
 func (r *Reflector) Start() {
 	r.running = true
+	r.setUnwatched(true)
 	r.list()
+}
+
+// Watching reports whether the reflector runs with a watch established (a
+// planned re-watch after a watch timeout counts as watching).
+func (r *Reflector) Watching() bool { return r.running && !r.unwatched }
+
+// setUnwatched moves the reflector in or out of the shared count of
+// reflectors without a watch.
+func (r *Reflector) setUnwatched(v bool) {
+	if r.unwatched == v {
+		return
+	}
+	r.unwatched = v
+	g := r.c.sh.unwatched
+	d := 1.0
+	if !v {
+		d = -1
+	}
+	g.Set(r.c.eng.Now(), g.Value()+d)
 }
 
 // StartWatching begins from an already-synced store at resource version rv
@@ -100,6 +121,7 @@ func (r *Reflector) Start() {
 // simulation began. It returns the watch's timeout.
 func (r *Reflector) StartWatching(rv int64, stream sim.StreamID) time.Duration {
 	r.running, r.synced, r.wasSynced, r.lastRV, r.stream = true, true, true, rv, stream
+	r.setUnwatched(false)
 	return r.armWatchTimeout()
 }
 
@@ -109,6 +131,7 @@ func (r *Reflector) Stream() sim.StreamID { return r.stream }
 // Stop ends the reflector: its process stopped. The store keeps its contents.
 func (r *Reflector) Stop() {
 	r.running = false
+	r.setUnwatched(false) // a stopped process is not waiting for a watch
 	r.synced = false
 	r.watchPending, r.watchReq = nil, 0 // a watch still being set up must not be accepted after a restart
 	r.relistTimer.Stop()
@@ -187,6 +210,7 @@ func (r *Reflector) OnResponse(req *api.Request) {
 }
 
 func (r *Reflector) retryLater() {
+	r.setUnwatched(true)
 	r.relistTimer.Reset(r.backoff.Next(r.c.eng.Now(), r.rng))
 }
 
@@ -222,6 +246,7 @@ func (r *Reflector) HandleStream(ev *sim.Event) bool {
 			return false
 		}
 		r.stream = ev.Stream
+		r.setUnwatched(false)
 		r.armWatchTimeout()
 		return true
 	case api.KindWatchEvent:

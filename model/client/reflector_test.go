@@ -1,6 +1,7 @@
 package client
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -402,6 +403,43 @@ func TestReflectorWatchTimeoutWithoutJitter(t *testing.T) {
 	}
 }
 
+// The shared reflectors_without_watch gauge counts a reflector from its
+// cold start, and from a lost watch, until its next watch is established;
+// a re-watch after a watch timeout keeps it counted as watching, and a
+// stopped reflector is not counted.
+func TestReflectorUnwatchedGauge(t *testing.T) {
+	e := newReflectorEnv(Config{QPS: -1})
+	g := e.rec.Gauge(UnwatchedGauge)
+	var seen []float64
+	watch := func(d time.Duration) {
+		atTime(e.eng, d, func() { seen = append(seen, g.Value()) })
+	}
+	e.r.Start()
+	watch(0)           // listing
+	watch(time.Second) // watching
+	closeAt := 2 * time.Second
+	atTime(e.eng, closeAt, func() { e.net.CloseStream(e.srv.streams[0], e.srv.self) })
+	watch(closeAt + 10*time.Millisecond) // lost, backing off
+	watch(closeAt + 2*time.Second)       // relisted and watching again
+	watch(11 * time.Minute)              // re-watched after its timeout
+	e.run(t, 12*time.Minute)
+	if want := []float64{1, 0, 1, 0, 0}; !slices.Equal(seen, want) {
+		t.Fatalf("gauge %v over time, want %v", seen, want)
+	}
+	if len(e.srv.streams) < 3 {
+		t.Fatalf("%d watches: the timeout re-watch did not happen", len(e.srv.streams))
+	}
+	e.r.Stop()
+	if g.Value() != 0 || e.r.Watching() {
+		t.Fatalf("after Stop: gauge %v, watching %v", g.Value(), e.r.Watching())
+	}
+	// A stopped reflector that starts again is counted until it watches.
+	e.r.Start()
+	if g.Value() != 1 || e.r.Watching() {
+		t.Fatalf("after a cold start: gauge %v, watching %v", g.Value(), e.r.Watching())
+	}
+}
+
 // A watch answered 429 is retried by the client after Retry-After under a
 // new request ID; the reflector must take the stream the retry opens. (It
 // once compared the stream's request ID with the first attempt's, ignored
@@ -425,8 +463,8 @@ func TestReflectorAcceptsWatchRetriedAfter429(t *testing.T) {
 	if len(g) != 3 || g[1].verb != api.Watch || g[2].verb != api.Watch || g[2].retries != 1 || g[2].id == g[1].id {
 		t.Fatalf("server saw %+v, want a list, a watch and its retry under a new ID", g)
 	}
-	if len(e.srv.streams) != 1 || e.r.stream != e.srv.streams[0] {
-		t.Fatalf("reflector stream %v, server opened %v", e.r.stream, e.srv.streams)
+	if len(e.srv.streams) != 1 || e.r.stream != e.srv.streams[0] || !e.r.Watching() {
+		t.Fatalf("reflector stream %v (server opened %v), watching %v", e.r.stream, e.srv.streams, e.r.Watching())
 	}
 	if e.lists() != 1 {
 		t.Fatalf("lists %d, want 1", e.lists())

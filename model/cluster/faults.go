@@ -212,6 +212,9 @@ type FaultRecord struct {
 	judged      bool
 }
 
+// NotReadyGauge names the gauge of nodes stored not Ready.
+const NotReadyGauge = "nodes_not_ready"
+
 // Tracker watches committed Node objects — the cluster's state of record —
 // to count Ready nodes and to time each fault's detection and convergence.
 // It is bookkeeping installed as a storage observer, not a component.
@@ -224,13 +227,14 @@ type Tracker struct {
 	allReadySince sim.Time // -1 while some node is not Ready
 	faults        []FaultRecord
 
-	readyGauge  *sim.Gauge
-	transitions *sim.Counter
+	readyGauge    *sim.Gauge
+	notReadyGauge *sim.Gauge // its complement, whose per-bucket max shows any dip
+	transitions   *sim.Counter
 }
 
 func newTracker(eng *sim.Engine, rec *sim.Recorder, nodes []Node, faults []scenarios.Fault) *Tracker {
 	t := &Tracker{eng: eng, rec: rec, nodes: nodes, readyNow: make([]bool, len(nodes)), ready: len(nodes),
-		readyGauge: rec.Gauge("nodes_ready"), transitions: rec.Counter("nodes_not_ready_transitions_total")}
+		readyGauge: rec.Gauge("nodes_ready"), notReadyGauge: rec.Gauge(NotReadyGauge), transitions: rec.Counter("nodes_not_ready_transitions_total")}
 	for i := range t.readyNow {
 		t.readyNow[i] = true
 	}
@@ -272,6 +276,7 @@ func (t *Tracker) Committed(now sim.Time, prev api.Object, existed bool, cur api
 		t.detected(now, id)
 	}
 	t.readyGauge.Set(now, float64(t.ready))
+	t.notReadyGauge.Set(now, float64(len(t.nodes)-t.ready))
 	if t.ready == len(t.nodes) {
 		t.allReadySince = now
 		t.rec.Note(now, "cluster", "all nodes Ready")
