@@ -105,7 +105,8 @@ type Controller struct {
 
 	workers  []*worker
 	idle     int
-	waking   int // wake events scheduled and not yet run
+	waking   int    // wake events scheduled and not yet run
+	epoch    uint32 // bumped by Stop: older wake events are ignored
 	running  bool
 	syncPoll *sim.Timer
 	attempts []Attempt
@@ -113,11 +114,12 @@ type Controller struct {
 	// successful one ended (-1: none yet).
 	lastStart, lastOK sim.Time
 
-	observed, dropped *sim.Counter
-	okTotal, errTotal *sim.Counter
-	errors            *sim.Counter
-	reconcileTime     *sim.LatencySeries
-	active            *sim.Gauge
+	rec                         *sim.Recorder
+	observed, dropped, restarts *sim.Counter
+	okTotal, errTotal           *sim.Counter
+	errors                      *sim.Counter
+	reconcileTime               *sim.LatencySeries
+	active                      *sim.Gauge
 }
 
 // New returns a stopped controller registered on the network as
@@ -141,8 +143,8 @@ func New(eng *sim.Engine, net *sim.Network, rec *sim.Recorder, sh *client.Shared
 		informer.Config{Name: cfg.Name, Resource: api.ConfigMaps, Selector: -1, ResyncPeriod: cfg.ResyncPeriod})
 	ctl.inf.Reflector().Relisted = rec.Counter("reflector_relists_total", "controller", cfg.Name)
 	ctl.reg = ctl.inf.AddEventHandler(&ctl.evts, informer.HandlerOptions{Name: cfg.Name, HandlingTime: cfg.HandlerTime})
-	ctl.q = workqueue.NewRateLimiting[int32](eng, workqueue.DefaultControllerRateLimiter[int32](eng), workqueue.Config{Name: cfg.Name, Recorder: rec})
-	ctl.q.SetNotify(ctl.notify)
+	ctl.rec = rec
+	ctl.newQueue()
 	ctl.syncPoll = eng.NewTimer(ctl, kindSyncPoll)
 	for range cfg.Workers {
 		w := &worker{ctl: ctl}
@@ -151,6 +153,7 @@ func New(eng *sim.Engine, net *sim.Network, rec *sim.Recorder, sh *client.Shared
 	}
 	ctl.observed = rec.Counter("controller_events_observed_total", "controller", cfg.Name)
 	ctl.dropped = rec.Counter("controller_keys_dropped_total", "controller", cfg.Name)
+	ctl.restarts = rec.Counter("controller_restarts_total", "controller", cfg.Name)
 	ctl.okTotal = rec.Counter("controller_runtime_reconcile_total", "controller", cfg.Name, "result", "success")
 	ctl.errTotal = rec.Counter("controller_runtime_reconcile_total", "controller", cfg.Name, "result", "error")
 	ctl.errors = rec.Counter("controller_runtime_reconcile_errors_total", "controller", cfg.Name)
@@ -162,6 +165,9 @@ func New(eng *sim.Engine, net *sim.Network, rec *sim.Recorder, sh *client.Shared
 // Endpoint is the controller's network endpoint.
 func (ctl *Controller) Endpoint() sim.EndpointID { return ctl.c.Endpoint() }
 
+// Name is the controller's name.
+func (ctl *Controller) Name() string { return ctl.cfg.Name }
+
 // Client is the controller's API client.
 func (ctl *Controller) Client() *client.Client { return ctl.c }
 
@@ -171,10 +177,45 @@ func (ctl *Controller) Informer() *informer.Informer { return ctl.inf }
 // Queue is the controller's work queue.
 func (ctl *Controller) Queue() *workqueue.RateLimitingQueue[int32] { return ctl.q }
 
+// newQueue makes the controller's work queue: client-go's
+// DefaultControllerRateLimiter, and a worker woken per queued key.
+func (ctl *Controller) newQueue() {
+	ctl.q = workqueue.NewRateLimiting[int32](ctl.eng, workqueue.DefaultControllerRateLimiter[int32](ctl.eng), workqueue.Config{Name: ctl.cfg.Name, Recorder: ctl.rec})
+	ctl.q.SetNotify(ctl.notify)
+}
+
 // Start starts the informer and, once it has synced, the workers.
 func (ctl *Controller) Start() {
 	ctl.inf.Start()
 	ctl.pollSync()
+}
+
+// Stop kills the controller's process: the informer stops and drops its
+// cache, the work queue and the reconciles in progress are forgotten (a
+// write already sent may still be applied), and the client abandons its
+// requests.
+func (ctl *Controller) Stop() {
+	ctl.epoch++
+	ctl.running, ctl.waking = false, 0
+	ctl.syncPoll.Stop()
+	for _, w := range ctl.workers {
+		w.timer.Stop()
+		w.busy = false
+	}
+	ctl.q.Discard()
+	ctl.inf.Stop()
+	ctl.c.Stop()
+	ctl.setActive()
+}
+
+// Restart stops the process and starts it cold, with a fresh work queue
+// and rate limiter: it lists, waits for its cache to sync and reconciles
+// every object, as after a kube-controller-manager restart.
+func (ctl *Controller) Restart() {
+	ctl.restarts.Inc()
+	ctl.Stop()
+	ctl.newQueue()
+	ctl.Start()
 }
 
 // StartRunning starts from a synced informer holding objs on an open watch
@@ -213,7 +254,9 @@ func (ctl *Controller) Handle(ev *sim.Event) {
 	case kindSyncPoll:
 		ctl.pollSync()
 	case kindWake:
-		ctl.wake()
+		if uint32(ev.A) == ctl.epoch {
+			ctl.wake()
+		}
 	}
 }
 
@@ -225,7 +268,7 @@ func (ctl *Controller) notify() {
 	}
 	for ctl.idle > ctl.waking && ctl.waking < ctl.q.Len() {
 		ctl.waking++
-		ctl.eng.Schedule(sim.Event{At: ctl.eng.Now(), Target: ctl, Kind: kindWake, From: sim.NoEndpoint, To: sim.NoEndpoint, Stream: sim.NoStream})
+		ctl.eng.Schedule(sim.Event{At: ctl.eng.Now(), Target: ctl, Kind: kindWake, A: int64(ctl.epoch), From: sim.NoEndpoint, To: sim.NoEndpoint, Stream: sim.NoStream})
 	}
 }
 

@@ -275,3 +275,42 @@ func TestSourcesListPicksTheObjects(t *testing.T) {
 		t.Fatal("a status was written for ConfigMap 5, not a source")
 	}
 }
+
+// A restart drops the reconcile in progress and the queue, and starts cold
+// again: list, wait for the sync (the next 100ms poll), reconcile every
+// object. A wake scheduled before the restart must not start a worker.
+func TestRestartStartsColdAndForgetsWorkInProgress(t *testing.T) {
+	e := newEnv(1)
+	var objs []api.Object
+	for id := range int32(3) {
+		objs = append(objs, e.seed(id, 10+id), e.seed(100+id, 10+id))
+	}
+	ctl := newController(e, Config{Workers: 1, Client: unthrottled, FirstID: 0, Objects: 3, StatusOffset: 100,
+		ReconcileTime: sim.Constant(50 * ms), Trace: true})
+	e.startRunning(ctl, objs...)
+	// A change at 10ms starts a 50ms reconcile; the restart at 30ms drops
+	// it before it writes.
+	e.Write(10*ms, api.Update, 1, 99)
+	e.At(30*ms, ctl.Restart)
+	e.Run(t, time.Second)
+	// The restart's list is back at 33ms, the sync seen at the 130ms poll;
+	// then the three sources, one worker, 50ms each plus a 7ms write.
+	want := "[0 130ms→187ms true] [1 187ms→244ms true] [2 244ms→301ms true] "
+	if got := attemptsString(ctl.Attempts()); got != want {
+		t.Fatalf("reconciles %s, want %s", got, want)
+	}
+	if st := e.get(101); st.Size != 99 {
+		t.Fatalf("status 1 after the restart: %+v", st)
+	}
+	if n := e.Rec.Counter("controller_restarts_total", "controller", "demo").Value; n != 1 {
+		t.Fatalf("restarts %d", n)
+	}
+	// The change and the three status writes after the restart: the
+	// dropped reconcile wrote nothing.
+	if n := e.Rec.Counter("apiserver_request_total", "verb", "update", "resource", "configmaps", "code", "200").Value; n != 4 {
+		t.Fatalf("%d ConfigMap updates, want 4", n)
+	}
+	if d := e.Rec.Gauge("workqueue_depth", "name", "demo").Value(); d != 0 || ctl.Busy() != 0 {
+		t.Fatalf("depth %v, busy %d at the end", d, ctl.Busy())
+	}
+}

@@ -88,6 +88,21 @@ func (q *DelayingQueue[T]) ShutDown() {
 	q.Queue.ShutDown()
 }
 
+// Discard forgets everything, as when the process that holds the queue
+// dies: it shuts the queue down and drops the waiting, queued and processing
+// items (Done of a dropped item panics); the depth gauge reads 0. Nothing
+// is notified.
+func (q *DelayingQueue[T]) Discard() {
+	notify := q.notify
+	q.notify = nil
+	q.ShutDown()
+	q.notify = notify
+	q.queue = fifo[T]{}
+	clear(q.dirty)
+	clear(q.processing)
+	q.metrics.discard(q.eng.Now())
+}
+
 // arm sets the timer to the earliest ready time, if it is within reach.
 func (q *DelayingQueue[T]) arm() {
 	if len(q.waiting) == 0 || q.waiting[0].readyAt > sim.MaxTime {

@@ -146,3 +146,41 @@ func TestOneTimerForTheQueue(t *testing.T) {
 		t.Fatalf("drained %d items, want 1000", len(got))
 	}
 }
+
+// Discard drops every item, waiting, queued or being processed, and leaves
+// the queue shut down with its depth gauge at 0.
+func TestDiscardForgetsEverything(t *testing.T) {
+	eng := sim.NewEngine(1)
+	rec := sim.NewRecorder(time.Second)
+	q := NewDelaying[int](eng, Config{Name: "q", Recorder: rec})
+	notified := 0
+	q.SetNotify(func() { notified++ })
+	q.Add(1)
+	q.Add(2)
+	q.Add(3)
+	if it, ok := q.Get(); !ok || it != 1 {
+		t.Fatalf("Get = %v, %v", it, ok)
+	}
+	q.AddAfter(4, time.Second)
+	before := notified
+	q.Discard()
+	if notified != before {
+		t.Fatal("Discard notified")
+	}
+	if q.Len() != 0 || q.Processing() != 0 || q.Waiting() != 0 || !q.ShuttingDown() {
+		t.Fatalf("after Discard: len %d, processing %d, waiting %d, shutting down %v", q.Len(), q.Processing(), q.Waiting(), q.ShuttingDown())
+	}
+	if d := rec.Gauge("workqueue_depth", "name", "q").Value(); d != 0 {
+		t.Fatalf("depth %v after Discard", d)
+	}
+	if err := eng.Run(sim.Time(2 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := q.Get(); ok || q.Len() != 0 {
+		t.Fatal("the waiting item came back after Discard")
+	}
+	q.Add(5)
+	if q.Len() != 0 {
+		t.Fatal("Add after Discard queued an item")
+	}
+}

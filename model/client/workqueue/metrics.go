@@ -77,6 +77,17 @@ func (m *metrics[T]) done(item T, now sim.Time) {
 	}
 }
 
+// discard forgets every item: the depth reads 0.
+func (m *metrics[T]) discard(now sim.Time) {
+	if m == nil {
+		return
+	}
+	m.depthN = 0
+	m.depth.Set(now, 0)
+	clear(m.addTimes)
+	clear(m.processingStartTimes)
+}
+
 func (m *metrics[T]) retry() {
 	if m == nil {
 		return
