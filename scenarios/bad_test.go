@@ -21,6 +21,15 @@ spec:
         zones: [zone-a, zone-b]
 `
 
+// controllerBase adds a ConfigMap and a controller on it to base, ending
+// at line 16: a field appended to the controller is on line 17.
+const controllerBase = base + `  workload:
+    configMaps: [app]
+    controllers:
+      - name: mirror
+        objects: [app]
+`
+
 // badCase is a scenario that must fail, and where and why.
 type badCase struct {
 	name   string
@@ -154,6 +163,20 @@ var badCases = []badCase{
 		"spec.cluster.apiServer.queueLength", "removed: with priorityAndFairness on"},
 	{"restartAPIServer unknown replica", base + "  faults:\n    - at: 1m\n      type: restartAPIServer\n      servers: [kube-apiserver-1]\n", 15,
 		"spec.faults[0].servers[0]", `no API server replica named "kube-apiserver-1"`},
+	{"restartControllers unknown controller", controllerBase + "  faults:\n    - at: 1m\n      type: restartControllers\n      controllers: [mirrror]\n", 20,
+		"spec.faults[0].controllers[0]", `no controller named "mirrror" (did you mean "mirror"?)`},
+	{"restartControllers twice the same", controllerBase + "  faults:\n    - at: 1m\n      type: restartControllers\n      controllers: [mirror, mirror]\n", 20,
+		"spec.faults[0].controllers[1]", `controller "mirror" is listed twice`},
+	{"restartControllers without controllers", base + "  faults:\n    - at: 1m\n      type: restartControllers\n", 14,
+		"spec.faults[0].type", "spec.workload.controllers is empty"},
+	{"restartControllers with a duration", controllerBase + "  faults:\n    - at: 1m\n      type: restartControllers\n      duration: 10s\n", 20,
+		"spec.faults[0].duration", "instantaneous and takes no duration"},
+	{"restartControllers with nodes", controllerBase + "  faults:\n    - at: 1m\n      type: restartControllers\n      nodes: {pool: node}\n", 20,
+		"spec.faults[0].nodes", "restartControllers takes controllers"},
+	{"controllers on a node fault", base + "  faults:\n    - at: 1m\n      type: restartKubelet\n      nodes: {pool: node}\n      controllers: [x]\n", 16,
+		"spec.faults[0].controllers", "only restartControllers takes controllers"},
+	{"controller warm not a bool", controllerBase + "        warm: maybe\n", 17,
+		"spec.workload.controllers[0].warm", `expected true or false, got the string "maybe"`},
 	{"restartAPIServer with nodes", base + "  faults:\n    - at: 1m\n      type: restartAPIServer\n      nodes: {names: [node-0]}\n", 15,
 		"spec.faults[0].nodes", "restartAPIServer takes servers (replica names), not nodes"},
 	{"servers on a node fault", base + "  faults:\n    - at: 1m\n      type: stopKubelet\n      servers: [kube-apiserver]\n      nodes: {names: [node-0]}\n", 15,

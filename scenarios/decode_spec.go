@@ -321,7 +321,7 @@ func (d *decoder) controllers(n *yaml.Node, path string, dst *[]Controller) bool
 
 func (d *decoder) controller(n *yaml.Node, path string, dst *Controller) bool {
 	m, ok := d.mapping(n, path, "name", "objects", "workers", "reconcileTime", "failUntil", "failForever", "failWrite",
-		"maxRetries", "client")
+		"maxRetries", "warm", "client")
 	if !ok {
 		return false
 	}
@@ -333,6 +333,7 @@ func (d *decoder) controller(n *yaml.Node, path string, dst *Controller) bool {
 	optional(m, "failForever", d.boolean, &dst.FailForever)
 	optional(m, "failWrite", d.boolean, &dst.FailWrite)
 	optional(m, "maxRetries", d.int, &dst.MaxRetries)
+	optional(m, "warm", d.boolean, &dst.Warm)
 	optional(m, "client", d.clientLimits, &dst.Client)
 	return true
 }
@@ -529,7 +530,7 @@ func (d *decoder) faults(n *yaml.Node, path string, dst *[]Fault) bool {
 }
 
 func (d *decoder) fault(n *yaml.Node, path string, dst *Fault) bool {
-	m, ok := d.mapping(n, path, "at", "type", "nodes", "members", "groups", "servers", "walFsync", "watchers", "readTime", "duration")
+	m, ok := d.mapping(n, path, "at", "type", "nodes", "members", "groups", "servers", "controllers", "walFsync", "watchers", "readTime", "duration")
 	if !ok {
 		return false
 	}
@@ -542,6 +543,7 @@ func (d *decoder) fault(n *yaml.Node, path string, dst *Fault) bool {
 	optional(m, "groups", d.groups, &dst.Groups)
 	optional(m, "servers", d.stringList, &dst.Servers)
 	optional(m, "walFsync", d.dist, &dst.WALFsync)
+	optional(m, "controllers", d.stringList, &dst.Controllers)
 	optional(m, "watchers", d.stringList, &dst.Watchers)
 	optional(m, "readTime", d.duration, &dst.ReadTime)
 	optional(m, "duration", d.duration, &dst.Duration)

@@ -101,6 +101,7 @@
 //	        failForever: false          # every reconcile fails (not with failUntil)
 //	        failWrite: false            # a failing reconcile sends its write, answered 409
 //	        maxRetries: 0               # drop an object after that many failures; 0: never
+//	        warm: false                 # true: running and caught up at time 0 (default: starts cold)
 //	        client: {qps: 20, burst: 30, timeout: 60s} # default: clients.controllerManager
 //	    watchers:                       # groups of watch clients, each a reflector on its own client
 //	      - name: tenants               # required, unique DNS-1123 label
@@ -228,6 +229,20 @@
 // server's side of each open watch is told at once, as a server learns its
 // client's speed by blocking on it; the reflector's next watches ask with
 // it too.
+//
+// or one of the control-plane faults, which take neither nodes nor members:
+//
+//   - restartAPIServer: servers (replica names, every replica if omitted)
+//     stop: connections reset, requests in flight fail, watches close.
+//     They start again after duration (0: at once) and relist etcd into
+//     their caches; until that is decoded, reads from the cache and
+//     watches get 429.
+//   - restartControllers: controllers (names in spec.workload.controllers,
+//     every one if omitted) restart at once, as a kube-controller-manager
+//     restart does: each drops its cache, work queue and reconciles in
+//     progress, then lists, waits for the sync and reconciles every one of
+//     its objects (no duration). The node lifecycle controller is not
+//     restarted.
 //
 // etcd member i is named "etcd-i", counting from 0; member names must
 // exist and appear once in a list.

@@ -363,9 +363,14 @@ type Controller struct {
 	FailWrite bool `json:"failWrite,omitempty"`
 	// MaxRetries drops an object after that many failures in a row (0:
 	// retry forever).
-	MaxRetries int          `json:"maxRetries,omitempty"`
-	Client     ClientLimits `json:"client"`
-	Line       int          `json:"-"`
+	MaxRetries int `json:"maxRetries,omitempty"`
+	// Warm starts the controller as one that was running before time 0
+	// and had caught up: informer synced and watching, nothing queued. By
+	// default it starts cold at time 0, as after a kube-controller-manager
+	// restart: list, wait for the sync, reconcile every object.
+	Warm   bool         `json:"warm,omitempty"`
+	Client ClientLimits `json:"client"`
+	Line   int          `json:"-"`
 }
 
 // Churn is a writer that keeps updating a set of objects (ConfigMaps)
@@ -476,7 +481,12 @@ const (
 	// FaultRestartAPIServer stops API server replicas (Servers; all if
 	// empty): their connections reset, requests in flight fail, watches
 	// close. They start again after Duration (0: at once).
-	FaultRestartAPIServer  = "restartAPIServer"
+	FaultRestartAPIServer = "restartAPIServer"
+	// FaultRestartControllers restarts workload controllers (Controllers;
+	// all if empty) at once, as a kube-controller-manager restart does:
+	// each drops its cache, queue and work in progress and starts cold.
+	FaultRestartControllers = "restartControllers"
+
 	FaultEtcdCrash         = "etcdCrash"         // crash members; restart after Duration if set
 	FaultEtcdRestart       = "etcdRestart"       // restart crashed members
 	FaultEtcdPartition     = "etcdPartition"     // split members into Groups for Duration
@@ -508,6 +518,9 @@ type Fault struct {
 	// Servers, for restartAPIServer: the replicas, by name
 	// (APIServer.ReplicaName); empty for all.
 	Servers []string `json:"servers,omitempty"`
+	// Controllers, for restartControllers: spec.workload.controllers by
+	// name; empty for all.
+	Controllers []string `json:"controllers,omitempty"`
 	// WALFsync, for etcdSlowDisk: the fsync latency during the fault.
 	WALFsync Dist `json:"walFsync"`
 	// Watchers, for slowWatcher: the watcher groups, by name; ReadTime

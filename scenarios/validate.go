@@ -331,7 +331,7 @@ var (
 	nodeFaultTypes = []string{FaultStopKubelet, FaultRestartKubelet, FaultPartition}
 	etcdFaultTypes = []string{FaultEtcdCrash, FaultEtcdRestart, FaultEtcdPartition, FaultEtcdIsolateLeader,
 		FaultEtcdSlowDisk, FaultEtcdCompact, FaultEtcdDefrag, FaultEtcdAlarmDisarm}
-	faultTypes = slices.Concat(nodeFaultTypes, etcdFaultTypes, []string{FaultRestartAPIServer, FaultSlowWatcher})
+	faultTypes = slices.Concat(nodeFaultTypes, etcdFaultTypes, []string{FaultRestartAPIServer, FaultSlowWatcher, FaultRestartControllers})
 )
 
 func (v *validator) fault(path string, f *Fault, sp *Spec) {
@@ -344,6 +344,7 @@ func (v *validator) fault(path string, f *Fault, sp *Spec) {
 	if slices.Contains(faultTypes, f.Type) {
 		v.onlyFor(path, f, FaultSlowWatcher, "watchers", v.given(&f.Watchers, f.Watchers != nil))
 		v.onlyFor(path, f, FaultSlowWatcher, "readTime", v.given(&f.ReadTime, f.ReadTime != 0))
+		v.onlyFor(path, f, FaultRestartControllers, "controllers", v.given(&f.Controllers, f.Controllers != nil))
 	}
 	switch {
 	case slices.Contains(nodeFaultTypes, f.Type):
@@ -354,6 +355,8 @@ func (v *validator) fault(path string, f *Fault, sp *Spec) {
 		v.apiServerFault(path, f, &sp.Cluster.APIServer)
 	case f.Type == FaultSlowWatcher:
 		v.slowWatcherFault(path, f, &sp.Workload)
+	case f.Type == FaultRestartControllers:
+		v.controllersFault(path, f, sp.Workload.Controllers)
 	default:
 		v.fail(path+".type", "unknown fault type %q%s; want %s", f.Type, didYouMean(f.Type, faultTypes), quoteList(faultTypes))
 	}
@@ -453,6 +456,45 @@ func (v *validator) slowWatcherFault(path string, f *Fault, w *Workload) {
 			v.fail(path+".readTime", "must be greater than 0, got %v", f.ReadTime)
 		} else {
 			v.fail(path+".readTime", "required field is missing: the watchers' time per event during the fault")
+		}
+	}
+}
+
+// controllersFault checks restartControllers: controller names that exist,
+// once each, and nothing else.
+func (v *validator) controllersFault(path string, f *Fault, cs []Controller) {
+	for _, x := range []struct {
+		field string
+		given bool
+	}{
+		{"nodes", v.given(&f.Nodes, !f.Nodes.isZero())},
+		{"members", v.given(&f.Members, !f.Members.isZero())},
+		{"groups", v.given(&f.Groups, f.Groups != nil)},
+		{"servers", v.given(&f.Servers, f.Servers != nil)},
+		{"walFsync", v.given(&f.WALFsync, f.WALFsync != Dist{})},
+	} {
+		if x.given {
+			v.fail(path+"."+x.field, "restartControllers takes controllers (spec.workload.controllers names), not %s", x.field)
+		}
+	}
+	if f.Duration != 0 {
+		v.fail(path+".duration", "restartControllers is instantaneous and takes no duration")
+	}
+	if len(cs) == 0 {
+		v.fail(path+".type", "restartControllers needs controllers: spec.workload.controllers is empty")
+		return
+	}
+	var names []string
+	for i := range cs {
+		names = append(names, cs[i].Name)
+	}
+	for i, name := range f.Controllers {
+		p := itemPath(path+".controllers", i)
+		switch {
+		case !slices.Contains(names, name):
+			v.fail(p, "no controller named %q%s; the controllers are %s", name, didYouMean(name, names), quoteList(names))
+		case slices.Index(f.Controllers, name) < i:
+			v.fail(p, "controller %q is listed twice", name)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -83,5 +84,26 @@ func TestValidateWorkloadBuiltInCode(t *testing.T) {
 		got[0].Field != "spec.workload.writers[0].retry" || !strings.Contains(got[0].Msg, `unknown retry ""`) ||
 		got[1].Field != "spec.workload.controllers[0].workers" || !strings.Contains(got[1].Msg, "must be at least 1") {
 		t.Fatalf("Validate() = %v", err)
+	}
+}
+
+func TestRestartControllersAndWarmStart(t *testing.T) {
+	s := mustParse(t, controllerBase+`        warm: true
+      - name: other
+        objects: [app]
+  faults:
+    - at: 1m
+      type: restartControllers
+    - at: 2m
+      type: restartControllers
+      controllers: [other]
+`)
+	cs := s.Spec.Workload.Controllers
+	if !cs[0].Warm || cs[1].Warm {
+		t.Fatalf("warm: %v, %v", cs[0].Warm, cs[1].Warm)
+	}
+	f := s.Spec.Faults
+	if f[0].Type != FaultRestartControllers || f[0].Controllers != nil || !slices.Equal(f[1].Controllers, []string{"other"}) {
+		t.Fatalf("faults %+v", f)
 	}
 }

@@ -83,6 +83,8 @@ type Cluster struct {
 
 	Tracker *Tracker
 	faults  []activeFault
+	// configMaps are the ConfigMaps seeded before time 0, as stored.
+	configMaps []api.Object
 }
 
 // Build makes the cluster a scenario describes.
@@ -275,7 +277,9 @@ func (c *Cluster) buildWorkload() error {
 // each with its counter at 0, and starts the writers and the controllers.
 // Controller i's status objects follow, (i+1)·len(configMaps) IDs on.
 // Controllers start cold (list, sync, reconcile every object once), the
-// way a restarted kube-controller-manager does.
+// way a restarted kube-controller-manager does, unless they are warm:
+// running before time 0 with every ConfigMap in their informer, on an open
+// watch, nothing left to do.
 func (c *Cluster) buildWritersAndControllers(shared *client.Shared, first int32) error {
 	w := &c.Scenario.Spec.Workload
 	ids := map[string]int32{}
@@ -303,6 +307,7 @@ func (c *Cluster) buildWritersAndControllers(shared *client.Shared, first int32)
 			Client: c.clientConfig(wr.Client, p),
 		}))
 	}
+	var warm []*controllers.Controller
 	for i, ct := range w.Controllers {
 		reconcile, err := Dist(ct.ReconcileTime)
 		if err != nil {
@@ -333,9 +338,20 @@ func (c *Cluster) buildWritersAndControllers(shared *client.Shared, first int32)
 			FailUntil: failUntil, FailWrite: ct.FailWrite, MaxRetries: ct.MaxRetries,
 			Namespace: c.NamespaceID(scenarios.SharedNamespace),
 		})
-		ctl.Start()
+		if ct.Warm {
+			warm = append(warm, ctl)
+		} else {
+			ctl.Start()
+		}
 		c.Controllers = append(c.Controllers, ctl)
 		c.StatusOffsets = append(c.StatusOffsets, offset)
+	}
+	// Warm controllers start once every ConfigMap is stored.
+	for _, ctl := range warm {
+		srv := c.replica(ctl.Client().Connect())
+		stream := c.Net.OpenStream(ctl.Endpoint(), srv.Endpoint())
+		srv.AttachWatch(stream, api.ConfigMaps, -1)
+		ctl.StartRunning(c.configMaps, c.Etcd.Revision(), stream)
 	}
 	return nil
 }
@@ -391,6 +407,9 @@ func (c *Cluster) buildNodes() {
 // seed stores an object of the initial state in storage and the API cache.
 func (c *Cluster) seed(obj api.Object) api.Object {
 	obj = c.Etcd.Seed(obj)
+	if obj.Resource == api.ConfigMaps {
+		c.configMaps = append(c.configMaps, obj)
+	}
 	for _, srv := range c.APIServers {
 		srv.SeedCache(obj)
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/orrery-sim/orrery/scenarios"
+	"github.com/orrery-sim/orrery/sim"
 )
 
 func mustBuild(t *testing.T, doc string) *Cluster {
@@ -158,3 +159,57 @@ func TestReusedStorageCallsAreNotFailedByOldTimeouts(t *testing.T) {
 		}
 	}
 }
+
+// A warm controller starts caught up: no list, no reconcile at time 0. A
+// restartControllers fault restarts the controllers it names cold: each
+// lists and reconciles every object again; the others run on.
+func TestRestartControllersAndWarmStart(t *testing.T) {
+	c := mustBuild(t, `apiVersion: orrery.dev/v1alpha1
+kind: Scenario
+metadata: {name: kcm}
+spec:
+  duration: 1m
+  cluster:
+    nodePools: [{name: node, count: 3}]
+  workload:
+    configMaps: [a, b, c]
+    controllers:
+      - {name: warm, objects: [a, b, c], warm: true}
+      - {name: cold, objects: [a, b]}
+      - {name: bystander, objects: [c], warm: true}
+  faults:
+    - {at: 30s, type: restartControllers, controllers: [warm, cold]}
+`)
+	before := map[string]int64{}
+	c.Eng.Schedule(sim.Event{At: sim.Time(29 * time.Second), Target: probeFunc(func() {
+		for _, ctl := range c.Controllers {
+			ok, _ := ctl.Reconciles()
+			before[ctl.Name()] = ok
+		}
+	}), From: sim.NoEndpoint, To: sim.NoEndpoint, Stream: sim.NoStream})
+	mustRun(t, c)
+	after := map[string]int64{}
+	for _, ctl := range c.Controllers {
+		ok, _ := ctl.Reconciles()
+		after[ctl.Name()] = ok
+	}
+	want := map[string][2]int64{"warm": {0, 3}, "cold": {2, 4}, "bystander": {0, 0}}
+	for name, w := range want {
+		if before[name] != w[0] || after[name] != w[1] {
+			t.Errorf("%s: %d reconciles before the restart, %d at the end; want %d and %d", name, before[name], after[name], w[0], w[1])
+		}
+	}
+	if n := c.Rec.Counter("reflector_lists_total", "resource", "configmaps").Value; n != 3 {
+		t.Errorf("%d ConfigMap lists, want 3 (cold at 0, two at the restart)", n)
+	}
+	for _, name := range []string{"warm", "cold"} {
+		if n := c.Rec.Counter("controller_restarts_total", "controller", name).Value; n != 1 {
+			t.Errorf("%s restarted %d times", name, n)
+		}
+	}
+}
+
+// probeFunc runs a function as an engine event.
+type probeFunc func()
+
+func (f probeFunc) Handle(*sim.Event) { f() }

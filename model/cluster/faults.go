@@ -15,12 +15,13 @@ const (
 )
 
 type activeFault struct {
-	spec       scenarios.Fault
-	nodes      []int32
-	servers    []int // API server replicas
-	partition  sim.PartitionID
-	members    []int             // etcd members the fault acts on
-	partitions []sim.PartitionID // etcd partitions to heal
+	spec        scenarios.Fault
+	nodes       []int32
+	servers     []int // API server replicas
+	controllers []int // workload controllers
+	partition   sim.PartitionID
+	members     []int             // etcd members the fault acts on
+	partitions  []sim.PartitionID // etcd partitions to heal
 }
 
 // faultInjector is the engine target of fault events; it acts on the
@@ -135,6 +136,19 @@ func (c *Cluster) startFault(i int) {
 	case scenarios.FaultSlowWatcher:
 		n := c.SlowWatchers(f.spec.Watchers, f.spec.ReadTime, false)
 		c.Rec.Note(now, "fault", fmt.Sprintf("fault %d: %d watchers of %s read %v per event", i, n, strings.Join(f.spec.Watchers, ", "), f.spec.ReadTime))
+	case scenarios.FaultRestartControllers:
+		var names []string
+		for j, ct := range c.Scenario.Spec.Workload.Controllers {
+			if len(f.spec.Controllers) == 0 || contains(f.spec.Controllers, ct.Name) {
+				f.controllers = append(f.controllers, j)
+				names = append(names, ct.Name)
+			}
+		}
+		for _, j := range f.controllers {
+			c.Controllers[j].Restart()
+		}
+		c.Rec.Note(now, "fault", fmt.Sprintf("fault %d: restart controllers %s", i, strings.Join(names, ", ")))
+		c.Tracker.faultEnded(now, i)
 	case scenarios.FaultPartition:
 		eps := make([]sim.EndpointID, len(f.nodes))
 		for j, id := range f.nodes {
