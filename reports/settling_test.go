@@ -75,7 +75,7 @@ spec:
 			}
 		}
 	}
-	if math.Abs(total-all) > 0.5 || total < 500 {
+	if math.Abs(total-all) > 0.5 || total < 300 {
 		t.Fatalf("windows hold %v requests, the API server saw %v arrive", total, all)
 	}
 	// Both faults of the shared window carry its figures.

@@ -300,13 +300,15 @@ func (s *Server) Handle(ev *sim.Event) {
 	case api.KindRequest:
 		req := ev.Data.(*api.Request)
 		req.Arrived = s.eng.Now()
-		s.countArrival(req.Arrived)
 		if !s.up {
-			// No process listens: the host refuses the connection.
+			// No process listens: the host refuses the connection. The
+			// request never reaches the API server, and is not counted in
+			// its request rate.
 			req.Code = api.ConnectionRefused
 			s.net.Send(s.self, req.From, api.KindResponse, 0, 0, req)
 			return
 		}
+		s.countArrival(req.Arrived)
 		if s.eng.Now() < s.readyAt && needsCache(req) {
 			req.Code, req.RetryAfter = api.TooManyRequests, retryAfter
 			s.respond(req, 0)

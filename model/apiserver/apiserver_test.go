@@ -366,6 +366,32 @@ func TestCacheInitialisationRejectsReads(t *testing.T) {
 	}
 }
 
+// A request sent to a stopped replica is refused by the host: it never
+// reaches the API server and is not counted in its request rate.
+func TestRefusedRequestsAreNotCounted(t *testing.T) {
+	e := newEnv(defaultConfig())
+	e.eng.Schedule(sim.Event{At: at(1500 * ms), Target: stopper{e.srv}, From: sim.NoEndpoint, To: sim.NoEndpoint, Stream: sim.NoStream})
+	var refused []uint64
+	for i := range 4 {
+		e.p.sendAt(time.Duration(i)*100*ms, api.Request{Verb: api.Get, Resource: api.Leases, Name: 0, FromCache: true})
+		refused = append(refused, e.p.sendAt(2*time.Second+time.Duration(i)*100*ms, api.Request{Verb: api.Get, Resource: api.Leases, Name: 0, FromCache: true}))
+	}
+	e.run(t, 3*time.Second)
+	for _, id := range refused {
+		if a := e.p.answer(id); len(a) != 1 || a[0].code != api.ConnectionRefused {
+			t.Fatalf("request to the stopped replica: %+v", a)
+		}
+	}
+	e.srv.Finish(e.eng.Now())
+	var got []float64
+	for _, p := range e.rec.Gauge(RequestRateGauge, "server", "kube-apiserver").Points(at(3 * time.Second)) {
+		got = append(got, p.Last)
+	}
+	if want := []float64{4, 0, 0}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("requests per second %v, want %v", got, want)
+	}
+}
+
 type stopper struct{ s *Server }
 
 func (x stopper) Handle(*sim.Event) { x.s.Stop() }
