@@ -6,7 +6,10 @@
 // bookmarks, with a timeout of 5–10 minutes drawn per watch), re-watches
 // from its resource version when a watch times out — a version bookmarks
 // keep fresh while its own objects are quiet — and relists with backoff
-// after a broken watch or a 410 Gone.
+// after a broken watch or a 410 Gone. Config.NoJitter takes the randomness
+// out of the reflector's backoff and watch timeouts, for comparison runs;
+// the shared gauge reflectors_without_watch counts reflectors between a
+// lost watch (or a cold start) and their next one.
 //
 // A Client is not a component of its own: it lives inside the component that
 // owns it (a kubelet, a controller manager), shares that component's network

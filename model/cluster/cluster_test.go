@@ -213,3 +213,36 @@ spec:
 type probeFunc func()
 
 func (f probeFunc) Handle(*sim.Event) { f() }
+
+// cluster.clients.jitter reaches every reflector: after an API server
+// restart the kubelets' node informers relist on wait.Backoff's exact
+// schedule, all in the same second, where jittered backoffs spread them.
+func TestClientJitterSwitch(t *testing.T) {
+	peak := func(jitter bool) float64 {
+		c := mustBuild(t, fmt.Sprintf(`apiVersion: orrery.dev/v1alpha1
+kind: Scenario
+metadata: {name: relist}
+spec:
+  duration: 1m
+  cluster:
+    nodePools: [{name: node, count: 300}]
+    kubelet: {jitter: %[1]v}
+    clients: {jitter: %[1]v}
+  faults:
+    - {at: 10s, type: restartAPIServer, duration: 5s}
+`, jitter))
+		mustRun(t, c)
+		var top float64
+		for i, p := range c.Rec.Gauge("apiserver_requests_per_second", "server", "kube-apiserver").Points(c.End()) {
+			if i >= 15 {
+				top = max(top, p.Last)
+			}
+		}
+		return top
+	}
+	on, off := peak(true), peak(false)
+	// 300 lists and 300 watches in one second without jitter.
+	if off < 600 || off < 2*on {
+		t.Fatalf("busiest second after the restart: %v with jitter, %v without", on, off)
+	}
+}
