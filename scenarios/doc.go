@@ -61,8 +61,8 @@
 //	    kubelet:
 //	      nodeLeaseDuration: 40s
 //	      nodeStatusUpdateFrequency: 10s
-//	      nodeStatusReportFrequency: 5m
-//	      jitter: true
+//	      nodeStatusReportFrequency: 5m # coalescing: an unchanged status is reported this often
+//	      jitter: true                  # the 4% JitterUntil of both loops
 //	    nodeLifecycle:
 //	      monitorPeriod: 5s
 //	      gracePeriod: 40s              # must exceed monitorPeriod
