@@ -484,3 +484,37 @@ func TestRaftBufferReuseIsOn(t *testing.T) {
 		}
 	}
 }
+
+// TestRaftEntryReuseIsOn: the members give raft recycled arrays for its
+// unstable entries (entbuf.go), and the stores agree. If a raft upgrade
+// changes the fields this relies on, reuse turns itself off; this test
+// says so. (Every test of the package poisons freed arrays, so a read
+// after free breaks the others.)
+func TestRaftEntryReuseIsOn(t *testing.T) {
+	if !raftEnts.ok {
+		t.Fatal("raft's unstable entries field was not found: entry arrays are not reused")
+	}
+	e := newEnv(t, 1, testConfig(3))
+	for i := range 200 {
+		e.put(int32(i%7), sim.Time(i))
+		e.run(t, time.Duration(i+1)*time.Millisecond)
+	}
+	e.run(t, time.Second)
+	if len(e.done) != 200 {
+		t.Fatalf("%d of 200 writes answered", len(e.done))
+	}
+	for _, op := range e.done {
+		if op.Err != 0 {
+			t.Fatalf("write failed: %v %s", op.Err, op.Reason)
+		}
+	}
+	if p := &e.c.pool.ents; p.reused < 100 {
+		t.Fatalf("entry arrays handed out again %d times for 200 writes on 3 members; want most Readys to reuse one", p.reused)
+	}
+	d := e.c.Members[0].kv.Digest()
+	for _, m := range e.c.Members[1:] {
+		if m.kv.Digest() != d {
+			t.Fatalf("%s's store differs from %s's", m.name, e.c.Members[0].name)
+		}
+	}
+}

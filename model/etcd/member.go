@@ -120,6 +120,11 @@ type Member struct {
 	onDefragDone func()
 
 	evSlab api.WatchEventSlab
+	// ents is the recycled array raft's unstable log lies in; retired,
+	// arrays it has left that raft's outboxes may still carry entries
+	// from (entbuf.go).
+	ents    *entArray
+	retired []*entArray
 }
 
 func newMember(c *Cluster, idx int, voters []uint64) *Member {
@@ -254,6 +259,9 @@ func (m *Member) Handle(ev *sim.Event) {
 				panic("etcd: a recycled raft message was delivered")
 			}
 			_ = m.rn.Step(b.msgs[i]) // stale or unknown-peer messages are dropped, as etcd does
+			for _, a := range b.ents {
+				m.unadopt(a)
+			}
 		}
 		m.c.pool.freeBatch(b)
 	case kindRaftSnap:
@@ -369,11 +377,14 @@ func (m *Member) drive() {
 				m.send(rd.Messages, arr)
 				m.c.pool.release(arr)
 			}
-			m.rn.Advance(rd)
+			m.advance(rd)
 			continue
 		}
 		m.walBusy, m.inflight, m.inflightLead, m.inflightArr = true, rd, leader, arr
 		m.c.eng.Schedule(sim.Event{At: m.c.eng.Now().Add(d), Target: m, Kind: kindWALDone, B: m.epoch, From: sim.NoEndpoint, To: sim.NoEndpoint, Stream: sim.NoStream})
+	}
+	if m.up && !m.walBusy {
+		m.recycleEntries()
 	}
 }
 
@@ -386,7 +397,7 @@ func (m *Member) walDone() {
 		m.send(rd.Messages, arr)
 		m.c.pool.release(arr)
 	}
-	m.rn.Advance(rd)
+	m.advance(rd)
 	if m.tickMissed {
 		m.tickMissed = false
 		m.rn.Tick()
@@ -498,7 +509,7 @@ func (m *Member) sendTo(to uint64, msgs []pb.Message, arr *msgArray) {
 	}
 	// The Ready's slice is ours once taken (raft starts a new one), so the
 	// receiver can read the messages in place.
-	b := m.c.pool.newBatch(msgs[:n], arr)
+	b := m.c.pool.newBatch(msgs[:n], arr, m)
 	if !m.c.net.Send(m.self, peer.self, kindRaft, 0, 0, b) {
 		m.c.pool.freeBatch(b)
 		m.rn.ReportUnreachable(to)
@@ -1074,6 +1085,7 @@ func (m *Member) Crash() {
 	m.backend.Stop()
 	m.monitor.Stop()
 	m.rn = nil
+	m.dropEntries()
 	m.walBusy, m.inflight, m.inflightArr, m.tickMissed = false, raft.Ready{}, nil, false
 	m.applyFreeAt, m.defragUntil, m.defragging = 0, 0, false
 	m.pending = m.pending[:0]
