@@ -103,10 +103,14 @@ const AllNamespaces NamespaceID = 0
 
 // Object is the compact form of a stored object. ID is the object's index
 // within its resource (node i and its Lease share ID i). Namespace and
-// Label are what selectors read; both sit in what would otherwise be
-// padding, so an Object stays 56 bytes.
+// Label are what selectors read.
+//
+// The fields are laid out for size (48 bytes: the small ones share the
+// first word), since objects are copied on every write, event and response.
 type Object struct {
 	Resource Resource
+	// Ready is a Node's Ready condition status.
+	Ready ConditionStatus
 	// Label is the value of the object's one modeled label (0: not
 	// labelled); a label selector asks for one value (see Request.Label).
 	Label           uint16
@@ -118,8 +122,7 @@ type Object struct {
 	// Lease fields.
 	RenewTime sim.Time
 
-	// Node fields: the Ready condition.
-	Ready              ConditionStatus
+	// Node fields: the Ready condition's times.
 	HeartbeatTime      sim.Time
 	LastTransitionTime sim.Time
 }
