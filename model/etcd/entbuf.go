@@ -84,7 +84,22 @@ type entArray struct {
 	// inRaft: the member it was given to may still read it.
 	refs   int
 	inRaft bool
-	next   *entArray
+	// used bounds the entries raft may have written, set when raft's slice
+	// leaves the array: what put clears.
+	used int
+	next *entArray
+}
+
+// end is where raft's slice s ends in the array: nothing past it was
+// written (raft appends at its slice's end, and leaves the array rather
+// than truncate in place); the whole array if s lies elsewhere.
+func (a *entArray) end(s []pb.Entry) int {
+	if !a.holds(s) {
+		return len(a.ents)
+	}
+	p := uintptr(unsafe.Pointer(unsafe.SliceData(s)))
+	base := uintptr(unsafe.Pointer(unsafe.SliceData(a.ents)))
+	return int((p-base)/unsafe.Sizeof(pb.Entry{})) + len(s)
 }
 
 // holds reports whether s lies in the array.
@@ -123,6 +138,9 @@ type entPool struct {
 // package's tests turn it on.
 var poisonFreedEntries bool
 
+// poisonEntry is what poisoned arrays hold.
+var poisonEntry = pb.Entry{Term: ^uint64(0), Index: ^uint64(0), Type: pb.EntryType(-1), Data: []byte("freed")}
+
 // maxFreeEntArrays bounds the arrays kept for reuse.
 const maxFreeEntArrays = 16
 
@@ -147,11 +165,12 @@ func (p *entPool) put(a *entArray) {
 	}
 	if p.poison {
 		for i := range a.ents {
-			a.ents[i] = pb.Entry{Term: ^uint64(0), Index: ^uint64(0), Type: pb.EntryType(-1), Data: []byte("freed")}
+			a.ents[i] = poisonEntry
 		}
 	} else {
-		clear(a.ents) // drop the entries' data
+		clear(a.ents[:a.used]) // drop the entries' data
 	}
+	a.used = 0
 	a.next, p.free = p.free, a
 	p.nfree++
 }
@@ -202,6 +221,9 @@ func (m *Member) recycleEntries() {
 		return // room to append; or many entries, and raft regrows the array itself
 	}
 	m.ents = nil
+	if a != nil {
+		a.used = a.end(*u)
+	}
 	if len(*u) <= entArrayCap/2 {
 		b := m.c.pool.ents.get()
 		n := copy(b.ents, *u)
@@ -229,13 +251,30 @@ func (m *Member) entArraysOf(msgs []pb.Message, refs []*entArray) []*entArray {
 			refs = append(refs, r)
 		}
 	}
+	// The WAL's arrays (wal.go): a leader sends what its log holds.
+	if m.wal.arr.anyHolds(msgs) {
+		refs = append(refs, m.wal.arr)
+	}
+	if m.wal.spare.anyHolds(msgs) {
+		refs = append(refs, m.wal.spare)
+	}
 	return refs
+}
+
+// outboxHolds reports whether a message in raft's outboxes carries
+// entries from a (true if the outboxes cannot be read).
+func (m *Member) outboxHolds(a *entArray) bool {
+	if !raftBufs.ok || m.rn == nil {
+		return true
+	}
+	msgs, after := raftMsgSlices(m.rn)
+	return a.anyHolds(*msgs) || a.anyHolds(*after)
 }
 
 // dropEntries lets go of the member's arrays when raft goes (a crash).
 func (m *Member) dropEntries() {
 	if a := m.ents; a != nil {
-		a.inRaft, m.ents = false, nil
+		a.inRaft, a.used, m.ents = false, len(a.ents), nil
 		m.c.pool.ents.put(a)
 	}
 	for _, r := range m.retired {

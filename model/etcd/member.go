@@ -120,6 +120,8 @@ type Member struct {
 	onDefragDone func()
 
 	evSlab api.WatchEventSlab
+
+	gaugedSize, gaugedInUse int64 // the size gauges' values, -1 before the first
 	// ents is the recycled array raft's unstable log lies in; retired,
 	// arrays it has left that raft's outboxes may still carry entries
 	// from (entbuf.go).
@@ -128,7 +130,7 @@ type Member struct {
 }
 
 func newMember(c *Cluster, idx int, voters []uint64) *Member {
-	m := &Member{c: c, idx: idx, id: uint64(idx + 1), name: MemberName(idx)}
+	m := &Member{c: c, idx: idx, id: uint64(idx + 1), name: MemberName(idx), gaugedSize: -1, gaugedInUse: -1}
 	// ReadIndex contexts are unique across members, as etcd's request IDs
 	// are (the leader ignores a ReadIndex whose context is already
 	// pending, raft read_only.go addRequest).
@@ -139,6 +141,7 @@ func newMember(c *Cluster, idx int, voters []uint64) *Member {
 	m.fsync = c.cfg.fsyncOf(idx)
 	m.kv = mvcc.NewStore(mvcc.Config{QuotaBytes: c.cfg.QuotaBackendBytes})
 	m.wal = newWALLog()
+	m.wal.spareBusy, m.wal.poison = m.outboxHolds, c.pool.ents.poison
 	m.confState = &pb.ConfState{Voters: voters}
 	// Every member starts from the same snapshot of the membership, so the
 	// log holds no configuration entries (a static cluster).
@@ -1063,11 +1066,21 @@ func (m *Member) defragDone() {
 	}
 }
 
+// updateSizeGauges sets the database size gauges. Sizes are whole pages,
+// so most applies leave them as they were: setting a gauge to its value
+// changes nothing, and is skipped (the gauges lie far from the member in
+// memory).
 func (m *Member) updateSizeGauges() {
 	now := m.c.eng.Now()
 	be := m.kv.Backend()
-	m.c.m.dbSize[m.idx].Set(now, float64(be.Size()))
-	m.c.m.dbInUse[m.idx].Set(now, float64(be.SizeInUse()))
+	if size := be.Size(); size != m.gaugedSize {
+		m.gaugedSize = size
+		m.c.m.dbSize[m.idx].Set(now, float64(size))
+	}
+	if inUse := be.SizeInUse(); inUse != m.gaugedInUse {
+		m.gaugedInUse = inUse
+		m.c.m.dbInUse[m.idx].Set(now, float64(inUse))
+	}
 }
 
 // Crash stops the member: everything not fsynced is lost (the Ready being
