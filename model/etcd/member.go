@@ -575,8 +575,10 @@ func (m *Member) applyEntry(e *pb.Entry) {
 		panic("etcd: undecodable entry: " + err.Error()) // only this package proposes
 	}
 	wasAlarm := m.kv.Alarm()
-	res := m.kv.Apply(&cmd)
-	m.c.applied(m, &cmd, &res)
+	var r mvcc.Result
+	res := &r
+	m.kv.ApplyTo(&cmd, res)
+	m.c.applied(m, &cmd, res)
 	if res.HasEvent {
 		m.dirty = true
 		if !m.backend.Active() {
@@ -601,7 +603,7 @@ func (m *Member) applyEntry(e *pb.Entry) {
 		}
 	}
 	if cmd.ID>>48 == m.id {
-		m.answerProposal(cmd.ID, &cmd, &res)
+		m.answerProposal(cmd.ID, &cmd, res)
 	}
 }
 
@@ -758,7 +760,8 @@ func (m *Member) answerProposal(id uint64, cmd *mvcc.Command, res *mvcc.Result) 
 			op.Current.ResourceVersion = res.Revision
 		}
 	default:
-		op.Found, op.Current = true, objectOf(&res.Event.KV)
+		op.Found = true
+		setObject(&op.Current, &res.Event.KV)
 	}
 	m.reply(op)
 }
@@ -802,6 +805,13 @@ func objectOf(kv *mvcc.KeyValue) api.Object {
 	o.Resource, o.ID = kv.Key.Resource(), kv.Key.ID()
 	o.ResourceVersion = kv.ModRevision
 	return o
+}
+
+// setObject sets *dst to objectOf(kv).
+func setObject(dst *api.Object, kv *mvcc.KeyValue) {
+	*dst = kv.Value
+	dst.Resource, dst.ID = kv.Key.Resource(), kv.Key.ID()
+	dst.ResourceVersion = kv.ModRevision
 }
 
 // read serves a range. A linearizable one (the API server's quorum reads,
@@ -961,13 +971,16 @@ func (m *Member) watchEvent(e *mvcc.Event) *api.WatchEvent {
 	case e.KV.Version == 1:
 		typ = api.Added
 	}
-	obj := objectOf(&e.KV)
+	// In place, field by field (a composite literal is copied with wide
+	// loads straddling the stores that built it).
+	we.Type, we.Code = typ, 0
 	if typ == api.Deleted {
 		// The API server watches with prevKV: a delete carries the object.
-		obj = objectOf(&e.Prev)
-		obj.ResourceVersion = e.KV.ModRevision
+		setObject(&we.Object, &e.Prev)
+		we.Object.ResourceVersion = e.KV.ModRevision
+	} else {
+		setObject(&we.Object, &e.KV)
 	}
-	*we = api.WatchEvent{Type: typ, Object: obj}
 	return we
 }
 
