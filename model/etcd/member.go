@@ -99,8 +99,9 @@ type Member struct {
 	backend     *sim.Timer
 
 	nextSeq       uint64
-	pending       []proposal // ascending id
-	dataSlab      []byte     // proposals' entry data is cut from here
+	pending       []proposal  // ascending id
+	propEnt       [1]pb.Entry // a leader's proposal entry (stepProposal)
+	dataSlab      []byte      // proposals' entry data is cut from here
 	alarmProposed bool
 
 	readQ      []*api.StorageOp // waiting for the next ReadIndex
@@ -650,7 +651,7 @@ func (m *Member) propose(cmd *mvcc.Command, op *api.StorageOp) uint64 {
 	start := len(m.dataSlab)
 	data := cmd.AppendTo(m.dataSlab[start : start : start+n])
 	m.dataSlab = m.dataSlab[:start+n]
-	if err := m.rn.Propose(data); err != nil {
+	if err := m.stepProposal(data); err != nil {
 		m.c.m.proposalsFailed.Inc()
 		return 0
 	}
@@ -660,6 +661,19 @@ func (m *Member) propose(cmd *mvcc.Command, op *api.StorageOp) uint64 {
 		m.c.eng.DeadlineQueue(m.c.cfg.reqTimeout()).Add(m, kindReqTimeout, int64(cmd.ID), nil)
 	}
 	return cmd.ID
+}
+
+// stepProposal is RawNode.Propose(data) — which steps MsgProp with a new
+// one-entry slice — reusing the member's slice when raft is leader: a
+// leader copies the entry into its log (appendEntry, after setting its
+// term and index in place) and keeps nothing of the message. A follower
+// forwards the message itself to the leader, so it gets a fresh slice.
+func (m *Member) stepProposal(data []byte) error {
+	if m.rn.BasicStatus().RaftState != raft.StateLeader {
+		return m.rn.Propose(data)
+	}
+	m.propEnt[0] = pb.Entry{Data: data}
+	return m.rn.Step(pb.Message{Type: pb.MsgProp, From: m.id, Entries: m.propEnt[:]})
 }
 
 // dataSlabBytes is the size of the slabs proposals' data is cut from.
