@@ -264,27 +264,30 @@ const (
 // StorageOp is one storage call. ExpectRevision > 0 makes a put a
 // compare-and-swap on the key's mod revision (the optimistic concurrency
 // behind 409 Conflict).
+//
+// The small fields are grouped so that the op takes 184 bytes, not 200
+// (one is allocated per storage call).
 type StorageOp struct {
-	Kind           StorageOpKind
-	Resource       Resource
-	ID             int32
-	ExpectRevision int64
+	Kind     StorageOpKind
+	Resource Resource
 	// Serializable: a range served from the receiving member's own state,
 	// without confirming leadership (possibly stale); otherwise reads are
 	// linearizable.
-	Serializable bool
-	Value        Object
-	Tag          int32          // the API server's own reference
-	ReplyTo      sim.EndpointID // where storage sends the result
-	Origin       *Request       // the API request this op serves
-	Next         *StorageOp     // the next op of a commit batch (KindStorageCommit)
-	Event        *WatchEvent    // the change this write made, if any
+	Serializable   bool
+	Found          bool // result: the key exists
+	Err            Code // result: 0, NotFound, Conflict, InternalError
+	ID             int32
+	Tag            int32          // the API server's own reference
+	ReplyTo        sim.EndpointID // where storage sends the result
+	ExpectRevision int64
+	Value          Object
+	Origin         *Request    // the API request this op serves
+	Next           *StorageOp  // the next op of a commit batch (KindStorageCommit)
+	Event          *WatchEvent // the change this write made, if any
 
 	// Results.
-	Err      Code   // 0, NotFound, Conflict, InternalError
 	Reason   string // the storage error behind an InternalError, as etcd words it
 	Revision int64
-	Found    bool
 	Current  Object
 	Arrived  sim.Time
 }
