@@ -145,17 +145,22 @@ func (e *Engine) Rand(name string) *Rand { return NewRand(e.seed, name) }
 
 // Schedule queues ev at ev.At with default priority. Scheduling in the past
 // is a bug in the caller and panics.
-func (e *Engine) Schedule(ev Event) { e.schedule(ev, PriorityDefault, nil) }
+func (e *Engine) Schedule(ev Event) { e.schedule(&ev, PriorityDefault, nil) }
 
 // ScheduleWithPriority queues ev at ev.At with the given priority.
-func (e *Engine) ScheduleWithPriority(ev Event, prio int8) { e.schedule(ev, prio, nil) }
+func (e *Engine) ScheduleWithPriority(ev Event, prio int8) { e.schedule(&ev, prio, nil) }
 
 // After queues an event of the given kind for target, d from now.
 func (e *Engine) After(d time.Duration, target Handler, kind int32, a int64) {
-	e.schedule(Event{At: e.now.Add(d), Target: target, Kind: kind, A: a, From: NoEndpoint, To: NoEndpoint, Stream: NoStream}, PriorityDefault, nil)
+	e.schedule(&Event{At: e.now.Add(d), Target: target, Kind: kind, A: a, From: NoEndpoint, To: NoEndpoint, Stream: NoStream}, PriorityDefault, nil)
 }
 
-func (e *Engine) schedule(ev Event, prio int8, t *Timer) int32 {
+// schedule queues a copy of ev. It takes a pointer and copies field by
+// field: callers build ev with word-sized stores, and a by-value Event was
+// copied (into the argument area, then into the slot) with 16-byte loads
+// that straddle those stores, stalling each on store forwarding (a tenth
+// of the network's send time in nodes-5000).
+func (e *Engine) schedule(ev *Event, prio int8, t *Timer) int32 {
 	if ev.At < e.now {
 		panic("sim: event scheduled in the past")
 	}
@@ -171,7 +176,11 @@ func (e *Engine) schedule(ev Event, prio int8, t *Timer) int32 {
 		panic("sim: more than 16M events pending")
 	}
 	s := &e.slots[idx]
-	s.ev, s.timer, s.cancelled = ev, t, false
+	d := &s.ev
+	d.At, d.Target, d.Kind = ev.At, ev.Target, ev.Kind
+	d.From, d.To, d.Stream = ev.From, ev.To, ev.Stream
+	d.A, d.B, d.Data = ev.A, ev.B, ev.Data
+	s.timer, s.cancelled = t, false
 	e.push(heapKey{hi: uint64(ev.At)<<16 | uint64(uint8(prio)^0x80)<<8, lo: e.seq<<slotBits | uint64(idx)})
 	return idx
 }
@@ -383,7 +392,7 @@ func (t *Timer) Reset(d time.Duration) { t.ResetAt(t.eng.now.Add(d)) }
 func (t *Timer) ResetAt(at Time) {
 	t.Stop()
 	t.at = at
-	t.slot = t.eng.schedule(Event{At: at, Target: t.target, Kind: t.kind, A: t.a, From: NoEndpoint, To: NoEndpoint, Stream: NoStream}, PriorityDefault, t)
+	t.slot = t.eng.schedule(&Event{At: at, Target: t.target, Kind: t.kind, A: t.a, From: NoEndpoint, To: NoEndpoint, Stream: NoStream}, PriorityDefault, t)
 }
 
 // Stop disarms the timer; it reports whether the timer was armed.

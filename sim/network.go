@@ -193,7 +193,8 @@ func (n *Network) SendAfter(delay time.Duration, from, to EndpointID, kind int32
 		return false
 	}
 	n.Stats.Delivered++
-	n.eng.Schedule(Event{At: n.eng.now.Add(delay + n.sample(from, to)), Target: n.handlers[to], Kind: kind, From: from, To: to, Stream: NoStream, A: a, B: b, Data: data})
+	// By pointer: see Engine.schedule.
+	n.eng.schedule(&Event{At: n.eng.now.Add(delay + n.sample(from, to)), Target: n.handlers[to], Kind: kind, From: from, To: to, Stream: NoStream, A: a, B: b, Data: data}, PriorityDefault, nil)
 	return true
 }
 
@@ -233,9 +234,9 @@ func (n *Network) Heal(id PartitionID) {
 			s.stalled = false
 			held := s.held
 			s.held = nil
-			for _, ev := range held {
-				ev.At = 0 // the sender's local delay is long over
-				n.deliverOnStream(StreamID(i), ev)
+			for j := range held {
+				held[j].At = 0 // the sender's local delay is long over
+				n.deliverOnStream(StreamID(i), &held[j])
 			}
 		}
 	}
@@ -282,16 +283,17 @@ func (n *Network) SendStreamAfter(delay time.Duration, id StreamID, from Endpoin
 	if from == to {
 		to = s.ends[1]
 	}
-	ev := Event{Target: n, Kind: kind, From: from, To: to, Stream: id, A: a, B: b, Data: data, At: Time(delay)}
+	ev := &Event{Target: n, Kind: kind, From: from, To: to, Stream: id, A: a, B: b, Data: data, At: Time(delay)}
 	if s.stalled {
-		s.held = append(s.held, ev)
+		s.held = append(s.held, *ev)
 		return true
 	}
 	n.deliverOnStream(id, ev)
 	return true
 }
 
-func (n *Network) deliverOnStream(id StreamID, ev Event) {
+// deliverOnStream schedules *ev (which it changes) on stream id.
+func (n *Network) deliverOnStream(id StreamID, ev *Event) {
 	s := &n.streams[id]
 	dir := 0
 	if ev.From == s.ends[1] {
@@ -304,7 +306,7 @@ func (n *Network) deliverOnStream(id StreamID, ev Event) {
 	}
 	s.lastDeliver[dir] = at
 	ev.At = at
-	n.eng.Schedule(ev)
+	n.eng.schedule(ev, PriorityDefault, nil)
 }
 
 // CloseStream closes a stream from one end; the other end receives

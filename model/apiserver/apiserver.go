@@ -109,7 +109,7 @@ type Server struct {
 	fc       *apf.Controller // nil with APF off
 	levels   []levelMeter
 	wakeup   *sim.Timer
-	classes  []classEntry
+	classes  [int(api.NumVerbs) * int(api.NumResources)][]classEntry // see classify
 	startBuf []*apf.Request
 	pools    [2]seatPool // max-inflight: read-only, mutating
 
@@ -593,7 +593,9 @@ func (s *Server) Stop() {
 		}
 		_ = s.newFlowControl() // the configuration was valid at New
 	}
-	s.classes = s.classes[:0]
+	for i := range s.classes {
+		clear(s.classes[i])
+	}
 	s.cpu.reset(now)
 	for r := range s.cache {
 		s.cache[r].Clear()

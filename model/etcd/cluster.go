@@ -82,6 +82,7 @@ func (m *metrics) failed(reason string) *sim.Counter {
 // time starts (a cluster that was already running), and starts ticking.
 func New(eng *sim.Engine, net *sim.Network, rec *sim.Recorder, cfg Config) *Cluster {
 	c := &Cluster{eng: eng, net: net, rec: rec, cfg: cfg, proposedAt: map[uint64]sim.Time{}, termLeader: map[uint64]uint64{}}
+	c.pool.ents.poison = poisonFreedEntries
 	c.m = metrics{
 		walFsync:           rec.Latency("etcd_disk_wal_fsync_duration_seconds"),
 		backendCommit:      rec.Latency("etcd_disk_backend_commit_duration_seconds"),

@@ -99,8 +99,9 @@ type Member struct {
 	backend     *sim.Timer
 
 	nextSeq       uint64
-	pending       []proposal // ascending id
-	dataSlab      []byte     // proposals' entry data is cut from here
+	pending       []proposal  // ascending id
+	propEnt       [1]pb.Entry // a leader's proposal entry (stepProposal)
+	dataSlab      []byte      // proposals' entry data is cut from here
 	alarmProposed bool
 
 	readQ      []*api.StorageOp // waiting for the next ReadIndex
@@ -120,10 +121,17 @@ type Member struct {
 	onDefragDone func()
 
 	evSlab api.WatchEventSlab
+
+	gaugedSize, gaugedInUse int64 // the size gauges' values, -1 before the first
+	// ents is the recycled array raft's unstable log lies in; retired,
+	// arrays it has left that raft's outboxes may still carry entries
+	// from (entbuf.go).
+	ents    *entArray
+	retired []*entArray
 }
 
 func newMember(c *Cluster, idx int, voters []uint64) *Member {
-	m := &Member{c: c, idx: idx, id: uint64(idx + 1), name: MemberName(idx)}
+	m := &Member{c: c, idx: idx, id: uint64(idx + 1), name: MemberName(idx), gaugedSize: -1, gaugedInUse: -1}
 	// ReadIndex contexts are unique across members, as etcd's request IDs
 	// are (the leader ignores a ReadIndex whose context is already
 	// pending, raft read_only.go addRequest).
@@ -134,6 +142,7 @@ func newMember(c *Cluster, idx int, voters []uint64) *Member {
 	m.fsync = c.cfg.fsyncOf(idx)
 	m.kv = mvcc.NewStore(mvcc.Config{QuotaBytes: c.cfg.QuotaBackendBytes})
 	m.wal = newWALLog()
+	m.wal.spareBusy, m.wal.poison = m.outboxHolds, c.pool.ents.poison
 	m.confState = &pb.ConfState{Voters: voters}
 	// Every member starts from the same snapshot of the membership, so the
 	// log holds no configuration entries (a static cluster).
@@ -254,6 +263,9 @@ func (m *Member) Handle(ev *sim.Event) {
 				panic("etcd: a recycled raft message was delivered")
 			}
 			_ = m.rn.Step(b.msgs[i]) // stale or unknown-peer messages are dropped, as etcd does
+			for _, a := range b.ents {
+				m.unadopt(a)
+			}
 		}
 		m.c.pool.freeBatch(b)
 	case kindRaftSnap:
@@ -369,11 +381,14 @@ func (m *Member) drive() {
 				m.send(rd.Messages, arr)
 				m.c.pool.release(arr)
 			}
-			m.rn.Advance(rd)
+			m.advance(rd)
 			continue
 		}
 		m.walBusy, m.inflight, m.inflightLead, m.inflightArr = true, rd, leader, arr
 		m.c.eng.Schedule(sim.Event{At: m.c.eng.Now().Add(d), Target: m, Kind: kindWALDone, B: m.epoch, From: sim.NoEndpoint, To: sim.NoEndpoint, Stream: sim.NoStream})
+	}
+	if m.up && !m.walBusy {
+		m.recycleEntries()
 	}
 }
 
@@ -386,7 +401,7 @@ func (m *Member) walDone() {
 		m.send(rd.Messages, arr)
 		m.c.pool.release(arr)
 	}
-	m.rn.Advance(rd)
+	m.advance(rd)
 	if m.tickMissed {
 		m.tickMissed = false
 		m.rn.Tick()
@@ -498,7 +513,7 @@ func (m *Member) sendTo(to uint64, msgs []pb.Message, arr *msgArray) {
 	}
 	// The Ready's slice is ours once taken (raft starts a new one), so the
 	// receiver can read the messages in place.
-	b := m.c.pool.newBatch(msgs[:n], arr)
+	b := m.c.pool.newBatch(msgs[:n], arr, m)
 	if !m.c.net.Send(m.self, peer.self, kindRaft, 0, 0, b) {
 		m.c.pool.freeBatch(b)
 		m.rn.ReportUnreachable(to)
@@ -561,8 +576,10 @@ func (m *Member) applyEntry(e *pb.Entry) {
 		panic("etcd: undecodable entry: " + err.Error()) // only this package proposes
 	}
 	wasAlarm := m.kv.Alarm()
-	res := m.kv.Apply(&cmd)
-	m.c.applied(m, &cmd, &res)
+	var r mvcc.Result
+	res := &r
+	m.kv.ApplyTo(&cmd, res)
+	m.c.applied(m, &cmd, res)
 	if res.HasEvent {
 		m.dirty = true
 		if !m.backend.Active() {
@@ -587,7 +604,7 @@ func (m *Member) applyEntry(e *pb.Entry) {
 		}
 	}
 	if cmd.ID>>48 == m.id {
-		m.answerProposal(cmd.ID, &cmd, &res)
+		m.answerProposal(cmd.ID, &cmd, res)
 	}
 }
 
@@ -634,7 +651,7 @@ func (m *Member) propose(cmd *mvcc.Command, op *api.StorageOp) uint64 {
 	start := len(m.dataSlab)
 	data := cmd.AppendTo(m.dataSlab[start : start : start+n])
 	m.dataSlab = m.dataSlab[:start+n]
-	if err := m.rn.Propose(data); err != nil {
+	if err := m.stepProposal(data); err != nil {
 		m.c.m.proposalsFailed.Inc()
 		return 0
 	}
@@ -644,6 +661,19 @@ func (m *Member) propose(cmd *mvcc.Command, op *api.StorageOp) uint64 {
 		m.c.eng.DeadlineQueue(m.c.cfg.reqTimeout()).Add(m, kindReqTimeout, int64(cmd.ID), nil)
 	}
 	return cmd.ID
+}
+
+// stepProposal is RawNode.Propose(data) — which steps MsgProp with a new
+// one-entry slice — reusing the member's slice when raft is leader: a
+// leader copies the entry into its log (appendEntry, after setting its
+// term and index in place) and keeps nothing of the message. A follower
+// forwards the message itself to the leader, so it gets a fresh slice.
+func (m *Member) stepProposal(data []byte) error {
+	if m.rn.BasicStatus().RaftState != raft.StateLeader {
+		return m.rn.Propose(data)
+	}
+	m.propEnt[0] = pb.Entry{Data: data}
+	return m.rn.Step(pb.Message{Type: pb.MsgProp, From: m.id, Entries: m.propEnt[:]})
 }
 
 // dataSlabBytes is the size of the slabs proposals' data is cut from.
@@ -744,7 +774,8 @@ func (m *Member) answerProposal(id uint64, cmd *mvcc.Command, res *mvcc.Result) 
 			op.Current.ResourceVersion = res.Revision
 		}
 	default:
-		op.Found, op.Current = true, objectOf(&res.Event.KV)
+		op.Found = true
+		setObject(&op.Current, &res.Event.KV)
 	}
 	m.reply(op)
 }
@@ -788,6 +819,13 @@ func objectOf(kv *mvcc.KeyValue) api.Object {
 	o.Resource, o.ID = kv.Key.Resource(), kv.Key.ID()
 	o.ResourceVersion = kv.ModRevision
 	return o
+}
+
+// setObject sets *dst to objectOf(kv).
+func setObject(dst *api.Object, kv *mvcc.KeyValue) {
+	*dst = kv.Value
+	dst.Resource, dst.ID = kv.Key.Resource(), kv.Key.ID()
+	dst.ResourceVersion = kv.ModRevision
 }
 
 // read serves a range. A linearizable one (the API server's quorum reads,
@@ -947,13 +985,16 @@ func (m *Member) watchEvent(e *mvcc.Event) *api.WatchEvent {
 	case e.KV.Version == 1:
 		typ = api.Added
 	}
-	obj := objectOf(&e.KV)
+	// In place, field by field (a composite literal is copied with wide
+	// loads straddling the stores that built it).
+	we.Type, we.Code = typ, 0
 	if typ == api.Deleted {
 		// The API server watches with prevKV: a delete carries the object.
-		obj = objectOf(&e.Prev)
-		obj.ResourceVersion = e.KV.ModRevision
+		setObject(&we.Object, &e.Prev)
+		we.Object.ResourceVersion = e.KV.ModRevision
+	} else {
+		setObject(&we.Object, &e.KV)
 	}
-	*we = api.WatchEvent{Type: typ, Object: obj}
 	return we
 }
 
@@ -1052,11 +1093,21 @@ func (m *Member) defragDone() {
 	}
 }
 
+// updateSizeGauges sets the database size gauges. Sizes are whole pages,
+// so most applies leave them as they were: setting a gauge to its value
+// changes nothing, and is skipped (the gauges lie far from the member in
+// memory).
 func (m *Member) updateSizeGauges() {
 	now := m.c.eng.Now()
 	be := m.kv.Backend()
-	m.c.m.dbSize[m.idx].Set(now, float64(be.Size()))
-	m.c.m.dbInUse[m.idx].Set(now, float64(be.SizeInUse()))
+	if size := be.Size(); size != m.gaugedSize {
+		m.gaugedSize = size
+		m.c.m.dbSize[m.idx].Set(now, float64(size))
+	}
+	if inUse := be.SizeInUse(); inUse != m.gaugedInUse {
+		m.gaugedInUse = inUse
+		m.c.m.dbInUse[m.idx].Set(now, float64(inUse))
+	}
 }
 
 // Crash stops the member: everything not fsynced is lost (the Ready being
@@ -1074,6 +1125,7 @@ func (m *Member) Crash() {
 	m.backend.Stop()
 	m.monitor.Stop()
 	m.rn = nil
+	m.dropEntries()
 	m.walBusy, m.inflight, m.inflightArr, m.tickMissed = false, raft.Ready{}, nil, false
 	m.applyFreeAt, m.defragUntil, m.defragging = 0, 0, false
 	m.pending = m.pending[:0]

@@ -61,7 +61,8 @@ type msgArray struct {
 // Batches are recycled by the cluster once stepped.
 type msgBatch struct {
 	msgs []pb.Message
-	arr  *msgArray // the array msgs lies in, nil if not recycled
+	arr  *msgArray   // the array msgs lies in, nil if not recycled
+	ents []*entArray // the recycled entry arrays msgs carry entries from
 	next *msgBatch
 }
 
@@ -71,12 +72,15 @@ type msgPool struct {
 	batches *msgBatch
 	holders *msgArray
 	free    [][]pb.Message // arrays no batch reads any more, length 0
+	ents    entPool        // unstable entry arrays (entbuf.go)
 }
 
 // maxFreeArrays bounds the arrays kept for reuse.
 const maxFreeArrays = 64
 
-func (p *msgPool) newBatch(msgs []pb.Message, arr *msgArray) *msgBatch {
+// newBatch returns a batch of msgs from arr, carrying entries from the
+// recycled arrays the member m has them in.
+func (p *msgPool) newBatch(msgs []pb.Message, arr *msgArray, m *Member) *msgBatch {
 	b := p.batches
 	if b == nil {
 		b = &msgBatch{}
@@ -87,6 +91,10 @@ func (p *msgPool) newBatch(msgs []pb.Message, arr *msgArray) *msgBatch {
 	if arr != nil {
 		arr.refs++
 	}
+	b.ents = m.entArraysOf(msgs, b.ents[:0])
+	for _, a := range b.ents {
+		a.refs++
+	}
 	return b
 }
 
@@ -96,7 +104,11 @@ func (p *msgPool) freeBatch(b *msgBatch) {
 	if b.arr != nil {
 		p.release(b.arr)
 	}
-	b.msgs, b.arr = nil, nil
+	for _, a := range b.ents {
+		p.ents.unref(a)
+	}
+	clear(b.ents)
+	b.msgs, b.arr, b.ents = nil, nil, b.ents[:0]
 	b.next, p.batches = p.batches, b
 }
 

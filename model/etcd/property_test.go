@@ -153,6 +153,7 @@ func TestPropertyNoAcknowledgedWriteLost(t *testing.T) {
 	if testing.Short() {
 		seeds = 8
 	}
+	unadopted := 0
 	for seed := uint64(1); seed <= uint64(seeds); seed++ {
 		members := []int{3, 5}[seed%2]
 		e := &env{eng: sim.NewEngine(seed), rec: sim.NewRecorder(time.Second)}
@@ -180,6 +181,7 @@ func TestPropertyNoAcknowledgedWriteLost(t *testing.T) {
 		w.stopped = true
 		e.run(t, 90*time.Second)
 		RestoreRandom()
+		unadopted += e.c.pool.ents.unadopted
 
 		if n := e.c.SplitBrains(); n != 0 {
 			t.Errorf("seed %d: %d terms with two leaders", seed, n)
@@ -207,5 +209,10 @@ func TestPropertyNoAcknowledgedWriteLost(t *testing.T) {
 		if total < 100 {
 			t.Errorf("seed %d: only %d acknowledged writes: the property is checked on too little", seed, total)
 		}
+	}
+	if unadopted == 0 {
+		// The chaos should make some follower replace its unstable log
+		// with a leader's entries (entbuf.go unadopt).
+		t.Errorf("no follower adopted entries from a recycled array in %d seeds: that path went unchecked", seeds)
 	}
 }

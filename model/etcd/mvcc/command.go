@@ -141,34 +141,40 @@ func (c *Command) AppendTo(b []byte) []byte {
 // command: wrong version or length, unknown Op or Then, a negative
 // Value.Size or an out-of-range Value.Ready.
 func DecodeCommand(b []byte, c *Command) error {
+	// Straight into *c: decoding into a local and copying it out copied
+	// with wide loads straddling the narrow stores just made.
 	*c = Command{}
-	if len(b) < headerBytes || b[0] != commandVersion {
+	if !decodeCommand(b, c) {
+		*c = Command{}
 		return ErrInvalidCommand
 	}
-	op := CommandOp(b[1])
-	d := Command{Op: op, ID: binary.LittleEndian.Uint64(b[2:])}
-	if len(b) != d.EncodedLen() {
-		return ErrInvalidCommand
+	return nil
+}
+
+func decodeCommand(b []byte, c *Command) bool {
+	if len(b) < headerBytes || b[0] != commandVersion {
+		return false
+	}
+	c.Op, c.ID = CommandOp(b[1]), binary.LittleEndian.Uint64(b[2:])
+	if len(b) != c.EncodedLen() {
+		return false
 	}
 	p := b[headerBytes:]
-	switch op {
+	switch c.Op {
 	case CmdTxn:
-		d.Key = Key(binary.LittleEndian.Uint64(p))
-		d.CompareModRev = int64(binary.LittleEndian.Uint64(p[8:]))
-		d.Then = TxnOp(p[16])
-		if d.Then != TxnPut && d.Then != TxnDelete {
-			return ErrInvalidCommand
+		c.Key = Key(binary.LittleEndian.Uint64(p))
+		c.CompareModRev = int64(binary.LittleEndian.Uint64(p[8:]))
+		c.Then = TxnOp(p[16])
+		if c.Then != TxnPut && c.Then != TxnDelete {
+			return false
 		}
-		if !readObject(p[17:], &d.Value) {
-			return ErrInvalidCommand
-		}
+		return readObject(p[17:], &c.Value)
 	case CmdCompact:
-		d.Revision = int64(binary.LittleEndian.Uint64(p))
+		c.Revision = int64(binary.LittleEndian.Uint64(p))
 	case CmdAlarmActivate, CmdAlarmDeactivate:
-		d.Member = binary.LittleEndian.Uint64(p)
+		c.Member = binary.LittleEndian.Uint64(p)
 	}
-	*c = d
-	return nil
+	return true
 }
 
 // appendObject appends o's objectBytes-long encoding.

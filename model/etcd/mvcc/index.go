@@ -1,5 +1,7 @@
 package mvcc
 
+import "github.com/orrery-sim/orrery/model/api"
+
 // This file is etcd's in-memory index (etcd-io/etcd
 // server/storage/mvcc/key_index.go, index.go) with integer keys. A
 // revision here is etcd's Revision.Main alone: every txn in this model
@@ -23,6 +25,11 @@ type generation struct {
 // generations whose tombstone is < rev: compact(2) leaves {2, 3t} {4, 5t} {},
 // compact(4) {4, 5t} {}, compact(5) {5t} {}, and compact(6) {} — an empty
 // key, removed from the index.
+//
+// It takes 128 bytes, so that it lies in two adjacent cache lines (the size
+// class is 128-byte aligned) which one miss brings in together: every
+// apply of every member touches all of it, each time cold (at 160 bytes it
+// straddled three or four lines, a tenth of a 5000-node run).
 type keyIndex struct {
 	key         Key
 	modified    int64 // revision of the last change
@@ -30,9 +37,11 @@ type keyIndex struct {
 	// gen0 holds the generations while there is only one (most keys are
 	// never deleted), so a write finds it next to the rest of the key.
 	gen0 [1]generation
-	// cur caches the version at modified (valid when its ModRevision
-	// equals modified), sparing a search of the log on every write.
-	cur KeyValue
+	// curValue is the value at modified while the key is live, sparing a
+	// search of the log on every write. The rest of the current version
+	// is the last generation's: CreateRevision is its created and Version
+	// its ver (Verify checks both against the log).
+	curValue api.Object
 }
 
 // put adds a put (or, through tombstone, a delete) at rev > modified.

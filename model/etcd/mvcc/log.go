@@ -24,6 +24,14 @@ func (l *revLog) at(i int) *logEntry { return &l.chunks[i>>logChunkBits][i&logCh
 
 // push appends e and returns the stored copy.
 func (l *revLog) push(e logEntry) *logEntry {
+	p := l.add()
+	*p = e
+	return p
+}
+
+// add appends an entry for the caller to fill in (every field: a reused
+// chunk holds old entries) and returns it.
+func (l *revLog) add() *logEntry {
 	if l.n == len(l.chunks)*logChunk {
 		var c []logEntry
 		if k := len(l.spare); k > 0 {
@@ -34,7 +42,6 @@ func (l *revLog) push(e logEntry) *logEntry {
 		l.chunks = append(l.chunks, c)
 	}
 	p := l.at(l.n)
-	*p = e
 	l.n++
 	return p
 }

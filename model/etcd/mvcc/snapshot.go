@@ -203,6 +203,9 @@ func (s *Store) RestoreSnapshot(b []byte) error {
 	n.index.Ascend(func(ki *keyIndex) bool {
 		if len(ki.generations) > 0 && ki.live() {
 			n.live++
+			if e := n.entryAt(ki.modified); e != nil {
+				ki.curValue = e.kv.Value
+			}
 		}
 		return true
 	})
@@ -322,6 +325,9 @@ func (s *Store) verifyKey(ki *keyIndex) error {
 	}
 	if ki.modified != last {
 		return fmt.Errorf("key %#x: modified %d, last revision %d", ki.key, ki.modified, last)
+	}
+	if ki.live() && s.entryAt(last).kv.Value != ki.curValue {
+		return fmt.Errorf("key %#x: cached value differs from revision %d's", ki.key, last)
 	}
 	return nil
 }
