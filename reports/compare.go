@@ -220,19 +220,7 @@ func (c *Comparison) Text(w io.Writer) error {
 	if len(c.Expectations) > 0 {
 		p.section("EXPECTATIONS ACROSS VARIANTS — value = metric in variant ÷ metric in relativeTo")
 		for _, e := range c.Expectations {
-			mark := "ok  "
-			if !e.Pass {
-				mark = "FAIL"
-			}
-			val := "no value"
-			if e.Value != nil {
-				val = fmt.Sprintf("%s (%s / %s)", num(*e.Value), num(*e.VariantValue), num(*e.RelativeValue))
-			}
-			p.f("%s %s: %s ÷ %s = %s, want %s", mark, e.Metric, e.Variant, e.RelativeTo, val, bounds(e.Min, e.Max))
-			if e.Note != "" {
-				p.f(" (%s)", e.Note)
-			}
-			p.f("\n")
+			p.expectation(e)
 		}
 	}
 	across := 0

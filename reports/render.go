@@ -88,19 +88,7 @@ func (r *Report) Text(w io.Writer) error {
 	if len(r.Expectations) > 0 {
 		p.section("EXPECTATIONS")
 		for _, e := range r.Expectations {
-			mark := "ok  "
-			if !e.Pass {
-				mark = "FAIL"
-			}
-			val := "no value"
-			if e.Value != nil {
-				val = num(*e.Value)
-			}
-			p.f("%s %s = %s, want %s", mark, e.Metric, val, bounds(e.Min, e.Max))
-			if e.Note != "" {
-				p.f(" (%s)", e.Note)
-			}
-			p.f("\n")
+			p.expectation(e)
 		}
 		p.f("%d of %d expectations met\n", len(r.Expectations)-r.Failed(), len(r.Expectations))
 	}
@@ -206,6 +194,31 @@ func (p *printer) apiServer(a *APIServerStats) {
 		}
 		tw.Flush()
 	}
+}
+
+// expectation prints one checked expectation on a line: a metric's value,
+// or for a check across variants the ratio and the two values behind it.
+func (p *printer) expectation(e ExpectResult) {
+	mark := "ok  "
+	if !e.Pass {
+		mark = "FAIL"
+	}
+	val := "no value"
+	switch {
+	case e.Value != nil && e.RelativeTo != "":
+		val = fmt.Sprintf("%s (%s / %s)", num(*e.Value), num(*e.VariantValue), num(*e.RelativeValue))
+	case e.Value != nil:
+		val = num(*e.Value)
+	}
+	name := e.Metric
+	if e.RelativeTo != "" {
+		name = fmt.Sprintf("%s: %s ÷ %s", e.Metric, e.Variant, e.RelativeTo)
+	}
+	p.f("%s %s = %s, want %s", mark, name, val, bounds(e.Min, e.Max))
+	if e.Note != "" {
+		p.f(" (%s)", e.Note)
+	}
+	p.f("\n")
 }
 
 // sparkline draws values as block characters, a full block at full (a
