@@ -24,7 +24,7 @@ func parseScenario(t *testing.T, doc string) *scenarios.Scenario {
 // sharing one. The windows' buckets cover the run once: their requests add
 // up to all the API server's.
 func TestSettlingWindows(t *testing.T) {
-	r := runScenario(t, parseScenario(t, `apiVersion: orrery.dev/v1alpha1
+	r := runReport(t, parseScenario(t, `apiVersion: orrery.dev/v1alpha1
 kind: Scenario
 metadata: {name: settle}
 spec:
@@ -98,7 +98,7 @@ spec:
 // A window whose last bucket is still unsettled has no settle time and
 // names what was pending; 429s are counted in the window they were sent.
 func TestSettlingNotSettledAndRejections(t *testing.T) {
-	r := runScenario(t, parseScenario(t, `apiVersion: orrery.dev/v1alpha1
+	r := runReport(t, parseScenario(t, `apiVersion: orrery.dev/v1alpha1
 kind: Scenario
 metadata: {name: settle}
 spec:

@@ -7,25 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/orrery-sim/orrery/model/cluster"
 	"github.com/orrery-sim/orrery/scenarios"
 )
-
-func runScenario(t *testing.T, sc *scenarios.Scenario) *Report {
-	t.Helper()
-	c, err := cluster.Build(sc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := c.Run(); err != nil {
-		t.Fatal(err)
-	}
-	r := Build(c)
-	if err := CheckExpectations(r, sc); err != nil {
-		t.Fatal(err)
-	}
-	return r
-}
 
 // TestWriterAndControllerBuiltins runs the built-ins that put writers and
 // controllers to work: each meets its expectations, and the figures the
@@ -44,7 +27,7 @@ func TestWriterAndControllerBuiltins(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			r := runScenario(t, sc)
+			r := runReport(t, sc)
 			if r.Failed() > 0 {
 				var buf bytes.Buffer
 				_ = r.Text(&buf)
@@ -89,7 +72,7 @@ spec:
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := runScenario(t, sc)
+	r := runReport(t, sc)
 	w := r.Workload
 	if w == nil || len(w.ConfigMaps) != 3 || len(w.Writers) != 2 || len(w.Controllers) != 2 {
 		t.Fatalf("workload = %+v", w)
@@ -137,7 +120,7 @@ func TestNoWorkloadSection(t *testing.T) {
 		t.Fatal(err)
 	}
 	sc.Spec.Duration = 10 * time.Second
-	r := runScenario(t, sc)
+	r := runReport(t, sc)
 	var buf bytes.Buffer
 	if err := r.Text(&buf); err != nil {
 		t.Fatal(err)
