@@ -37,7 +37,10 @@
 //     synchronous sync handler.
 //   - Start waits for the informer to sync before starting workers,
 //     polling every 100ms as cache.WaitForCacheSync; StartRunning begins
-//     synced, with workers running.
+//     synced, with workers running. Stop kills the process: the informer's
+//     cache, the work queue and the reconciles in progress are dropped (a
+//     write already sent may still be applied). Restart is Stop, then a
+//     cold Start with a fresh queue and rate limiter.
 //
 // A controller's endpoint is "controller/<Name>", a writer's
 // "writer/<Name>", so that neither can take a node's or a component's name.
@@ -47,10 +50,11 @@
 // controller_runtime_reconcile_errors_total,
 // controller_runtime_reconcile_time_seconds (from Get to the end of the
 // reconcile, write included) and controller_runtime_active_workers; orrery's
-// own controller_events_observed_total (handler calls for source objects)
-// and controller_keys_dropped_total, and its informer's relists as
-// reflector_relists_total{controller=<Name>}. The queue reports client-go's
-// workqueue metrics (name=<Name>), the informer its handler metrics.
+// own controller_events_observed_total (handler calls for source objects),
+// controller_keys_dropped_total and controller_restarts_total, and its
+// informer's relists as reflector_relists_total{controller=<Name>}. The
+// queue reports client-go's workqueue metrics (name=<Name>), the informer
+// its handler metrics.
 //
 // # Writer
 //
@@ -73,8 +77,8 @@
 // # What is left out
 //
 // Leader election, the informer factory's sharing of one informer between
-// controllers, namespaces and label selectors (a source is an ID range),
-// reconcile results that ask for a requeue without an error, deletion of
-// status objects when their source is deleted (the reconcile of a missing
-// source does nothing), and Stop/restart of a Controller.
+// controllers, namespaces and label selectors (a source is an ID range or
+// list), reconcile results that ask for a requeue without an error, and
+// deletion of status objects when their source is deleted (the reconcile
+// of a missing source does nothing).
 package controllers
