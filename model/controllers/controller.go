@@ -385,10 +385,7 @@ func (w *worker) reconcile() {
 			w.finish(false)
 			return
 		}
-		target := w.key
-		if cfg.StatusOffset != 0 {
-			target += cfg.StatusOffset
-		}
+		target := w.key + cfg.StatusOffset // the source itself with no status objects
 		req := ctl.c.NewRequest(api.Update, api.ConfigMaps, target)
 		req.Namespace = cfg.Namespace
 		req.ResourceVersion = staleVersion
