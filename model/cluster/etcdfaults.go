@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/orrery-sim/orrery/model/etcd/mvcc"
@@ -20,7 +21,7 @@ func (c *Cluster) selectMembers(sel scenarios.MemberSelector) []int {
 		return out
 	}
 	for i, m := range c.Etcd.Members {
-		if len(sel.Names) == 0 || contains(sel.Names, m.Name()) {
+		if len(sel.Names) == 0 || slices.Contains(sel.Names, m.Name()) {
 			out = append(out, i)
 		}
 	}

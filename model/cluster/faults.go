@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/orrery-sim/orrery/model/api"
@@ -46,7 +47,7 @@ func (c *Cluster) SelectNodes(sel scenarios.NodeSelector) []int32 {
 		if sel.Count > 0 && len(out) == sel.Count {
 			break
 		}
-		if len(sel.Names) > 0 && !contains(sel.Names, n.Name) {
+		if len(sel.Names) > 0 && !slices.Contains(sel.Names, n.Name) {
 			continue
 		}
 		if sel.Pool != "" && n.Pool != sel.Pool {
@@ -58,15 +59,6 @@ func (c *Cluster) SelectNodes(sel scenarios.NodeSelector) []int32 {
 		out = append(out, int32(id))
 	}
 	return out
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func (c *Cluster) scheduleFaults() {
@@ -120,10 +112,10 @@ func (c *Cluster) startFault(i int) {
 	case scenarios.FaultRestartAPIServer:
 		f.servers = c.selectServers(f.spec.Servers)
 		var names []string
-		for _, i := range f.servers {
-			c.APIServers[i].Stop()
-			c.Balancer.SetHealthy(i, false)
-			names = append(names, c.APIServers[i].Name())
+		for _, s := range f.servers {
+			c.APIServers[s].Stop()
+			c.Balancer.SetHealthy(s, false)
+			names = append(names, c.APIServers[s].Name())
 		}
 		c.Rec.Note(now, "fault", fmt.Sprintf("fault %d: stop %s", i, strings.Join(names, ", ")))
 		if f.spec.Duration == 0 {
@@ -139,7 +131,7 @@ func (c *Cluster) startFault(i int) {
 	case scenarios.FaultRestartControllers:
 		var names []string
 		for j, ct := range c.Scenario.Spec.Workload.Controllers {
-			if len(f.spec.Controllers) == 0 || contains(f.spec.Controllers, ct.Name) {
+			if len(f.spec.Controllers) == 0 || slices.Contains(f.spec.Controllers, ct.Name) {
 				f.controllers = append(f.controllers, j)
 				names = append(names, ct.Name)
 			}
@@ -190,7 +182,7 @@ func (c *Cluster) endFault(i int) {
 func (c *Cluster) selectServers(names []string) []int {
 	var out []int
 	for i, srv := range c.APIServers {
-		if len(names) == 0 || contains(names, srv.Name()) {
+		if len(names) == 0 || slices.Contains(names, srv.Name()) {
 			out = append(out, i)
 		}
 	}
@@ -344,7 +336,7 @@ func (t *Tracker) restarted(now sim.Time, ids []int32) {
 		}
 		all := true
 		for _, n := range f.Nodes {
-			if !containsID(ids, n) {
+			if !slices.Contains(ids, n) {
 				all = false
 			}
 		}
@@ -352,15 +344,6 @@ func (t *Tracker) restarted(now sim.Time, ids []int32) {
 			f.End = now
 		}
 	}
-}
-
-func containsID(ids []int32, x int32) bool {
-	for _, id := range ids {
-		if id == x {
-			return true
-		}
-	}
-	return false
 }
 
 // judge decides whether an ended fault converged, looking at the state at
