@@ -53,6 +53,14 @@ func New(seed uint64, l Latencies, writerName string) *Rig {
 	return r
 }
 
+// Seed stores obj before time starts, in storage and the API server's
+// cache, and returns it as stored.
+func (r *Rig) Seed(obj api.Object) api.Object {
+	obj = r.St.Seed(obj)
+	r.Srv.SeedCache(obj)
+	return obj
+}
+
 // Run runs the engine to virtual time d.
 func (r *Rig) Run(t testing.TB, d time.Duration) {
 	t.Helper()

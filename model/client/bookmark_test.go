@@ -43,7 +43,7 @@ func TestBookmarksLetAQuietWatchResume(t *testing.T) {
 	}{{true, 0}, {false, 3}} {
 		r := apitest.New(1, apitest.Latencies{Network: time.Millisecond, Service: time.Millisecond, Commit: 5 * time.Millisecond, Read: time.Millisecond}, "writer")
 		for id := range int32(2) {
-			r.Srv.SeedCache(r.St.Seed(api.Object{Resource: api.ConfigMaps, ID: id, Size: 100, Namespace: api.NamespaceID(1 + id)}))
+			r.Seed(api.Object{Resource: api.ConfigMaps, ID: id, Size: 100, Namespace: api.NamespaceID(1 + id)})
 		}
 		h := &watcherHost{}
 		self := r.Net.AddEndpoint("watcher", h)

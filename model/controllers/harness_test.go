@@ -35,9 +35,7 @@ func newEnv(seed uint64) *env {
 
 // seed stores a ConfigMap before time starts and returns it.
 func (e *env) seed(id, size int32) api.Object {
-	o := e.St.Seed(api.Object{Resource: api.ConfigMaps, ID: id, Size: size})
-	e.Srv.SeedCache(o)
-	return o
+	return e.Seed(api.Object{Resource: api.ConfigMaps, ID: id, Size: size})
 }
 
 func (e *env) get(id int32) api.Object {

@@ -40,9 +40,7 @@ func newEnv(seed uint64) *env {
 func (e *env) seed(ids ...int32) []api.Object {
 	var out []api.Object
 	for _, id := range ids {
-		o := e.St.Seed(api.Object{Resource: api.ConfigMaps, ID: id, Size: 100 + id})
-		e.Srv.SeedCache(o)
-		out = append(out, o)
+		out = append(out, e.Seed(api.Object{Resource: api.ConfigMaps, ID: id, Size: 100 + id}))
 	}
 	return out
 }
