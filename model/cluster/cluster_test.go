@@ -97,7 +97,7 @@ func TestGraceDefaultFollowsKubernetesVersion(t *testing.T) {
 }
 
 func TestAPIServerRestartMovesClientsAndRelists(t *testing.T) {
-	sc, err := scenarios.Parse("restart.yaml", []byte(`apiVersion: orrery.dev/v1alpha1
+	c := mustBuild(t, `apiVersion: orrery.dev/v1alpha1
 kind: Scenario
 metadata: {name: restart}
 spec:
@@ -107,22 +107,13 @@ spec:
     apiServer: {replicas: 2}
   faults:
     - {at: 1m, type: restartAPIServer, servers: [kube-apiserver-0], duration: 10s}
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := Build(sc)
-	if err != nil {
-		t.Fatal(err)
-	}
+`)
 	// The balancer spread the kubelets' connections over both replicas.
 	if w0, w1 := c.APIServers[0].Watchers(), c.APIServers[1].Watchers(); w0 == 0 || w1 == 0 {
 		t.Fatalf("watchers per replica at the start: %d, %d", w0, w1)
 	}
 	before := c.Rec.Counter("reflector_lists_total", "resource", "nodes").Value
-	if err := c.Run(); err != nil {
-		t.Fatal(err)
-	}
+	mustRun(t, c)
 	// Every node watch that was on replica 0 broke and relisted, on replica 1.
 	lists := c.Rec.Counter("reflector_lists_total", "resource", "nodes").Value - before
 	if lists == 0 || c.APIServers[1].Watchers() != 22 || c.APIServers[0].Watchers() != 0 {
@@ -150,9 +141,7 @@ func TestReusedStorageCallsAreNotFailedByOldTimeouts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := c.Run(); err != nil {
-		t.Fatal(err)
-	}
+	mustRun(t, c)
 	for _, ctr := range c.Rec.Counters() {
 		if ctr.Name == "writer_errors_total" && ctr.Value != 0 {
 			t.Errorf("%s = %d", ctr.Key(), ctr.Value)
@@ -181,7 +170,7 @@ spec:
     - {at: 30s, type: restartControllers, controllers: [warm, cold]}
 `)
 	before := map[string]int64{}
-	c.Eng.Schedule(sim.Event{At: sim.Time(29 * time.Second), Target: probeFunc(func() {
+	c.Eng.Schedule(sim.Event{At: sim.Time(29 * time.Second), Target: eventFunc(func() {
 		for _, ctl := range c.Controllers {
 			ok, _ := ctl.Reconciles()
 			before[ctl.Name()] = ok
@@ -208,11 +197,6 @@ spec:
 		}
 	}
 }
-
-// probeFunc runs a function as an engine event.
-type probeFunc func()
-
-func (f probeFunc) Handle(*sim.Event) { f() }
 
 // cluster.clients.jitter reaches every reflector: after an API server
 // restart the kubelets' node informers relist on wait.Backoff's exact

@@ -18,9 +18,10 @@ import (
 // accounts.
 const watcherNamespace = "watchers"
 
-type startFunc func()
+// eventFunc runs a function as an engine event.
+type eventFunc func()
 
-func (f startFunc) Handle(*sim.Event) { f() }
+func (f eventFunc) Handle(*sim.Event) { f() }
 
 // buildWatchers makes spec.workload.watchers. A group starting at 0 was
 // watching before time began: each watcher's store is synced and its
@@ -60,7 +61,7 @@ func (c *Cluster) buildWatchers() error {
 			}
 			w := grp.Add(ws)
 			if g.Start > 0 {
-				c.Eng.Schedule(sim.Event{At: sim.Time(g.Start), Target: startFunc(w.Start), From: sim.NoEndpoint, To: sim.NoEndpoint, Stream: sim.NoStream})
+				c.Eng.Schedule(sim.Event{At: sim.Time(g.Start), Target: eventFunc(w.Start), From: sim.NoEndpoint, To: sim.NoEndpoint, Stream: sim.NoStream})
 				continue
 			}
 			srv := c.replica(w.Connect())
