@@ -15,8 +15,16 @@
 // owns it (a kubelet, a controller manager), shares that component's network
 // endpoint, and is stepped by the engine through its own timer events.
 //
-// Subpackage workqueue models client-go's work queue (dedup, delaying,
-// rate limiting) for the controllers that own one.
+// With several API server replicas, a Balancer in front of them deals each
+// new connection to the next healthy replica, round-robin (orrery's
+// assumption: a plain L4 balancer whose health check notices a stopped
+// replica at once). A client keeps its connection, every request and watch
+// on it, until it breaks (a ConnectionReset or ConnectionRefused answer, a
+// watch stream closed under it) or its process stops.
+//
+// Subpackages: informer models client-go's shared informer (the local
+// cache and its event handlers), workqueue its work queue (dedup,
+// delaying, rate limiting), for the components that own one.
 //
 // What the model leaves out: request bodies are not encoded; a timed-out
 // request is not cancelled on the server (as with a real HTTP client, the
