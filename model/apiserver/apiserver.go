@@ -253,11 +253,7 @@ func (s *Server) AttachWatch(stream sim.StreamID, res api.Resource, name int32) 
 func (s *Server) AttachWatchRequest(stream sim.StreamID, req *api.Request) {
 	res := req.Resource.Stored()
 	s.history(res)
-	var deadline sim.Time
-	if req.WatchTimeout > 0 {
-		deadline = s.eng.Now().Add(req.WatchTimeout)
-	}
-	s.addWatcher(stream, res, selectorOf(req), watchcache.WatcherSpec{Consume: req.WatchConsume, Deadline: deadline, Bookmarks: req.AllowBookmarks}, 0, s.cacheRV)
+	s.addWatcher(stream, res, selectorOf(req), s.watcherSpec(req), 0, s.cacheRV)
 }
 
 func (s *Server) storeInCache(obj api.Object) {
