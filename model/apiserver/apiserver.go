@@ -225,9 +225,6 @@ func (s *Server) Endpoint() sim.EndpointID { return s.self }
 // Name is the replica's name.
 func (s *Server) Name() string { return s.name }
 
-// Up reports whether the replica's process runs.
-func (s *Server) Up() bool { return s.up }
-
 // FlowControl is the replica's APF controller, nil with APF off.
 func (s *Server) FlowControl() *apf.Controller { return s.fc }
 
