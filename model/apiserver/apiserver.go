@@ -700,7 +700,9 @@ func itoa(n int) string {
 }
 
 // FixedCostConfig is a replica for small tests and examples: APF off, the
-// default max-inflight limits (400 / 200), CPUs enough never to queue, one
+// default max-inflight limits (--max-requests-inflight 400 and
+// --max-mutating-requests-inflight 200, k8s.io/apiserver/pkg/server/config.go
+// NewConfig), CPUs enough never to queue (an orrery choice), one
 // fixed CPU cost per request, service, spent in authentication, and the
 // current releases' watcher index.
 func FixedCostConfig(service time.Duration) Config {
