@@ -43,6 +43,9 @@
 // watcher's selector rejects costs its filter time but never occupies its
 // channels (upstream it passes through the input channel, so a slow
 // watcher can make the dispatch loop wait for events it does not want);
+// the cacher's incoming queue is unbounded here (upstream holds
+// watchcache.IncomingBuffer events, then blocks the watch cache itself, so
+// a lagging dispatch loop also delays the cache and its reads);
 // namespaces, names and labels never change, so no watcher sees an object
 // enter or leave its selection (upstream's synthetic ADDED and DELETED);
 // lists with selectors scan the cache instead of an index. Leases carry no
