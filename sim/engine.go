@@ -74,7 +74,7 @@ func (k heapKey) slot() int32 { return int32(k.lo & slotMask) }
 // most of each pop on cache misses seven levels down):
 //   - heap: the events of buckets up to cur (a bucket is 2^bucketBits ns,
 //     about 4ms), a 4-ary min-heap;
-//   - ring: the events of buckets cur+1 … cur+ringSize (about 17.6s
+//   - ring: the events of buckets cur+1 … cur+ringSize (about 17.2s
 //     ahead), unsorted, one slice per bucket;
 //   - far: the events of later buckets, another 4-ary heap.
 //

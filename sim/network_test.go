@@ -198,3 +198,25 @@ func TestEndStreamAfterDeliversWhatCameBefore(t *testing.T) {
 type kinds struct{ got *[]int32 }
 
 func (k kinds) Handle(ev *Event) { *k.got = append(*k.got, ev.Kind) }
+
+// TestLinkLatencyOverrideIsPerPairAndReplaced: setting a pair's latency
+// again replaces it (either way round), and other pairs of the same
+// endpoint keep theirs or the default.
+func TestLinkLatencyOverrideIsPerPairAndReplaced(t *testing.T) {
+	e, n, a, b, _, bb := newNet(t)
+	cc := &inbox{eng: e}
+	c := n.AddEndpoint("c", cc)
+	n.SetLinkLatency(a, b, Constant(7*time.Millisecond))
+	n.SetLinkLatency(a, c, Constant(3*time.Millisecond))
+	n.SetLinkLatency(b, a, Constant(5*time.Millisecond))
+	n.Send(a, b, 0, 0, 0, nil)
+	n.Send(a, c, 0, 0, 0, nil)
+	n.Send(b, c, 0, 0, 0, nil)
+	_ = e.Run(Time(time.Second))
+	if !slices.Equal(bb.got, []string{"5ms k0 s-1 a0"}) {
+		t.Fatalf("a→b: got %v, want the replacing 5ms", bb.got)
+	}
+	if !slices.Equal(cc.got, []string{"1ms k0 s-1 a0", "3ms k0 s-1 a0"}) {
+		t.Fatalf("→c: got %v, want b's default 1ms and a's 3ms", cc.got)
+	}
+}

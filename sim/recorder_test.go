@@ -69,3 +69,17 @@ func TestSeriesAreSortedByKeyAndTimelineByTime(t *testing.T) {
 		t.Fatalf("timeline %v dropped %d", tl, dropped)
 	}
 }
+
+func TestFindCounterAddsNothing(t *testing.T) {
+	r := NewRecorder(time.Second)
+	if c := r.FindCounter("requests", "verb", "get"); c != nil || len(r.Counters()) != 0 {
+		t.Fatalf("found %v, counters %d; want nil and none made", c, len(r.Counters()))
+	}
+	made := r.Counter("requests", "verb", "get")
+	if c := r.FindCounter("requests", "verb", "get"); c != made {
+		t.Fatalf("found %p, want the counter made %p", c, made)
+	}
+	if c := r.FindCounter("requests", "verb", "list"); c != nil || len(r.Counters()) != 1 {
+		t.Fatalf("other labels: found %v, counters %d", c, len(r.Counters()))
+	}
+}

@@ -56,10 +56,14 @@ var scopeNames = [...]string{"resource", "namespace", "cluster"}
 
 func (s Scope) String() string { return scopeNames[s] }
 
-// Scope is the request's scope, as the API server's RequestInfo has it: a
-// call on a named object is "resource"; a list or watch is a call on a
-// collection, "cluster" here since the model's lists span all namespaces
-// (a field selector on the name does not make it a "resource" call).
+// Scope is the request's scope label: "resource" for a call on one
+// object, "cluster" for every list and watch. Upstream
+// (k8s.io/apiserver/pkg/endpoints/metrics/metrics.go CleanScope and
+// CleanListScope) labels a create and a call with a name "resource" — a
+// list or watch with a metadata.name field selector included — and one
+// with a namespace but no name "namespace"; the model does not yet, so its
+// lists and watches by name or namespace are counted as cluster-scoped (an
+// orrery simplification).
 func (r *Request) Scope() Scope {
 	if r.Verb == List || r.Verb == Watch {
 		return ScopeCluster

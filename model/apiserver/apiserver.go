@@ -43,6 +43,9 @@
 // watcher's selector rejects costs its filter time but never occupies its
 // channels (upstream it passes through the input channel, so a slow
 // watcher can make the dispatch loop wait for events it does not want);
+// the cacher's incoming queue is unbounded here (upstream holds
+// watchcache.IncomingBuffer events, then blocks the watch cache itself, so
+// a lagging dispatch loop also delays the cache and its reads);
 // namespaces, names and labels never change, so no watcher sees an object
 // enter or leave its selection (upstream's synthetic ADDED and DELETED);
 // lists with selectors scan the cache instead of an index. Leases carry no
@@ -225,9 +228,6 @@ func (s *Server) Endpoint() sim.EndpointID { return s.self }
 // Name is the replica's name.
 func (s *Server) Name() string { return s.name }
 
-// Up reports whether the replica's process runs.
-func (s *Server) Up() bool { return s.up }
-
 // FlowControl is the replica's APF controller, nil with APF off.
 func (s *Server) FlowControl() *apf.Controller { return s.fc }
 
@@ -253,11 +253,7 @@ func (s *Server) AttachWatch(stream sim.StreamID, res api.Resource, name int32) 
 func (s *Server) AttachWatchRequest(stream sim.StreamID, req *api.Request) {
 	res := req.Resource.Stored()
 	s.history(res)
-	var deadline sim.Time
-	if req.WatchTimeout > 0 {
-		deadline = s.eng.Now().Add(req.WatchTimeout)
-	}
-	s.addWatcher(stream, res, selectorOf(req), watchcache.WatcherSpec{Consume: req.WatchConsume, Deadline: deadline, Bookmarks: req.AllowBookmarks}, 0, s.cacheRV)
+	s.addWatcher(stream, res, selectorOf(req), s.watcherSpec(req), 0, s.cacheRV)
 }
 
 func (s *Server) storeInCache(obj api.Object) {
@@ -707,7 +703,9 @@ func itoa(n int) string {
 }
 
 // FixedCostConfig is a replica for small tests and examples: APF off, the
-// default max-inflight limits (400 / 200), CPUs enough never to queue, one
+// default max-inflight limits (--max-requests-inflight 400 and
+// --max-mutating-requests-inflight 200, k8s.io/apiserver/pkg/server/config.go
+// NewConfig), CPUs enough never to queue (an orrery choice), one
 // fixed CPU cost per request, service, spent in authentication, and the
 // current releases' watcher index.
 func FixedCostConfig(service time.Duration) Config {

@@ -345,6 +345,37 @@ func TestStopResetsAndStartInitialises(t *testing.T) {
 	}
 }
 
+// TestStopWithAPFReleasesSeatsAndQueue: a stop resets the executing and
+// the queued request alike, and the level's seat and queue meters go back
+// to zero; after the start the level dispatches again.
+func TestStopWithAPFReleasesSeatsAndQueue(t *testing.T) {
+	// global-default gets 1 seat of 6 (see TestAPFQueuesAndTimesOutAtWaitLimit).
+	cfg := apfConfig(6, time.Minute)
+	cfg.Costs.Authentication = sim.Constant(time.Second)
+	e := newEnv(cfg)
+	running := e.p.sendAt(0, update(0, time.Second))
+	queued := e.p.sendAt(0, update(1, time.Second))
+	e.eng.Schedule(sim.Event{At: at(10 * ms), Target: stopper{e.srv}, From: sim.NoEndpoint, To: sim.NoEndpoint, Stream: sim.NoStream})
+	e.eng.Schedule(sim.Event{At: at(20 * ms), Target: starter{e.srv}, From: sim.NoEndpoint, To: sim.NoEndpoint, Stream: sim.NoStream})
+	after := e.p.sendAt(30*ms, update(2, time.Second))
+	e.run(t, 5*time.Second)
+	for i, id := range []uint64{running, queued} {
+		if a := e.p.answer(id); len(a) != 1 || a[0].code != api.ConnectionReset || a[0].at != at(11*ms) {
+			t.Errorf("request %d (running, queued): %+v", i, a)
+		}
+	}
+	if a := e.p.answer(after); len(a) != 1 || a[0].code != api.OK {
+		t.Errorf("after the start: %+v", a)
+	}
+	m := e.rec.Resource("apiserver_flowcontrol_seats", 1, "server", "kube-apiserver", "priority_level", "global-default")
+	if m.InUse() != 0 || m.Queued() != 0 {
+		t.Errorf("global-default meter: %d in use, %d queued at the end", m.InUse(), m.Queued())
+	}
+	if w := e.rec.Latency("apiserver_flowcontrol_seats_queue_wait_seconds", "server", "kube-apiserver", "priority_level", "global-default").Samples(); len(w) != 1 || w[0] != int64(9*ms) {
+		t.Errorf("queue waits %v, want the reset one's 9ms", w)
+	}
+}
+
 func TestCacheInitialisationRejectsReads(t *testing.T) {
 	cfg := defaultConfig()
 	cfg.Costs.DecodePerObject = 100 * ms // 3 Leases: ready 300ms after start

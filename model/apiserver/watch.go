@@ -211,11 +211,7 @@ func (s *Server) startWatch(req *api.Request, delay time.Duration) {
 		s.respond(req, delay)
 		return
 	}
-	var deadline sim.Time
-	if req.WatchTimeout > 0 {
-		deadline = now.Add(req.WatchTimeout)
-	}
-	w := s.addWatcher(stream, res, sel, watchcache.WatcherSpec{Consume: req.WatchConsume, Deadline: deadline, Bookmarks: req.AllowBookmarks}, len(initial), s.history(res).RV())
+	w := s.addWatcher(stream, res, sel, s.watcherSpec(req), len(initial), s.history(res).RV())
 	if len(initial) == 0 {
 		s.respond(req, delay)
 		return
@@ -232,6 +228,16 @@ func (s *Server) startWatch(req *api.Request, delay time.Duration) {
 	dc.sent.Add(int64(len(initial)))
 	dc.cpu.Add(int64(cpu))
 	s.respond(req, delay)
+}
+
+// watcherSpec is the delivery pipeline req asks for, its timeout counted
+// from now.
+func (s *Server) watcherSpec(req *api.Request) watchcache.WatcherSpec {
+	var deadline sim.Time
+	if req.WatchTimeout > 0 {
+		deadline = s.eng.Now().Add(req.WatchTimeout)
+	}
+	return watchcache.WatcherSpec{Consume: req.WatchConsume, Deadline: deadline, Bookmarks: req.AllowBookmarks}
 }
 
 // currentState is the ADDED-style events of every cached object matching

@@ -514,6 +514,30 @@ func TestFinalSeatsHeldAfterFinish(t *testing.T) {
 	}
 }
 
+// TestFinalSeatsBeyondTheLimitAreReshaped: final seats wider than the
+// level's limit are cut to the limit for proportionally longer when the
+// request is dispatched (queueset.go dispatchLocked), so the request holds
+// the limit, not more.
+func TestFinalSeatsBeyondTheLimitAreReshaped(t *testing.T) {
+	c := mustNew(t, testConfig(4, 8, 1, 50), nil)
+	j := saJob(c, "writer", 0, 0, 2*ms)
+	j.req.Work = WorkEstimate{InitialSeats: 1, FinalSeats: 8, AdditionalLatency: 5 * ms}
+	h := newHarness(t, c)
+	if d := h.admit(j); d.Outcome != Dispatched {
+		t.Fatalf("%v, want Dispatched (nothing else executes)", d.Outcome)
+	}
+	if w := j.req.Work; w.FinalSeats != 4 || w.AdditionalLatency != 10*ms {
+		t.Fatalf("work %+v, want 4 final seats for 10ms", w)
+	}
+	if st := c.Status(j.req.Class.Level); st.SeatsInUse != 4 {
+		t.Fatalf("seats in use %d, want the limit, 4", st.SeatsInUse)
+	}
+	h.run(nil, sim.Time(time.Hour))
+	if j.req.State != StateDone || j.req.FinalEnd != sim.Time(12*ms) {
+		t.Fatalf("%s, final phase until %v; want Done, 12ms", j.req.State, j.req.FinalEnd)
+	}
+}
+
 func TestWideRequestWaitsForSeats(t *testing.T) {
 	// A 10-seat LIST in a 12-seat level with 5 one-seat requests running
 	// waits until 10 seats are free, and nothing overtakes it meanwhile

@@ -218,9 +218,6 @@ func New(cfg Config, rec *sim.Recorder) (*Controller, error) {
 	return c, nil
 }
 
-// Config is the effective configuration, schemas in matching order.
-func (c *Controller) Config() Config { return c.cfg }
-
 // Levels describes every priority level, indexed by LevelID.
 func (c *Controller) Levels() []LevelInfo {
 	out := make([]LevelInfo, len(c.levels))
@@ -245,11 +242,6 @@ func (c *Controller) LevelName(id LevelID) string { return c.levels[id].cfg.Name
 
 // SchemaName is the name of schema id.
 func (c *Controller) SchemaName(id SchemaID) string { return c.schemas[id].cfg.Name }
-
-// FlowKey names a classification's flow: "schema/distinguisher".
-func (c *Controller) FlowKey(cl Classification) string {
-	return c.schemas[cl.Schema].cfg.Name + "/" + cl.Distinguisher
-}
 
 // Status is level id's state now.
 func (c *Controller) Status(id LevelID) LevelStatus {

@@ -106,21 +106,12 @@ func (w *Watcher) InitialAt(k int) sim.Time {
 // RV is the resource version the watcher delivers events after.
 func (w *Watcher) RV() int64 { return w.rv }
 
-// ChanSize is the size of the watcher's channels.
-func (w *Watcher) ChanSize() int { return w.c }
-
 // Consume is the handler's time per event.
 func (w *Watcher) Consume() time.Duration { return w.consume }
 
 // SetConsume changes the handler's time per event for the events accepted
 // from now on (a client that slows down or recovers).
 func (w *Watcher) SetConsume(d time.Duration) { w.consume = d }
-
-// Deadline is the watch request's deadline (0: none).
-func (w *Watcher) Deadline() sim.Time { return w.deadline }
-
-// Bookmarks reports whether the client asked for bookmarks.
-func (w *Watcher) Bookmarks() bool { return w.bookmarks }
 
 // Stopped reports whether the watcher was terminated or closed.
 func (w *Watcher) Stopped() bool { return w.stopped }
