@@ -444,10 +444,13 @@ func TestSizes(t *testing.T) {
 	if DefaultSizes.Pod != 4000 || DefaultSizes.Node != 15000 {
 		t.Fatalf("defaults %+v", DefaultSizes)
 	}
-	for _, s := range []Sizes{{}, {Pod: 1, Node: 1, ReplicaSet: 1, Deployment: 2 << 20}} {
+	for _, s := range []Sizes{{}, {Pod: 1, Node: 1, ReplicaSet: 1, Deployment: MaxSize + 1}} {
 		if s.Validate() == nil {
 			t.Errorf("%+v accepted", s)
 		}
+	}
+	if err := (Sizes{Pod: 1, Node: 1, ReplicaSet: 1, Deployment: MaxSize}).Validate(); err != nil {
+		t.Errorf("1.5 MiB (%d bytes) refused: %v", MaxSize, err)
 	}
 }
 
