@@ -249,11 +249,15 @@ func TestConfigValidate(t *testing.T) {
 		{HardPodAffinityWeight: 101},
 		{Weights: [NumPlugins]int64{NodeName: 1}},
 		{Weights: [NumPlugins]int64{ImageLocality: -1}},
+		{Weights: [NumPlugins]int64{ImageLocality: maxWeight + 1}},
 	}
 	for i, c := range bad {
 		if _, err := New(c); err == nil {
 			t.Errorf("config %d accepted", i)
 		}
+	}
+	if _, err := New(Config{Weights: [NumPlugins]int64{ImageLocality: maxWeight}}); err != nil {
+		t.Errorf("weight %d refused: %v", maxWeight, err)
 	}
 	if c := DefaultConfig(31); c.Weights != DefaultWeights || c.BalancedAllocationSkipsBestEffort || !c.Preemption || c.HardPodAffinityWeight != 1 {
 		t.Errorf("DefaultConfig(31) = %+v", c)
