@@ -285,6 +285,13 @@ func TestSnapshotAccounting(t *testing.T) {
 	if f.snap.imageNodes[f.sym("a:1")] != 1 {
 		t.Fatalf("an image listed twice counts one node: %d", f.snap.imageNodes[f.sym("a:1")])
 	}
+	// UpdateNode swaps the node object, recounts its images, keeps its pods.
+	upd := *n
+	upd.Images = []objects.NodeImage{{Name: f.sym("b:1"), Size: 1}}
+	if err := f.snap.UpdateNode(&upd); err != nil || ni.Node != &upd || len(ni.Pods) != 1 ||
+		f.snap.imageNodes[f.sym("a:1")] != 0 || f.snap.imageNodes[f.sym("b:1")] != 1 {
+		t.Fatalf("update node: %v, images %v", err, f.snap.imageNodes)
+	}
 	if err := f.snap.RemovePod(p); err != nil || ni.Requested != (objects.Resources{}) || len(ni.Pods) != 0 {
 		t.Fatalf("after removal %+v %v", ni.Requested, err)
 	}
