@@ -433,8 +433,22 @@ func TestLabelIndexAgreesWithMatching(t *testing.T) {
 						if got := countPodsMatchSelector(ni, sel, ns, f.in); got != want {
 							t.Fatalf("seed %d node %d %s=%s ns %d: index %d, matching %d", seed, n.ID, k, v, ns, got, want)
 						}
+						// The same selector with a redundant expression is
+						// not answered by the index: pod by pod, it must
+						// skip the same terminating and foreign pods.
+						slow := &objects.LabelSelector{MatchLabels: sel.MatchLabels,
+							MatchExpressions: []objects.Requirement{{Key: f.sym(k), Op: objects.OpExists}}}
+						if got := countPodsMatchSelector(ni, slow, ns, f.in); got != want {
+							t.Fatalf("seed %d node %d %s=%s ns %d: pod by pod %d, matching %d", seed, n.ID, k, v, ns, got, want)
+						}
 					}
 				}
+			}
+			// An empty selector counts no pods, and neither does a nil one
+			// (podtopologyspread/common.go countPodsMatchSelector).
+			if a, b := countPodsMatchSelector(ni, &objects.LabelSelector{}, objects.NamespaceDefault, f.in),
+				countPodsMatchSelector(ni, nil, objects.NamespaceDefault, f.in); a != 0 || b != 0 {
+				t.Fatalf("seed %d node %d: empty selector counts %d, nil %d", seed, n.ID, a, b)
 			}
 		}
 	}
