@@ -66,10 +66,17 @@ func TestQuantityErrors(t *testing.T) {
 		"", "1.2.3", "Gi", "-1", "1Zi", "1 Gi", " 1", "1Gi ", ".", "+", "-", "e3",
 		"1e", "1ki", "1mi", "1K", "1KiB", "0x10", "1_000", "1e3e3", "1Ki3", "1e3.5",
 		".inf", "NaN", "1e99999999999999999999", "1e40", "8Ei", "9223372036854775808",
+		// Past maxExponent: refused before 10^exponent is computed (the
+		// last would take unbounded memory).
+		"1e41", "1e9223372036854775807",
 	} {
 		if v, err := ParseValue(in); err == nil {
 			t.Errorf("ParseValue(%q) = %d, want an error", in, v)
 		}
+	}
+	// The largest int64 fits as a value.
+	if v, err := ParseValue("9223372036854775807"); err != nil || v != 1<<63-1 {
+		t.Errorf("ParseValue(2^63-1) = %d, %v", v, err)
 	}
 	// Fits as bytes, not as thousandths.
 	if _, err := ParseMilli("1E"); err == nil {

@@ -163,20 +163,7 @@ type LabelSelector struct {
 // Matches reports whether ls satisfies the selector; a nil selector
 // matches nothing.
 func (s *LabelSelector) Matches(ls Labels, in *Interner) bool {
-	if s == nil {
-		return false
-	}
-	for _, l := range s.MatchLabels {
-		if v, ok := ls.Get(l.Key); !ok || v != l.Value {
-			return false
-		}
-	}
-	for i := range s.MatchExpressions {
-		if !s.MatchExpressions[i].Matches(ls, in) {
-			return false
-		}
-	}
-	return true
+	return s != nil && ls.hasAll(s.MatchLabels) && matchAll(s.MatchExpressions, ls, in)
 }
 
 // Empty reports whether the selector has no requirements, as
@@ -192,12 +179,7 @@ func (s *LabelSelector) validate() error {
 	if s == nil {
 		return nil
 	}
-	for i := range s.MatchExpressions {
-		if err := s.MatchExpressions[i].validate(false); err != nil {
-			return fmt.Errorf("matchExpressions[%d]: %w", i, err)
-		}
-	}
-	return nil
+	return validateAll(s.MatchExpressions, false)
 }
 
 // NodeSelectorTerm is one term of a required or preferred node affinity:
@@ -211,20 +193,37 @@ type NodeSelectorTerm struct {
 // matches no node (component-helpers/scheduling/corev1/nodeaffinity:
 // NewNodeSelector skips empty terms, so they can never match).
 func (t *NodeSelectorTerm) Matches(ls Labels, in *Interner) bool {
-	if len(t.MatchExpressions) == 0 {
-		return false
-	}
-	for i := range t.MatchExpressions {
-		if !t.MatchExpressions[i].Matches(ls, in) {
+	return len(t.MatchExpressions) > 0 && matchAll(t.MatchExpressions, ls, in)
+}
+
+func (t *NodeSelectorTerm) validate() error { return validateAll(t.MatchExpressions, true) }
+
+// hasAll reports whether ls holds every key=value pair of sub: a label
+// selector's matchLabels, a pod's nodeSelector.
+func (ls Labels) hasAll(sub Labels) bool {
+	for _, l := range sub {
+		if v, ok := ls.Get(l.Key); !ok || v != l.Value {
 			return false
 		}
 	}
 	return true
 }
 
-func (t *NodeSelectorTerm) validate() error {
-	for i := range t.MatchExpressions {
-		if err := t.MatchExpressions[i].validate(true); err != nil {
+// matchAll reports whether ls satisfies every requirement (true for none).
+func matchAll(rs []Requirement, ls Labels, in *Interner) bool {
+	for i := range rs {
+		if !rs[i].Matches(ls, in) {
+			return false
+		}
+	}
+	return true
+}
+
+// validateAll validates a matchExpressions list; allowNumeric admits Gt
+// and Lt, as node selectors do.
+func validateAll(rs []Requirement, allowNumeric bool) error {
+	for i := range rs {
+		if err := rs[i].validate(allowNumeric); err != nil {
 			return fmt.Errorf("matchExpressions[%d]: %w", i, err)
 		}
 	}

@@ -152,6 +152,15 @@ func TestSpecValidation(t *testing.T) {
 		{PodSpec{Containers: []Container{{}}, PodAffinity: PodAffinity{Required: []PodAffinityTerm{{TopologyKey: k, Selector: &LabelSelector{MatchExpressions: []Requirement{{Key: k, Op: OpGt, Num: 1}}}}}}}, "only allowed in node selectors"},
 		{PodSpec{Containers: []Container{{}}, TopologySpread: []TopologySpreadConstraint{{MaxSkew: 0, TopologyKey: k}}}, "maxSkew"},
 		{PodSpec{Containers: []Container{{}}, TopologySpread: []TopologySpreadConstraint{{MaxSkew: 1, TopologyKey: k, MinDomains: 2, WhenUnsatisfiable: ScheduleAnyway}}}, "minDomains"},
+		{PodSpec{Containers: []Container{{}}, Overhead: Resources{Memory: -1}}, "overhead: must not be negative"},
+		{PodSpec{Containers: []Container{{}}, InitContainers: []Container{{Requests: MemoryOnly(2), Limits: MemoryOnly(1)}}}, "initContainers[0].requests.memory: must be less than or equal to memory limit"},
+		{PodSpec{Containers: []Container{{}}, NodeAffinity: NodeAffinity{Preferred: []PreferredSchedulingTerm{{Weight: 1, Term: NodeSelectorTerm{MatchExpressions: []Requirement{{Key: k, Op: OpGt, Values: []Sym{k}}}}}}}}, "nodeAffinity.preferred[0].matchExpressions[0]: operator Gt takes its one integer in Num"},
+		{PodSpec{Containers: []Container{{}}, NodeAffinity: NodeAffinity{Required: []NodeSelectorTerm{{MatchExpressions: []Requirement{{Key: k, Op: Operator(99)}}}}}}, "nodeAffinity.required[0].matchExpressions[0]: unknown operator 99"},
+		{PodSpec{Containers: []Container{{}}, PodAffinity: PodAffinity{Preferred: []WeightedPodAffinityTerm{{Weight: 101, Term: PodAffinityTerm{TopologyKey: k}}}}}, "podAffinity.preferred[0].weight: must be in the range 1-100"},
+		{PodSpec{Containers: []Container{{}}, PodAntiAffinity: PodAffinity{Preferred: []WeightedPodAffinityTerm{{Weight: 1}}}}, "podAntiAffinity.preferred[0].topologyKey: required"},
+		{PodSpec{Containers: []Container{{}}, TopologySpread: []TopologySpreadConstraint{{MaxSkew: 1}}}, "topologySpreadConstraints[0].topologyKey: required"},
+		{PodSpec{Containers: []Container{{}}, TopologySpread: []TopologySpreadConstraint{{MaxSkew: 1, TopologyKey: k, MinDomains: -1}}}, "topologySpreadConstraints[0].minDomains: must be greater than zero"},
+		{PodSpec{Containers: []Container{{}}, TopologySpread: []TopologySpreadConstraint{{MaxSkew: 1, TopologyKey: k, Selector: &LabelSelector{MatchExpressions: []Requirement{{Key: k, Op: OpExists, Values: []Sym{k}}}}}}}, "topologySpreadConstraints[0].labelSelector.matchExpressions[0]: operator Exists takes no values"},
 	}
 	for _, tt := range tests {
 		s := tt.spec
@@ -322,12 +331,24 @@ func TestNodeFinish(t *testing.T) {
 	if r, z := beta.ZoneKey(); in.String(r) != "r" || in.String(z) != "b" {
 		t.Fatalf("beta zone key %q %q", in.String(r), in.String(z))
 	}
+	if n.MaxPods != DefaultMaxPods {
+		t.Fatalf("maxPods %d, want the kubelet's default %d", n.MaxPods, DefaultMaxPods)
+	}
+	// A hostname label already set is kept, and so is an explicit maxPods.
+	named := Node{Name: in.Intern("node-2"), MaxPods: 30, Labels: Labels{{LabelHostname, in.Intern("host-2")}}}
+	if err := named.Finish(); err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := named.Labels.Get(LabelHostname); in.String(v) != "host-2" || named.MaxPods != 30 {
+		t.Fatalf("hostname %q, maxPods %d", in.String(v), named.MaxPods)
+	}
 	bad := []Node{
 		{},
 		{Name: in.Intern("x"), Taints: []Taint{{Effect: NoSchedule}}},
 		{Name: in.Intern("x"), Taints: []Taint{{Key: in.Intern("k")}}},
 		{Name: in.Intern("x"), Taints: []Taint{{Key: in.Intern("k"), Effect: NoSchedule}, {Key: in.Intern("k"), Value: in.Intern("v"), Effect: NoSchedule}}},
 		{Name: in.Intern("x"), Allocatable: Resources{MilliCPU: -1}},
+		{Name: in.Intern("x"), Images: []NodeImage{{Name: in.Intern("a:1"), Size: -1}}},
 	}
 	for i := range bad {
 		if err := bad[i].Finish(); err == nil {
@@ -409,6 +430,105 @@ func TestDeploymentValidation(t *testing.T) {
 	}
 }
 
+// ValidateReplicaSetSpec: replicas not negative, a non-empty selector
+// that the template's labels satisfy, a finished template spec.
+func TestReplicaSetValidation(t *testing.T) {
+	in := NewInterner()
+	app, web, db := in.Intern("app"), in.Intern("web"), in.Intern("db")
+	spec := finished(t, &PodSpec{Containers: []Container{{Image: in.Intern("nginx:1.21")}}})
+	good := func() ReplicaSet {
+		return ReplicaSet{
+			Replicas: 3,
+			Selector: LabelSelector{MatchLabels: Labels{{app, web}}},
+			Template: PodTemplate{Labels: Labels{{app, web}}, Spec: spec},
+		}
+	}
+	rs := good()
+	if err := rs.Validate(in); err != nil {
+		t.Fatal(err)
+	}
+	for name, c := range map[string]struct {
+		mutate func(*ReplicaSet)
+		want   string
+	}{
+		"negative replicas": {func(rs *ReplicaSet) { rs.Replicas = -1 }, "replicas"},
+		"empty selector":    {func(rs *ReplicaSet) { rs.Selector = LabelSelector{} }, "empty selector"},
+		"bad expression": {func(rs *ReplicaSet) {
+			rs.Selector.MatchExpressions = []Requirement{{Key: app, Op: OpIn}}
+		}, "selector.matchExpressions[0]: operator In needs at least one value"},
+		"unfinished spec":  {func(rs *ReplicaSet) { rs.Template.Spec = &PodSpec{} }, ErrNoTemplate.Error()},
+		"labels unmatched": {func(rs *ReplicaSet) { rs.Template.Labels = Labels{{app, db}} }, ErrSelectorMismatch.Error()},
+	} {
+		rs := good()
+		c.mutate(&rs)
+		if err := rs.Validate(in); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v, want an error containing %q", name, err, c.want)
+		}
+	}
+}
+
+// The hash covers every modeled field of the template: changing any one
+// of them changes it.
+func TestTemplateHashCoversTheTemplate(t *testing.T) {
+	in := NewInterner()
+	k, v, w := in.Intern("k"), in.Intern("v"), in.Intern("w")
+	sel := func() *LabelSelector { return &LabelSelector{MatchLabels: Labels{{k, v}}} }
+	req := func() []Requirement { return []Requirement{{Key: k, Op: OpIn, Values: []Sym{v}}} }
+	term := func() PodAffinityTerm { return PodAffinityTerm{Selector: sel(), TopologyKey: LabelHostname} }
+	base := func() *PodTemplate {
+		return &PodTemplate{Labels: Labels{{k, v}}, Spec: &PodSpec{
+			Containers:      []Container{{Name: v, Image: v, Requests: Requests(100, mi), Limits: Requests(200, 2*mi)}},
+			InitContainers:  []Container{{Name: w, Image: w, Sidecar: true}},
+			Overhead:        Resources{10, mi},
+			Tolerations:     []Toleration{{Key: k, Value: v, Effect: NoExecute, Seconds: 30, HasSeconds: true}},
+			NodeSelector:    Labels{{k, v}},
+			NodeAffinity:    NodeAffinity{Required: []NodeSelectorTerm{{MatchExpressions: req()}}, Preferred: []PreferredSchedulingTerm{{Weight: 5, Term: NodeSelectorTerm{MatchExpressions: req()}}}},
+			PodAffinity:     PodAffinity{Required: []PodAffinityTerm{term()}, Preferred: []WeightedPodAffinityTerm{{Weight: 5, Term: term()}}},
+			PodAntiAffinity: PodAffinity{Required: []PodAffinityTerm{term()}},
+			TopologySpread:  []TopologySpreadConstraint{{MaxSkew: 1, TopologyKey: LabelTopologyZone, Selector: sel(), MinDomains: 2}},
+		}}
+	}
+	h := TemplateHash(base(), 0, in)
+	if h != TemplateHash(base(), 0, in) {
+		t.Fatal("equal templates hash differently")
+	}
+	for name, mutate := range map[string]func(*PodTemplate){
+		"labels":                     func(p *PodTemplate) { p.Labels = Labels{{k, w}} },
+		"container name":             func(p *PodTemplate) { p.Spec.Containers[0].Name = w },
+		"container image":            func(p *PodTemplate) { p.Spec.Containers[0].Image = w },
+		"cpu request":                func(p *PodTemplate) { p.Spec.Containers[0].Requests.MilliCPU++ },
+		"memory request unset":       func(p *PodTemplate) { p.Spec.Containers[0].Requests.Set = CPU },
+		"memory limit":               func(p *PodTemplate) { p.Spec.Containers[0].Limits.Memory++ },
+		"sidecar":                    func(p *PodTemplate) { p.Spec.InitContainers[0].Sidecar = false },
+		"no init containers":         func(p *PodTemplate) { p.Spec.InitContainers = nil },
+		"overhead":                   func(p *PodTemplate) { p.Spec.Overhead.MilliCPU++ },
+		"toleration value":           func(p *PodTemplate) { p.Spec.Tolerations[0].Value = w },
+		"toleration effect":          func(p *PodTemplate) { p.Spec.Tolerations[0].Effect = NoSchedule },
+		"toleration seconds":         func(p *PodTemplate) { p.Spec.Tolerations[0].Seconds = 60 },
+		"node selector":              func(p *PodTemplate) { p.Spec.NodeSelector = nil },
+		"required node affinity":     func(p *PodTemplate) { p.Spec.NodeAffinity.Required[0].MatchExpressions[0].Op = OpNotIn },
+		"no required node affinity":  func(p *PodTemplate) { p.Spec.NodeAffinity.Required = nil },
+		"empty required affinity":    func(p *PodTemplate) { p.Spec.NodeAffinity.Required = []NodeSelectorTerm{} },
+		"preferred node weight":      func(p *PodTemplate) { p.Spec.NodeAffinity.Preferred[0].Weight = 6 },
+		"preferred node value":       func(p *PodTemplate) { p.Spec.NodeAffinity.Preferred[0].Term.MatchExpressions[0].Values[0] = w },
+		"pod affinity namespaces":    func(p *PodTemplate) { p.Spec.PodAffinity.Required[0].Namespaces = []Sym{w} },
+		"pod affinity weight":        func(p *PodTemplate) { p.Spec.PodAffinity.Preferred[0].Weight = 6 },
+		"anti-affinity key":          func(p *PodTemplate) { p.Spec.PodAntiAffinity.Required[0].TopologyKey = LabelTopologyZone },
+		"anti-affinity nil selector": func(p *PodTemplate) { p.Spec.PodAntiAffinity.Required[0].Selector = nil },
+		"spread maxSkew":             func(p *PodTemplate) { p.Spec.TopologySpread[0].MaxSkew = 2 },
+		"spread when":                func(p *PodTemplate) { p.Spec.TopologySpread[0].WhenUnsatisfiable = ScheduleAnyway },
+		"spread minDomains":          func(p *PodTemplate) { p.Spec.TopologySpread[0].MinDomains = 3 },
+		"spread selector":            func(p *PodTemplate) { p.Spec.TopologySpread[0].Selector.MatchLabels = Labels{{k, w}} },
+		"spread empty selector":      func(p *PodTemplate) { p.Spec.TopologySpread[0].Selector = &LabelSelector{} },
+	} {
+		p := base()
+		mutate(p)
+		if TemplateHash(p, 0, in) == h {
+			t.Errorf("changing the %s leaves the hash at %s", name, h)
+		}
+	}
+}
+
 func TestTemplateHash(t *testing.T) {
 	in := NewInterner()
 	app, web := in.Intern("app"), in.Intern("web")
@@ -444,10 +564,13 @@ func TestSizes(t *testing.T) {
 	if DefaultSizes.Pod != 4000 || DefaultSizes.Node != 15000 {
 		t.Fatalf("defaults %+v", DefaultSizes)
 	}
-	for _, s := range []Sizes{{}, {Pod: 1, Node: 1, ReplicaSet: 1, Deployment: 2 << 20}} {
+	for _, s := range []Sizes{{}, {Pod: 1, Node: 1, ReplicaSet: 1, Deployment: MaxSize + 1}} {
 		if s.Validate() == nil {
 			t.Errorf("%+v accepted", s)
 		}
+	}
+	if err := (Sizes{Pod: 1, Node: 1, ReplicaSet: 1, Deployment: MaxSize}).Validate(); err != nil {
+		t.Errorf("1.5 MiB (%d bytes) refused: %v", MaxSize, err)
 	}
 }
 

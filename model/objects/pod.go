@@ -3,6 +3,7 @@ package objects
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -132,19 +133,10 @@ func (t *PodAffinityTerm) MatchesPod(ownerNS Sym, p *Pod, in *Interner) bool {
 		if p.Namespace != ownerNS {
 			return false
 		}
-	} else if !containsSym(t.Namespaces, p.Namespace) {
+	} else if !slices.Contains(t.Namespaces, p.Namespace) {
 		return false
 	}
 	return t.Selector.Matches(p.Labels, in)
-}
-
-func containsSym(s []Sym, v Sym) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 // WeightedPodAffinityTerm is a preferred pod (anti-)affinity term.
@@ -351,10 +343,8 @@ func (s *PodSpec) HasRequiredAntiAffinity() bool { return len(s.PodAntiAffinity.
 // every nodeSelector pair must be on the node, and if a required node
 // affinity is given, one of its terms must match.
 func (s *PodSpec) MatchesRequiredNodeAffinity(ls Labels, in *Interner) bool {
-	for _, l := range s.NodeSelector {
-		if v, ok := ls.Get(l.Key); !ok || v != l.Value {
-			return false
-		}
+	if !ls.hasAll(s.NodeSelector) {
+		return false
 	}
 	if s.NodeAffinity.Required == nil {
 		return true

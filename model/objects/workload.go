@@ -385,15 +385,18 @@ type Sizes struct {
 //     embeds a pod template, so it is assumed to weigh about a Pod.
 var DefaultSizes = Sizes{Pod: 4000, Node: 15000, ReplicaSet: 4000, Deployment: 4000}
 
-// Validate checks that every size is positive and below etcd's 1.5 MiB
-// request limit (etcd server/embed/config.go DefaultMaxRequestBytes).
+// MaxSize is etcd's request limit, 1.5 MiB (etcd server/embed/config.go
+// DefaultMaxRequestBytes): a bigger object cannot be written.
+const MaxSize = 3 << 19
+
+// Validate checks that every size is positive and at most MaxSize.
 func (s Sizes) Validate() error {
 	for _, f := range []struct {
 		name string
 		v    int32
 	}{{"pod", s.Pod}, {"node", s.Node}, {"replicaSet", s.ReplicaSet}, {"deployment", s.Deployment}} {
-		if f.v <= 0 || f.v > 1536*1024 {
-			return fmt.Errorf("objects: size of %s %d: must be in 1..1572864 bytes", f.name, f.v)
+		if f.v <= 0 || f.v > MaxSize {
+			return fmt.Errorf("objects: size of %s %d: must be in 1..%d bytes", f.name, f.v, MaxSize)
 		}
 	}
 	return nil

@@ -1,6 +1,9 @@
 package scheduler
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // Plugin names one of the modeled scheduler framework plugins. The order
 // is the default profile's (pkg/scheduler/apis/config/v1/default_plugins.go),
@@ -56,6 +59,12 @@ const (
 	// DefaultHardPodAffinityWeight is InterPodAffinityArgs'
 	// hardPodAffinityWeight default (pkg/scheduler/apis/config/v1/defaults.go).
 	DefaultHardPodAffinityWeight = 1
+	// maxWeight bounds a score weight. It is orrery's limit: upstream's
+	// weight is an int32, and the framework refuses only weights whose
+	// sum × MaxNodeScore could overflow an int64
+	// (pkg/scheduler/framework/runtime/framework.go NewFramework, "total
+	// score of Score plugins could overflow").
+	maxWeight = 1_000_000
 )
 
 // DefaultWeights are the default profile's score weights
@@ -113,18 +122,14 @@ func (c *Config) Validate() error {
 	if c.HardPodAffinityWeight < 0 || c.HardPodAffinityWeight > 100 {
 		return fmt.Errorf("scheduler: hardPodAffinityWeight %d: must be in 0..100", c.HardPodAffinityWeight)
 	}
-	scores := map[Plugin]bool{}
-	for _, p := range ScorePlugins {
-		scores[p] = true
-	}
 	for p := Plugin(0); p < NumPlugins; p++ {
 		w := c.Weights[p]
 		switch {
 		case w < 0:
 			return fmt.Errorf("scheduler: weight of %s %d: must not be negative", p, w)
-		case w > 0 && !scores[p]:
+		case w > 0 && !slices.Contains(ScorePlugins, p):
 			return fmt.Errorf("scheduler: weight of %s: it has no score", p)
-		case w > 1_000_000:
+		case w > maxWeight:
 			return fmt.Errorf("scheduler: weight of %s %d: too large", p, w)
 		}
 	}

@@ -510,3 +510,52 @@ func TestInterPodAffinityScore(t *testing.T) {
 		t.Error("InterPodAffinity scored with no affinity anywhere")
 	}
 }
+
+// Existing pods' preferred terms score the incoming pod's placement too
+// (interpodaffinity/scoring.go processExistingPod): a pod on n1 prefers
+// app=web beside it (weight 7), one on n2 prefers app=web away (weight 3).
+// The incoming app=web pod has no terms of its own.
+func TestInterPodAffinityScoreFromExistingPreferredTerms(t *testing.T) {
+	f := newFixture(t)
+	n1, n2, n3 := f.node("n1", 4000, 4*gi), f.node("n2", 4000, 4*gi), f.node("n3", 4000, 4*gi)
+	web := f.labels("app", "web")
+	term := func(w int32) []objects.WeightedPodAffinityTerm {
+		return []objects.WeightedPodAffinityTerm{{Weight: w, Term: objects.PodAffinityTerm{
+			Selector: &objects.LabelSelector{MatchLabels: web}, TopologyKey: objects.LabelHostname}}}
+	}
+	f.bind(f.pod(f.spec(objects.PodSpec{PodAffinity: objects.PodAffinity{Preferred: term(7)}}), f.labels("app", "a")), n1)
+	f.bind(f.pod(f.spec(objects.PodSpec{PodAntiAffinity: objects.PodAffinity{Preferred: term(3)}}), f.labels("app", "b")), n2)
+	r, err := f.schedule(f.scheduler(DefaultConfig(31)), f.pod(f.spec(objects.PodSpec{}), web))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// raw 7, -3, 0 → min-max over 10: 100, 0, 30.
+	checkPlugin(t, r, InterPodAffinity, []want{{n1, 7, 100}, {n2, -3, 0}, {n3, 0, 30}})
+	// A pod the terms do not select scores nothing, and the plugin is
+	// skipped.
+	r, err = f.schedule(f.scheduler(DefaultConfig(31)), f.pod(f.spec(objects.PodSpec{}), f.labels("app", "other")))
+	if err != nil || r.Scored(InterPodAffinity) {
+		t.Fatalf("unselected pod: scored %v, %v", r.Scored(InterPodAffinity), err)
+	}
+}
+
+// Required pod affinity needs the term's topology key on the node, even
+// where a matching pod runs elsewhere (interpodaffinity satisfyPodAffinity:
+// "All topology labels must exist on the node").
+func TestInterPodAffinityNeedsTopologyKey(t *testing.T) {
+	f := newFixture(t)
+	zoned := f.node("zoned", 4000, 4*gi, withLabels(f.labels("topology.kubernetes.io/zone", "a")))
+	bare := f.node("bare", 4000, 4*gi)
+	cache := f.labels("app", "cache")
+	f.bind(f.pod(f.spec(objects.PodSpec{}), cache), bare)
+	f.bind(f.pod(f.spec(objects.PodSpec{}), cache), zoned)
+	spec := f.spec(objects.PodSpec{PodAffinity: objects.PodAffinity{Required: []objects.PodAffinityTerm{{
+		Selector: &objects.LabelSelector{MatchLabels: cache}, TopologyKey: objects.LabelTopologyZone}}}})
+	r, err := f.schedule(f.scheduler(DefaultConfig(31)), f.pod(spec, nil))
+	if err != nil || r.Node != zoned.ID || len(r.Rejected) != 1 {
+		t.Fatalf("result %+v, %v", r, err)
+	}
+	if st := r.Rejected[0]; st.Node != bare.ID || st.Code != UnschedulableAndUnresolvable || st.Reasons[0].Kind != ReasonPodAffinity {
+		t.Fatalf("bare node: %+v", st)
+	}
+}

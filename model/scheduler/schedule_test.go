@@ -249,11 +249,15 @@ func TestConfigValidate(t *testing.T) {
 		{HardPodAffinityWeight: 101},
 		{Weights: [NumPlugins]int64{NodeName: 1}},
 		{Weights: [NumPlugins]int64{ImageLocality: -1}},
+		{Weights: [NumPlugins]int64{ImageLocality: maxWeight + 1}},
 	}
 	for i, c := range bad {
 		if _, err := New(c); err == nil {
 			t.Errorf("config %d accepted", i)
 		}
+	}
+	if _, err := New(Config{Weights: [NumPlugins]int64{ImageLocality: maxWeight}}); err != nil {
+		t.Errorf("weight %d refused: %v", maxWeight, err)
 	}
 	if c := DefaultConfig(31); c.Weights != DefaultWeights || c.BalancedAllocationSkipsBestEffort || !c.Preemption || c.HardPodAffinityWeight != 1 {
 		t.Errorf("DefaultConfig(31) = %+v", c)
@@ -280,6 +284,13 @@ func TestSnapshotAccounting(t *testing.T) {
 	}
 	if f.snap.imageNodes[f.sym("a:1")] != 1 {
 		t.Fatalf("an image listed twice counts one node: %d", f.snap.imageNodes[f.sym("a:1")])
+	}
+	// UpdateNode swaps the node object, recounts its images, keeps its pods.
+	upd := *n
+	upd.Images = []objects.NodeImage{{Name: f.sym("b:1"), Size: 1}}
+	if err := f.snap.UpdateNode(&upd); err != nil || ni.Node != &upd || len(ni.Pods) != 1 ||
+		f.snap.imageNodes[f.sym("a:1")] != 0 || f.snap.imageNodes[f.sym("b:1")] != 1 {
+		t.Fatalf("update node: %v, images %v", err, f.snap.imageNodes)
 	}
 	if err := f.snap.RemovePod(p); err != nil || ni.Requested != (objects.Resources{}) || len(ni.Pods) != 0 {
 		t.Fatalf("after removal %+v %v", ni.Requested, err)
@@ -309,15 +320,7 @@ func BenchmarkSchedule5000(b *testing.B) {
 		NodeAffinity: objects.NodeAffinity{Preferred: []objects.PreferredSchedulingTerm{{Weight: 10, Term: objects.NodeSelectorTerm{
 			MatchExpressions: []objects.Requirement{{Key: objects.LabelTopologyZone, Op: objects.OpIn, Values: []objects.Sym{f.sym("a")}}}}}}},
 	}), f.labels("app", "web"))
-	s := f.scheduler(DefaultConfig(31))
-	rng := sim.NewRand(1, "bench")
-	b.ReportAllocs()
-	b.ResetTimer()
-	for range b.N {
-		if _, err := s.Schedule(pod, f.snap, rng); err != nil {
-			b.Fatal(err)
-		}
-	}
+	benchSchedule(b, f, pod, true)
 }
 
 // bench5000 builds the benchmark cluster: 5000 nodes in three zones, 30
@@ -350,32 +353,32 @@ func BenchmarkSchedule5000Spread(b *testing.B) {
 			{MaxSkew: 1, TopologyKey: objects.LabelHostname, WhenUnsatisfiable: objects.ScheduleAnyway, Selector: sel},
 		},
 	}), load)
-	s := f.scheduler(DefaultConfig(31))
-	rng := sim.NewRand(1, "bench")
-	b.ReportAllocs()
-	b.ResetTimer()
-	for range b.N {
-		if _, err := s.Schedule(pod, f.snap, rng); err != nil {
-			b.Fatal(err)
-		}
-	}
+	benchSchedule(b, f, pod, true)
 }
 
 // BenchmarkSchedule5000Unschedulable: no node fits, so all 5000 are
 // filtered and the FitError message is built.
 func BenchmarkSchedule5000Unschedulable(b *testing.B) {
 	f := bench5000(b)
-	pod := requestsPod(f, 64000, mi)
+	benchSchedule(b, f, requestsPod(f, 64000, mi), false)
+}
+
+// benchSchedule times one cycle of the default profile for pod over f's
+// cluster; fits says whether the pod must find a node. A FitError's
+// message is built, as the scheduler reports it.
+func benchSchedule(b *testing.B, f *fixture, pod *objects.Pod, fits bool) {
 	s := f.scheduler(DefaultConfig(31))
 	rng := sim.NewRand(1, "bench")
 	b.ReportAllocs()
 	b.ResetTimer()
 	for range b.N {
 		_, err := s.Schedule(pod, f.snap, rng)
-		if err == nil {
-			b.Fatal("scheduled")
+		if (err == nil) != fits {
+			b.Fatalf("fits %v: %v", fits, err)
 		}
-		_ = err.Error()
+		if err != nil {
+			_ = err.Error()
+		}
 	}
 }
 
@@ -430,8 +433,22 @@ func TestLabelIndexAgreesWithMatching(t *testing.T) {
 						if got := countPodsMatchSelector(ni, sel, ns, f.in); got != want {
 							t.Fatalf("seed %d node %d %s=%s ns %d: index %d, matching %d", seed, n.ID, k, v, ns, got, want)
 						}
+						// The same selector with a redundant expression is
+						// not answered by the index: pod by pod, it must
+						// skip the same terminating and foreign pods.
+						slow := &objects.LabelSelector{MatchLabels: sel.MatchLabels,
+							MatchExpressions: []objects.Requirement{{Key: f.sym(k), Op: objects.OpExists}}}
+						if got := countPodsMatchSelector(ni, slow, ns, f.in); got != want {
+							t.Fatalf("seed %d node %d %s=%s ns %d: pod by pod %d, matching %d", seed, n.ID, k, v, ns, got, want)
+						}
 					}
 				}
+			}
+			// An empty selector counts no pods, and neither does a nil one
+			// (podtopologyspread/common.go countPodsMatchSelector).
+			if a, b := countPodsMatchSelector(ni, &objects.LabelSelector{}, objects.NamespaceDefault, f.in),
+				countPodsMatchSelector(ni, nil, objects.NamespaceDefault, f.in); a != 0 || b != 0 {
+				t.Fatalf("seed %d node %d: empty selector counts %d, nil %d", seed, n.ID, a, b)
 			}
 		}
 	}

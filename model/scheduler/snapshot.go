@@ -131,7 +131,6 @@ func (s *Snapshot) UpdateNode(n *objects.Node) error {
 	s.countImages(n, 1)
 	if zoneOf(old) != zoneOf(n) {
 		s.removeFromTree(old)
-		ni.Node = n
 		s.addToTree(n)
 	}
 	ni.Node = n
