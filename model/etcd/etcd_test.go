@@ -460,28 +460,9 @@ func TestRaftBufferReuseIsOn(t *testing.T) {
 	if !raftBufs.ok {
 		t.Fatal("raft's msgs/msgsAfterAppend fields were not found: message arrays are not reused")
 	}
-	e := newEnv(t, 1, testConfig(3))
-	for i := range 200 {
-		e.put(int32(i%7), sim.Time(i))
-		e.run(t, time.Duration(i+1)*time.Millisecond)
-	}
-	e.run(t, time.Second)
-	if len(e.done) != 200 {
-		t.Fatalf("%d of 200 writes answered", len(e.done))
-	}
-	for _, op := range e.done {
-		if op.Err != 0 {
-			t.Fatalf("write failed: %v %s", op.Err, op.Reason)
-		}
-	}
+	e := steadyWrites(t)
 	if len(e.c.pool.free) == 0 {
 		t.Fatal("no message array came back for reuse")
-	}
-	d := e.c.Members[0].kv.Digest()
-	for _, m := range e.c.Members[1:] {
-		if m.kv.Digest() != d {
-			t.Fatalf("%s's store differs from %s's", m.name, e.c.Members[0].name)
-		}
 	}
 }
 
@@ -494,6 +475,17 @@ func TestRaftEntryReuseIsOn(t *testing.T) {
 	if !raftEnts.ok {
 		t.Fatal("raft's unstable entries field was not found: entry arrays are not reused")
 	}
+	e := steadyWrites(t)
+	if p := &e.c.pool.ents; p.reused < 100 {
+		t.Fatalf("entry arrays handed out again %d times for 200 writes on 3 members; want most Readys to reuse one", p.reused)
+	}
+}
+
+// steadyWrites runs 200 writes over 7 keys, one a millisecond, on a
+// healthy 3-member cluster, and requires every write to succeed and the
+// members' stores to agree.
+func steadyWrites(t *testing.T) *env {
+	t.Helper()
 	e := newEnv(t, 1, testConfig(3))
 	for i := range 200 {
 		e.put(int32(i%7), sim.Time(i))
@@ -508,15 +500,13 @@ func TestRaftEntryReuseIsOn(t *testing.T) {
 			t.Fatalf("write failed: %v %s", op.Err, op.Reason)
 		}
 	}
-	if p := &e.c.pool.ents; p.reused < 100 {
-		t.Fatalf("entry arrays handed out again %d times for 200 writes on 3 members; want most Readys to reuse one", p.reused)
-	}
 	d := e.c.Members[0].kv.Digest()
 	for _, m := range e.c.Members[1:] {
 		if m.kv.Digest() != d {
 			t.Fatalf("%s's store differs from %s's", m.name, e.c.Members[0].name)
 		}
 	}
+	return e
 }
 
 // TestWALArrayReuseWaitsForBatches: a compaction moves the log into the
