@@ -602,3 +602,54 @@ func TestRelistRefillsTheOwnerAndResumesTheWatch(t *testing.T) {
 		t.Fatalf("after the relist the watch saw %+v; want only the write of 7 at %d", e.seen, rev+1)
 	}
 }
+
+// timedOwner records when the answer and the watch event of a write
+// arrive.
+type timedOwner struct {
+	eng                *sim.Engine
+	answered, observed sim.Time
+}
+
+func (o *timedOwner) StorageDone(op *api.StorageOp) {
+	if op.Err == 0 {
+		o.answered = o.eng.Now()
+	}
+}
+func (o *timedOwner) Observe(*api.WatchEvent) { o.observed = o.eng.Now() }
+
+// TestAnswersAndEventsWaitForTheApplier: the store changes when raft hands
+// the entry over, but the write's answer and its watch event leave when
+// the applier would have finished it (enqueueApply): an apply cost 50ms
+// larger delays both by exactly that.
+func TestAnswersAndEventsWaitForTheApplier(t *testing.T) {
+	at := func(cost time.Duration) (answered, observed sim.Time) {
+		cfg := testConfig(3)
+		cfg.ApplyCost = sim.Constant(cost)
+		eng := sim.NewEngine(1)
+		net := sim.NewNetwork(eng, sim.Constant(500*time.Microsecond))
+		c := New(eng, net, sim.NewRecorder(time.Second), cfg)
+		o := &timedOwner{eng: eng}
+		cl := NewClient(c, o, "apiserver", 0)
+		cl.Start()
+		defer RestoreRandom()
+		if err := eng.Run(sim.Time(500 * time.Millisecond)); err != nil {
+			t.Fatal(err)
+		}
+		cl.Call(0, &api.StorageOp{Kind: api.OpPut, Resource: api.Leases, ID: 1, Value: api.Object{Size: 300}, Origin: &api.Request{}})
+		if err := eng.Run(sim.Time(2 * time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		if o.answered == 0 || o.observed == 0 {
+			t.Fatalf("apply cost %v: answered at %v, observed at %v", cost, o.answered, o.observed)
+		}
+		return o.answered, o.observed
+	}
+	fastA, fastO := at(10 * time.Microsecond)
+	slowA, slowO := at(50*time.Millisecond + 10*time.Microsecond)
+	if d := slowA.Sub(fastA); d != 50*time.Millisecond {
+		t.Errorf("a 50ms slower apply delayed the answer by %v", d)
+	}
+	if d := slowO.Sub(fastO); d != 50*time.Millisecond {
+		t.Errorf("a 50ms slower apply delayed the watch event by %v", d)
+	}
+}
