@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	pb "go.etcd.io/raft/v3/raftpb"
+
 	"github.com/orrery-sim/orrery/model/api"
 	"github.com/orrery-sim/orrery/model/etcd/mvcc"
 	"github.com/orrery-sim/orrery/sim"
@@ -651,5 +653,37 @@ func TestAnswersAndEventsWaitForTheApplier(t *testing.T) {
 	}
 	if d := slowO.Sub(fastO); d != 50*time.Millisecond {
 		t.Errorf("a 50ms slower apply delayed the watch event by %v", d)
+	}
+}
+
+// TestOrderForSend: of a Ready's messages only the last MsgAppResp goes
+// out (etcd's processMessages), and each peer's messages stay in their
+// order, grouped for one delivery.
+func TestOrderForSend(t *testing.T) {
+	msgs := []pb.Message{
+		{Type: pb.MsgAppResp, To: 1, Index: 5},
+		{Type: pb.MsgApp, To: 3, Index: 1},
+		{Type: pb.MsgHeartbeatResp, To: 1},
+		{Type: pb.MsgAppResp, To: 1, Index: 6},
+		{Type: pb.MsgApp, To: 2, Index: 1},
+		{Type: pb.MsgApp, To: 3, Index: 2},
+		{Type: pb.MsgAppResp, To: 1, Index: 7},
+	}
+	orderForSend(msgs)
+	type sent struct {
+		to    uint64
+		typ   pb.MessageType
+		index uint64
+	}
+	want := []sent{
+		{0, pb.MsgAppResp, 5}, {0, pb.MsgAppResp, 6}, // dropped
+		{1, pb.MsgHeartbeatResp, 0}, {1, pb.MsgAppResp, 7},
+		{2, pb.MsgApp, 1},
+		{3, pb.MsgApp, 1}, {3, pb.MsgApp, 2},
+	}
+	for i, m := range msgs {
+		if got := (sent{m.To, m.Type, m.Index}); got != want[i] {
+			t.Fatalf("message %d: %+v, want %+v (all: %+v)", i, got, want[i], msgs)
+		}
 	}
 }
