@@ -622,14 +622,16 @@ func (o *timedOwner) Observe(*api.WatchEvent) { o.observed = o.eng.Now() }
 // TestAnswersAndEventsWaitForTheApplier: the store changes when raft hands
 // the entry over, but the write's answer and its watch event leave when
 // the applier would have finished it (enqueueApply): an apply cost 50ms
-// larger delays both by exactly that.
+// larger delays both by exactly that, and the commit latency recorded
+// (proposal to applied, on the leader) with them.
 func TestAnswersAndEventsWaitForTheApplier(t *testing.T) {
-	at := func(cost time.Duration) (answered, observed sim.Time) {
+	at := func(cost time.Duration) (answered, observed sim.Time, commit int64) {
 		cfg := testConfig(3)
 		cfg.ApplyCost = sim.Constant(cost)
 		eng := sim.NewEngine(1)
 		net := sim.NewNetwork(eng, sim.Constant(500*time.Microsecond))
-		c := New(eng, net, sim.NewRecorder(time.Second), cfg)
+		rec := sim.NewRecorder(time.Second)
+		c := New(eng, net, rec, cfg)
 		o := &timedOwner{eng: eng}
 		cl := NewClient(c, o, "apiserver", 0)
 		cl.Start()
@@ -644,15 +646,22 @@ func TestAnswersAndEventsWaitForTheApplier(t *testing.T) {
 		if o.answered == 0 || o.observed == 0 {
 			t.Fatalf("apply cost %v: answered at %v, observed at %v", cost, o.answered, o.observed)
 		}
-		return o.answered, o.observed
+		lat := rec.Latency("etcd_server_commit_duration_seconds").Samples()
+		if len(lat) != 1 {
+			t.Fatalf("apply cost %v: %d commit latencies recorded for one write", cost, len(lat))
+		}
+		return o.answered, o.observed, lat[0]
 	}
-	fastA, fastO := at(10 * time.Microsecond)
-	slowA, slowO := at(50*time.Millisecond + 10*time.Microsecond)
+	fastA, fastO, fastC := at(10 * time.Microsecond)
+	slowA, slowO, slowC := at(50*time.Millisecond + 10*time.Microsecond)
 	if d := slowA.Sub(fastA); d != 50*time.Millisecond {
 		t.Errorf("a 50ms slower apply delayed the answer by %v", d)
 	}
 	if d := slowO.Sub(fastO); d != 50*time.Millisecond {
 		t.Errorf("a 50ms slower apply delayed the watch event by %v", d)
+	}
+	if d := time.Duration(slowC - fastC); d != 50*time.Millisecond {
+		t.Errorf("a 50ms slower apply added %v to the commit latency", d)
 	}
 }
 
