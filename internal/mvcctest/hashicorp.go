@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -113,7 +114,7 @@ func RunHashicorp(t *testing.T, cmds []mvcc.Command) *HashicorpRun {
 		for i, n := range c.nodes {
 			run.Stores = append(run.Stores, n.fsm.store)
 			run.Restores += n.fsm.restores + n.restores
-			if !equalRecords(n.fsm.records, ref.records) {
+			if !slices.Equal(n.fsm.records, ref.records) {
 				t.Errorf("node %d recorded %d commands, node 0 %d, or they differ", i, len(n.fsm.records), len(ref.records))
 			}
 		}
@@ -402,18 +403,6 @@ func (c *cluster) settle() {
 type record struct {
 	index uint64
 	cmd   mvcc.Command
-}
-
-func equalRecords(a, b []record) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // recordingFSM is an mvcc.FSM that also records every command it applies

@@ -50,5 +50,3 @@ func BenchmarkCommitThroughput3(b *testing.B) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "writes/s")
 	b.ReportMetric(float64(e.eng.Processed())/float64(b.N), "events/write")
 }
-
-func (e *env) discard() { e.done = e.done[:0] }

@@ -146,7 +146,6 @@ func (cl *Client) Handle(ev *sim.Event) {
 			return // answered after the call was already failed
 		}
 		if op.Origin == nil { // the compactor's own calls
-
 			cl.compactor.done(cl, op)
 			return
 		}
@@ -311,14 +310,7 @@ func (cl *Client) startWatch(i int) {
 func (cl *Client) resync(compactRev int64) {
 	m := cl.c.Members[cl.watchMember]
 	cl.c.rec.Note(cl.eng.Now(), cl.name, "watch start revision compacted (at "+itoa(int(compactRev))+"): relisting")
-	rev := m.kv.Rev()
-	for r := api.Resource(0); r < api.NumResources; r++ {
-		start, end := mvcc.PrefixRange(r)
-		_, _, _ = m.kv.Range(start, end, 0, 0, func(kv *mvcc.KeyValue) bool {
-			cl.owner.Observe(&api.WatchEvent{Type: api.Modified, Object: objectOf(kv)})
-			return true
-		})
-	}
+	rev, _, _ := cl.listAll(m)
 	cl.watchRev = rev + 1
 	cl.watchStream = sim.NoStream
 	if i := cl.pickOther(-1); i >= 0 {
@@ -336,8 +328,20 @@ func (cl *Client) Relist() (objects, bytes int64) {
 	if i < 0 {
 		i = 0
 	}
-	m := cl.c.Members[i]
-	rev := m.kv.Rev()
+	rev, objects, bytes := cl.listAll(cl.c.Members[i])
+	if cl.watchStream != sim.NoStream {
+		cl.net.CloseStream(cl.watchStream, cl.self)
+		cl.watchStream = sim.NoStream
+	}
+	cl.watchRev = rev + 1
+	cl.startWatch(i)
+	return objects, bytes
+}
+
+// listAll hands the owner every object in m's store, as Modified events,
+// and returns the store's revision and the objects and bytes listed.
+func (cl *Client) listAll(m *Member) (rev, objects, bytes int64) {
+	rev = m.kv.Rev()
 	for r := api.Resource(0); r < api.NumResources; r++ {
 		start, end := mvcc.PrefixRange(r)
 		_, _, _ = m.kv.Range(start, end, 0, 0, func(kv *mvcc.KeyValue) bool {
@@ -348,13 +352,7 @@ func (cl *Client) Relist() (objects, bytes int64) {
 			return true
 		})
 	}
-	if cl.watchStream != sim.NoStream {
-		cl.net.CloseStream(cl.watchStream, cl.self)
-		cl.watchStream = sim.NoStream
-	}
-	cl.watchRev = rev + 1
-	cl.startWatch(i)
-	return objects, bytes
+	return rev, objects, bytes
 }
 
 func verbOf(op *api.StorageOp) api.Verb {

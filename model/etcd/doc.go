@@ -23,11 +23,11 @@
 // linearizable (the API server's quorum reads): one ReadIndex per batch of
 // waiting reads, re-sent every 500ms, served once the member has applied
 // the returned index; a serializable read is served from the member's own
-// applied state at once, and may be stale. Watches require a leader, as
+// applied state at once, and may be stale. Watches are served from the
+// member's store: a watch that starts in the past is caught up from
+// history, or told its start was compacted. Watches require a leader, as
 // the API server's do: a member without one for 3 election timeouts
-// cancels them and the client watches again on another member. Watches are served from the member's store: a watch
-// that starts in the past is caught up from history, or told its start was
-// compacted.
+// cancels them and the client watches again on another member.
 //
 // Determinism: raft's only randomness, the election timeout, is drawn from
 // crypto/rand.Reader; the package points that reader at the stream of the

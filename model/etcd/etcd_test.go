@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	pb "go.etcd.io/raft/v3/raftpb"
+
 	"github.com/orrery-sim/orrery/model/api"
 	"github.com/orrery-sim/orrery/model/etcd/mvcc"
 	"github.com/orrery-sim/orrery/sim"
@@ -460,28 +462,9 @@ func TestRaftBufferReuseIsOn(t *testing.T) {
 	if !raftBufs.ok {
 		t.Fatal("raft's msgs/msgsAfterAppend fields were not found: message arrays are not reused")
 	}
-	e := newEnv(t, 1, testConfig(3))
-	for i := range 200 {
-		e.put(int32(i%7), sim.Time(i))
-		e.run(t, time.Duration(i+1)*time.Millisecond)
-	}
-	e.run(t, time.Second)
-	if len(e.done) != 200 {
-		t.Fatalf("%d of 200 writes answered", len(e.done))
-	}
-	for _, op := range e.done {
-		if op.Err != 0 {
-			t.Fatalf("write failed: %v %s", op.Err, op.Reason)
-		}
-	}
+	e := steadyWrites(t)
 	if len(e.c.pool.free) == 0 {
 		t.Fatal("no message array came back for reuse")
-	}
-	d := e.c.Members[0].kv.Digest()
-	for _, m := range e.c.Members[1:] {
-		if m.kv.Digest() != d {
-			t.Fatalf("%s's store differs from %s's", m.name, e.c.Members[0].name)
-		}
 	}
 }
 
@@ -494,6 +477,17 @@ func TestRaftEntryReuseIsOn(t *testing.T) {
 	if !raftEnts.ok {
 		t.Fatal("raft's unstable entries field was not found: entry arrays are not reused")
 	}
+	e := steadyWrites(t)
+	if p := &e.c.pool.ents; p.reused < 100 {
+		t.Fatalf("entry arrays handed out again %d times for 200 writes on 3 members; want most Readys to reuse one", p.reused)
+	}
+}
+
+// steadyWrites runs 200 writes over 7 keys, one a millisecond, on a
+// healthy 3-member cluster, and requires every write to succeed and the
+// members' stores to agree.
+func steadyWrites(t *testing.T) *env {
+	t.Helper()
 	e := newEnv(t, 1, testConfig(3))
 	for i := range 200 {
 		e.put(int32(i%7), sim.Time(i))
@@ -508,15 +502,13 @@ func TestRaftEntryReuseIsOn(t *testing.T) {
 			t.Fatalf("write failed: %v %s", op.Err, op.Reason)
 		}
 	}
-	if p := &e.c.pool.ents; p.reused < 100 {
-		t.Fatalf("entry arrays handed out again %d times for 200 writes on 3 members; want most Readys to reuse one", p.reused)
-	}
 	d := e.c.Members[0].kv.Digest()
 	for _, m := range e.c.Members[1:] {
 		if m.kv.Digest() != d {
 			t.Fatalf("%s's store differs from %s's", m.name, e.c.Members[0].name)
 		}
 	}
+	return e
 }
 
 // TestWALArrayReuseWaitsForBatches: a compaction moves the log into the
@@ -577,6 +569,130 @@ func TestWALArrayReuseWaitsForBatches(t *testing.T) {
 	for _, m := range e.c.Members {
 		if m.kv.Digest() != d {
 			t.Fatalf("%s's store differs from the leader's", m.name)
+		}
+	}
+}
+
+// TestRelistRefillsTheOwnerAndResumesTheWatch: Relist (an API server
+// starting) hands the owner every object once, returns their count and
+// bytes, and watches again from the revision after the list: a later
+// write arrives once, and nothing listed arrives again.
+func TestRelistRefillsTheOwnerAndResumesTheWatch(t *testing.T) {
+	e := newEnv(t, 1, testConfig(3))
+	for id := range int32(3) {
+		e.put(id, sim.Time(id))
+	}
+	e.run(t, 500*time.Millisecond)
+	if len(e.seen) != 3 {
+		t.Fatalf("the watch saw %d of 3 writes", len(e.seen))
+	}
+	e.seen = e.seen[:0]
+	rev := e.c.Members[0].kv.Rev()
+	objects, bytes := e.cl.Relist()
+	if objects != 3 || bytes != 3*300 || len(e.seen) != 3 {
+		t.Fatalf("relist: %d objects, %d bytes, %d observed; want 3, 900, 3", objects, bytes, len(e.seen))
+	}
+	for i, ev := range e.seen {
+		if ev.Type != api.Modified || ev.Object.ID != int32(i) || ev.Object.ResourceVersion > rev {
+			t.Fatalf("listed %+v", ev)
+		}
+	}
+	e.seen = e.seen[:0]
+	e.put(7, 7)
+	e.run(t, time.Second)
+	if len(e.seen) != 1 || e.seen[0].Object.ID != 7 || e.seen[0].Object.ResourceVersion != rev+1 {
+		t.Fatalf("after the relist the watch saw %+v; want only the write of 7 at %d", e.seen, rev+1)
+	}
+}
+
+// timedOwner records when the answer and the watch event of a write
+// arrive.
+type timedOwner struct {
+	eng                *sim.Engine
+	answered, observed sim.Time
+}
+
+func (o *timedOwner) StorageDone(op *api.StorageOp) {
+	if op.Err == 0 {
+		o.answered = o.eng.Now()
+	}
+}
+func (o *timedOwner) Observe(*api.WatchEvent) { o.observed = o.eng.Now() }
+
+// TestAnswersAndEventsWaitForTheApplier: the store changes when raft hands
+// the entry over, but the write's answer and its watch event leave when
+// the applier would have finished it (enqueueApply): an apply cost 50ms
+// larger delays both by exactly that, and the commit latency recorded
+// (proposal to applied, on the leader) with them.
+func TestAnswersAndEventsWaitForTheApplier(t *testing.T) {
+	at := func(cost time.Duration) (answered, observed sim.Time, commit int64) {
+		cfg := testConfig(3)
+		cfg.ApplyCost = sim.Constant(cost)
+		eng := sim.NewEngine(1)
+		net := sim.NewNetwork(eng, sim.Constant(500*time.Microsecond))
+		rec := sim.NewRecorder(time.Second)
+		c := New(eng, net, rec, cfg)
+		o := &timedOwner{eng: eng}
+		cl := NewClient(c, o, "apiserver", 0)
+		cl.Start()
+		defer RestoreRandom()
+		if err := eng.Run(sim.Time(500 * time.Millisecond)); err != nil {
+			t.Fatal(err)
+		}
+		cl.Call(0, &api.StorageOp{Kind: api.OpPut, Resource: api.Leases, ID: 1, Value: api.Object{Size: 300}, Origin: &api.Request{}})
+		if err := eng.Run(sim.Time(2 * time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		if o.answered == 0 || o.observed == 0 {
+			t.Fatalf("apply cost %v: answered at %v, observed at %v", cost, o.answered, o.observed)
+		}
+		lat := rec.Latency("etcd_server_commit_duration_seconds").Samples()
+		if len(lat) != 1 {
+			t.Fatalf("apply cost %v: %d commit latencies recorded for one write", cost, len(lat))
+		}
+		return o.answered, o.observed, lat[0]
+	}
+	fastA, fastO, fastC := at(10 * time.Microsecond)
+	slowA, slowO, slowC := at(50*time.Millisecond + 10*time.Microsecond)
+	if d := slowA.Sub(fastA); d != 50*time.Millisecond {
+		t.Errorf("a 50ms slower apply delayed the answer by %v", d)
+	}
+	if d := slowO.Sub(fastO); d != 50*time.Millisecond {
+		t.Errorf("a 50ms slower apply delayed the watch event by %v", d)
+	}
+	if d := time.Duration(slowC - fastC); d != 50*time.Millisecond {
+		t.Errorf("a 50ms slower apply added %v to the commit latency", d)
+	}
+}
+
+// TestOrderForSend: of a Ready's messages only the last MsgAppResp goes
+// out (etcd's processMessages), and each peer's messages stay in their
+// order, grouped for one delivery.
+func TestOrderForSend(t *testing.T) {
+	msgs := []pb.Message{
+		{Type: pb.MsgAppResp, To: 1, Index: 5},
+		{Type: pb.MsgApp, To: 3, Index: 1},
+		{Type: pb.MsgHeartbeatResp, To: 1},
+		{Type: pb.MsgAppResp, To: 1, Index: 6},
+		{Type: pb.MsgApp, To: 2, Index: 1},
+		{Type: pb.MsgApp, To: 3, Index: 2},
+		{Type: pb.MsgAppResp, To: 1, Index: 7},
+	}
+	orderForSend(msgs)
+	type sent struct {
+		to    uint64
+		typ   pb.MessageType
+		index uint64
+	}
+	want := []sent{
+		{0, pb.MsgAppResp, 5}, {0, pb.MsgAppResp, 6}, // dropped
+		{1, pb.MsgHeartbeatResp, 0}, {1, pb.MsgAppResp, 7},
+		{2, pb.MsgApp, 1},
+		{3, pb.MsgApp, 1}, {3, pb.MsgApp, 2},
+	}
+	for i, m := range msgs {
+		if got := (sent{m.To, m.Type, m.Index}); got != want[i] {
+			t.Fatalf("message %d: %+v, want %+v (all: %+v)", i, got, want[i], msgs)
 		}
 	}
 }

@@ -449,6 +449,24 @@ func (m *Member) installSnapshot(snap pb.Snapshot) {
 // takes its next Ready. A MsgSnap goes on its own (rafthttp's pipeline),
 // with the leader's state machine.
 func (m *Member) send(msgs []pb.Message, arr *msgArray) {
+	orderForSend(msgs)
+	for i := 0; i < len(msgs); {
+		to := msgs[i].To
+		j := i + 1
+		for j < len(msgs) && msgs[j].To == to {
+			j++
+		}
+		if to != 0 {
+			m.sendTo(to, msgs[i:j], arr)
+		}
+		i = j
+	}
+}
+
+// orderForSend drops all but the last MsgAppResp (setting To to 0, as
+// processMessages does) and groups msgs by peer, keeping each peer's
+// order: the dropped ones first, then each peer's in peer order.
+func orderForSend(msgs []pb.Message) {
 	appResp := false
 	for i := len(msgs) - 1; i >= 0; i-- {
 		if msgs[i].Type == pb.MsgAppResp {
@@ -458,8 +476,7 @@ func (m *Member) send(msgs []pb.Message, arr *msgArray) {
 			appResp = true
 		}
 	}
-	// Group by peer, keeping each peer's order (a stable insertion sort:
-	// a Ready holds a handful of messages).
+	// A stable insertion sort: a Ready holds a handful of messages.
 	for i := 1; i < len(msgs); i++ {
 		if msgs[i].To >= msgs[i-1].To {
 			continue
@@ -471,17 +488,6 @@ func (m *Member) send(msgs []pb.Message, arr *msgArray) {
 			j--
 		}
 		msgs[j] = tmp
-	}
-	for i := 0; i < len(msgs); {
-		to := msgs[i].To
-		j := i + 1
-		for j < len(msgs) && msgs[j].To == to {
-			j++
-		}
-		if to != 0 {
-			m.sendTo(to, msgs[i:j], arr)
-		}
-		i = j
 	}
 }
 

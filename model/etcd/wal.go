@@ -77,12 +77,14 @@ func (w *walLog) Entries(lo, hi, maxSize uint64) ([]pb.Entry, error) {
 		return nil, raft.ErrUnavailable
 	}
 	ents := w.ents[lo-offset : hi-offset]
-	size := uint64(ents[0].Size())
-	for n := 1; n < len(ents); n++ {
-		size += uint64(ents[n].Size())
-		if size > maxSize {
-			ents = ents[:n]
-			break
+	if len(ents) > 0 { // lo == hi: none, as MemoryStorage (raft itself never asks)
+		size := uint64(ents[0].Size())
+		for n := 1; n < len(ents); n++ {
+			size += uint64(ents[n].Size())
+			if size > maxSize {
+				ents = ents[:n]
+				break
+			}
 		}
 	}
 	// A full slice expression: callers must not append into the log.

@@ -223,8 +223,9 @@ func (s *Store) RestoreSnapshot(b []byte) error {
 // increasing across a key; each indexed revision stored in the log under
 // that key, a tombstone exactly where a generation ends, with the version
 // and creation revision the index implies; every log entry indexed; the
-// live-key count; the backend's sizes. Tests call it after every step;
-// RestoreSnapshot calls it on what it decoded.
+// live-key count; the point-lookup table mirroring the tree; the
+// backend's sizes. Tests call it after every step; RestoreSnapshot calls
+// it on what it decoded.
 func (s *Store) Verify() error {
 	if s.currentRev < 1 || s.compactRev < -1 || s.compactRev > s.currentRev {
 		return fmt.Errorf("revisions: current %d, compact %d", s.currentRev, s.compactRev)
@@ -254,7 +255,7 @@ func (s *Store) Verify() error {
 		}
 	}
 	var err error
-	indexed, live := 0, 0
+	indexed, live, direct := 0, 0, 0
 	var prevKey Key
 	first := true
 	s.index.Ascend(func(ki *keyIndex) bool {
@@ -263,6 +264,13 @@ func (s *Store) Verify() error {
 			return false
 		}
 		first, prevKey = false, ki.key
+		if s.lookup(ki.key) != ki {
+			err = fmt.Errorf("key %#x: the point-lookup table disagrees with the tree", ki.key)
+			return false
+		}
+		if _, _, ok := directSlot(ki.key); ok {
+			direct++
+		}
 		if err = s.verifyKey(ki); err != nil {
 			return false
 		}
@@ -276,6 +284,16 @@ func (s *Store) Verify() error {
 	})
 	if err != nil {
 		return err
+	}
+	for _, row := range s.direct {
+		for _, ki := range row {
+			if ki != nil {
+				direct--
+			}
+		}
+	}
+	if direct != 0 {
+		return fmt.Errorf("the point-lookup table holds %d entries more than the tree", -direct)
 	}
 	if indexed != s.log.len() {
 		return fmt.Errorf("index holds %d revisions, log %d", indexed, s.log.len())

@@ -224,10 +224,10 @@ func (s *Store) Backend() *Backend { return &s.be }
 // tree keeps the order that ranges and compaction walk, the table spares
 // every apply a tree descent (profiled at a tenth of a 5000-node run).
 func (s *Store) lookup(k Key) *keyIndex {
-	if t := s.direct[k>>32&0xFF]; uint64(uint32(k)) < uint64(len(t)) {
-		return t[uint32(k)]
-	}
-	if uint32(k) < maxDirectID {
+	if row, id, ok := directSlot(k); ok {
+		if t := s.direct[row]; id < uint32(len(t)) {
+			return t[id]
+		}
 		return nil
 	}
 	s.probe.key = k
@@ -239,13 +239,23 @@ func (s *Store) lookup(k Key) *keyIndex {
 // IDs live only in the tree.
 const maxDirectID = 1 << 22
 
+// directSlot is where the direct table holds k: the row of its resource
+// and the ID. ok is false for a key the table does not hold, which lives
+// only in the tree: an ID from maxDirectID up (or negative), or a
+// resource above 0xFF (a Key is any uint64: such a key must not alias a
+// row by its low bits).
+func directSlot(k Key) (row uint8, id uint32, ok bool) {
+	row, id = uint8(k>>32), uint32(k)
+	return row, id, k>>40 == 0 && id < maxDirectID
+}
+
 func (s *Store) insertIndex(ki *keyIndex) {
 	s.index.ReplaceOrInsert(ki)
-	id := uint32(ki.key)
-	if id >= maxDirectID {
+	row, id, ok := directSlot(ki.key)
+	if !ok {
 		return
 	}
-	t := &s.direct[ki.key>>32&0xFF]
+	t := &s.direct[row]
 	if int(id) >= len(*t) {
 		*t = append(*t, make([]*keyIndex, int(id)+1-len(*t))...)
 	}
@@ -254,8 +264,8 @@ func (s *Store) insertIndex(ki *keyIndex) {
 
 func (s *Store) deleteIndex(ki *keyIndex) {
 	s.index.Delete(ki)
-	if t := s.direct[ki.key>>32&0xFF]; uint64(uint32(ki.key)) < uint64(len(t)) {
-		t[uint32(ki.key)] = nil
+	if row, id, ok := directSlot(ki.key); ok && id < uint32(len(s.direct[row])) {
+		s.direct[row][id] = nil
 	}
 }
 

@@ -531,3 +531,37 @@ func TestApplyAndFree(t *testing.T) {
 		t.Error("backend frees changed the logical state")
 	}
 }
+
+// TestKeysOutsideTheDirectTable: point lookups go through a table by
+// resource and ID (lookup) for small IDs and the B-tree for the rest; a
+// key whose ID or resource the table cannot hold must find its own entry,
+// never another key's in the table slot it would alias.
+func TestKeysOutsideTheDirectTable(t *testing.T) {
+	s := NewStore(Config{})
+	keys := []Key{
+		KeyOf(api.Leases, 5),
+		KeyOf(api.Leases, maxDirectID),
+		KeyOf(api.Leases, -1),
+		KeyOf(api.Leases, 5) | 1<<40, // a resource above 0xFF
+		CompactRevKey,
+		CompactRevKey | 5,
+	}
+	for i, k := range keys {
+		mustPut(t, s, k, int64(i+1))
+	}
+	for i, k := range keys {
+		kv, ok := get(t, s, k, 0)
+		if !ok || kv.Key != k || kv.Value.RenewTime != sim.Time(i+1) {
+			t.Fatalf("get %#x: found %v, key %#x, tag %d; want tag %d", k, ok, kv.Key, kv.Value.RenewTime, i+1)
+		}
+	}
+	// Deleting one key, and compacting it out of the index, leaves the others.
+	mustDelete(t, s, keys[3])
+	compact(t, s, s.Rev())
+	for i, k := range keys {
+		_, ok := get(t, s, k, 0)
+		if ok != (i != 3) {
+			t.Fatalf("after deleting %#x: get %#x found %v", keys[3], k, ok)
+		}
+	}
+}
