@@ -7,6 +7,7 @@ import (
 
 	"github.com/orrery-sim/orrery/model/api"
 	"github.com/orrery-sim/orrery/model/apiserver"
+	"github.com/orrery-sim/orrery/model/apiserver/apf"
 	"github.com/orrery-sim/orrery/model/cluster"
 	"github.com/orrery-sim/orrery/sim"
 )
@@ -331,13 +332,13 @@ func stageStats(rec *sim.Recorder, requests []RequestStats) []StageStats {
 	return out
 }
 
-// levelRank orders priority levels as the bootstrap configuration lists
-// them; unknown ones go last.
+// levelRank orders priority levels as the bootstrap configuration the
+// cluster runs lists them (apf.DefaultLevels); unknown ones go last.
 func levelRank(name string) int {
-	for i, n := range []string{"exempt", "system", "node-high", "leader-election", "workload-high", "workload-low", "global-default", "catch-all"} {
-		if n == name {
-			return i
-		}
+	if i := slices.IndexFunc(bootstrapLevels, func(l apf.LevelConfig) bool { return l.Name == name }); i >= 0 {
+		return i
 	}
-	return 100
+	return len(bootstrapLevels)
 }
+
+var bootstrapLevels = apf.DefaultLevels()

@@ -25,26 +25,37 @@ func runJSON(t testing.TB, name string, seed *uint64) []byte {
 	if seed != nil {
 		sc.SetSeed(*seed)
 	}
-	var reps []*Report
-	for _, run := range sc.Runs() {
-		if name == "nodes-5000" {
-			// The whole hour is the benchmark's job (make bench); ten minutes
-			// cover two compactions, every periodic loop and 5000 nodes.
+	if name == "nodes-5000" {
+		// The whole hour is the benchmark's job (make bench); ten minutes
+		// cover two compactions, every periodic loop and 5000 nodes.
+		for _, run := range sc.Runs() {
 			run.Spec.Duration = min(run.Spec.Duration, 10*time.Minute)
 		}
-		reps = append(reps, runReport(t, run))
 	}
-	var out Output = reps[0]
-	if len(sc.Spec.Variants) > 0 {
-		if out, err = Compare(sc, reps); err != nil {
-			t.Fatal(err)
-		}
-	}
+	out, _ := runOutput(t, sc)
 	var buf bytes.Buffer
 	if err := out.JSON(&buf); err != nil {
 		t.Fatal(err)
 	}
 	return buf.Bytes()
+}
+
+// runOutput runs every run of sc and returns what orrery run prints for it
+// (the report, or the comparison of the variants' reports) and the reports.
+func runOutput(t testing.TB, sc *scenarios.Scenario) (Output, []*Report) {
+	t.Helper()
+	var reps []*Report
+	for _, run := range sc.Runs() {
+		reps = append(reps, runReport(t, run))
+	}
+	if len(sc.Spec.Variants) == 0 {
+		return reps[0], reps
+	}
+	cmp, err := Compare(sc, reps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cmp, reps
 }
 
 // runReport runs one scenario and checks its expectations.

@@ -20,14 +20,7 @@ func TestThunderingHerd(t *testing.T) {
 			t.Fatal(err)
 		}
 		sc.SetSeed(seed)
-		var reps []*Report
-		for _, run := range sc.Runs() {
-			reps = append(reps, runReport(t, run))
-		}
-		cmp, err := Compare(sc, reps)
-		if err != nil {
-			t.Fatal(err)
-		}
+		cmp, reps := runOutput(t, sc)
 		if cmp.Failed() > 0 {
 			var buf bytes.Buffer
 			_ = cmp.Text(&buf)

@@ -27,7 +27,6 @@ func metrics(r *Report, c *cluster.Cluster) map[string]float64 {
 		put(prefix+".p99", p.P99)
 		put(prefix+".max", p.Max)
 	}
-	var rejected int64
 	for _, rs := range r.Requests {
 		key := rs.Verb + "." + rs.Resource
 		putPercentiles("latency."+key, rs.Latency)
@@ -35,23 +34,13 @@ func metrics(r *Report, c *cluster.Cluster) map[string]float64 {
 		put("requests."+key+".count", float64(rs.Count))
 		put("requests."+key+".errors", float64(rs.Errors))
 		put("requests."+key+".perSecond", rs.PerSecond)
-		rejected += rs.Codes["429"]
-	}
-	put("apiserver.rejected", float64(rejected))
-	a := &r.APIServer
-	violated := 0
-	for _, rs := range r.Requests {
 		if rs.SLO != nil {
-			ok := 0.0
-			if rs.SLO.Met {
-				ok = 1
-			} else {
-				violated++
-			}
-			put("slo."+rs.Verb+"."+rs.Resource+".met", ok)
+			put("slo."+key+".met", boolMetric(rs.SLO.Met))
 		}
 	}
-	put("slo.violations", float64(violated))
+	a := &r.APIServer
+	put("apiserver.rejected", float64(a.Rejected))
+	put("slo.violations", float64(len(a.SLOsViolated)))
 	for _, l := range a.Levels {
 		p := "apf." + l.Name
 		put(p+".dispatched", float64(l.Dispatched))
@@ -80,7 +69,7 @@ func metrics(r *Report, c *cluster.Cluster) map[string]float64 {
 			put("stage."+st.Verb+"."+st.Resource+"."+stage, v)
 		}
 	}
-	put("apiserver.watchEventsSent", float64(r.Counters["apiserver_watch_events_sent_total"]))
+	put("apiserver.watchEventsSent", float64(a.WatchEvents))
 	var dispatchCPU float64
 	var visited int64
 	for _, d := range a.Watch {
@@ -93,7 +82,7 @@ func metrics(r *Report, c *cluster.Cluster) map[string]float64 {
 	}
 	put("watch.dispatchCPUSeconds", dispatchCPU)
 	put("watch.watchersVisited", float64(visited))
-	put("watch.eventsSent", float64(r.Counters["apiserver_watch_events_sent_total"]))
+	put("watch.eventsSent", float64(a.WatchEvents))
 	put("watch.watchersTerminated", float64(a.WatchersTerminated))
 	put("watch.tooOld", float64(a.WatchesTooOld))
 	put("watch.bookmarksSent", float64(a.BookmarksSent))

@@ -177,6 +177,10 @@ var badCases = []badCase{
 		"spec.faults[0].controllers", "only restartControllers takes controllers"},
 	{"controller warm not a bool", controllerBase + "        warm: maybe\n", 17,
 		"spec.workload.controllers[0].warm", `expected true or false, got the string "maybe"`},
+	{"restartAPIServer replica twice", base + "    apiServer: {replicas: 2}\n  faults:\n    - at: 1m\n      type: restartAPIServer\n      servers: [kube-apiserver-1, kube-apiserver-1]\n", 16,
+		"spec.faults[0].servers[1]", `replica "kube-apiserver-1" is listed twice`},
+	{"restartControllers with servers", controllerBase + "  faults:\n    - at: 1m\n      type: restartControllers\n      servers: [kube-apiserver]\n", 20,
+		"spec.faults[0].servers", "restartControllers takes controllers (spec.workload.controllers names), not servers"},
 	{"restartAPIServer with nodes", base + "  faults:\n    - at: 1m\n      type: restartAPIServer\n      nodes: {names: [node-0]}\n", 15,
 		"spec.faults[0].nodes", "restartAPIServer takes servers (replica names), not nodes"},
 	{"servers on a node fault", base + "  faults:\n    - at: 1m\n      type: stopKubelet\n      servers: [kube-apiserver]\n      nodes: {names: [node-0]}\n", 15,
@@ -323,6 +327,8 @@ var etcdBadCases = []badCase{
 	{"churn rate too low", strings.Replace(churnBase, "rate: 5", "rate: 1e-9", 1), 17, "spec.workload.churn[0].rate", "must be at least one update a day"},
 	{"churn start at the end", churnBase + "        start: 5m\n", 18, "spec.workload.churn[0].start", "must be before the end of the run (spec.duration 5m0s), got 5m0s"},
 	{"churn negative duration", churnBase + "        duration: -1s\n", 18, "spec.workload.churn[0].duration", "must not be negative"},
+	{"churn duration over 24h", churnBase + "        duration: 25h\n", 18, "spec.workload.churn[0].duration",
+		"must be at most 24h0m0s, got 25h0m0s (0 means to the end of the run)"},
 	{"churn unknown field", churnBase + "        objectByte: 1Ki\n", 18, "spec.workload.churn[0].objectByte", `did you mean "objectBytes"?`},
 
 	// etcd faults
@@ -515,6 +521,7 @@ var sharedBadCases = []badCase{
 		"spec.workload.writers[0].object", `no ConfigMap named "conter" in spec.workload.configMaps (did you mean "counter"?)`},
 	{"writer object undeclared", base + "  workload:\n    writers:\n      - name: w\n        object: counter\n", 15,
 		"spec.workload.writers[0].object", `no ConfigMap named "counter": declare it in spec.workload.configMaps`},
+	{"writer object empty", strings.Replace(sharedBase, "object: counter", `object: ""`, 1), 16, "spec.workload.writers[0].object", "must not be empty"},
 	{"writer object a list", strings.Replace(sharedBase, "object: counter", "object: [counter]", 1), 16,
 		"spec.workload.writers[0].object", "expected a string, got a list"},
 	{"writer increments negative", wr("increments: -1"), 17, "spec.workload.writers[0].increments", "must not be negative, got -1 (0 means no limit)"},

@@ -219,6 +219,24 @@ func (d *decoder) items(n *yaml.Node, path string) ([]*yaml.Node, bool) {
 	return out, true
 }
 
+// list returns a decoder for a list, each item decoded by item. The items
+// are allocated at once, so that pointers recorded in d.set stay valid.
+// An item decoder that keeps its item's line reads it from d.lines[path].
+func list[T any](d *decoder, item decodeFunc[T]) decodeFunc[[]T] {
+	return func(n *yaml.Node, path string, dst *[]T) bool {
+		items, ok := d.items(n, path)
+		if !ok {
+			return false
+		}
+		out := make([]T, len(items))
+		for i, it := range items {
+			item(it, itemPath(path, i), &out[i])
+		}
+		*dst = out
+		return true
+	}
+}
+
 // scalar checks that n is a scalar with one of the given YAML tags.
 func (d *decoder) scalar(n *yaml.Node, path, want string, tags ...string) bool {
 	if n.Kind == yaml.ScalarNode && slices.Contains(tags, n.ShortTag()) {

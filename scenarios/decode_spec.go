@@ -43,9 +43,9 @@ func (d *decoder) spec(n *yaml.Node, path string, dst *Spec) bool {
 	optional(m, "maxEvents", d.uint64, &dst.MaxEvents)
 	required(m, "cluster", d.cluster, &dst.Cluster)
 	optional(m, "workload", d.workload, &dst.Workload)
-	optional(m, "faults", d.faults, &dst.Faults)
+	optional(m, "faults", list(d, d.fault), &dst.Faults)
 	optional(m, "expect", d.expectations, &dst.Expect)
-	optional(m, "variants", d.variants, &dst.Variants)
+	optional(m, "variants", list(d, d.variant), &dst.Variants)
 	return true
 }
 
@@ -68,27 +68,13 @@ func (d *decoder) cluster(n *yaml.Node, path string, dst *Cluster) bool {
 	if !ok {
 		return false
 	}
-	required(m, "nodePools", d.nodePools, &dst.NodePools)
+	required(m, "nodePools", list(d, d.nodePool), &dst.NodePools)
 	optional(m, "apiServer", d.apiServer, &dst.APIServer)
 	optional(m, "etcd", d.etcd, &dst.Etcd)
 	optional(m, "network", d.network, &dst.Network)
 	optional(m, "kubelet", d.kubelet, &dst.Kubelet)
 	optional(m, "nodeLifecycle", d.nodeLifecycle, &dst.NodeLifecycle)
 	optional(m, "clients", d.clients, &dst.Clients)
-	return true
-}
-
-func (d *decoder) nodePools(n *yaml.Node, path string, dst *[]NodePool) bool {
-	items, ok := d.items(n, path)
-	if !ok {
-		return false
-	}
-	// Allocated once, so pointers recorded in d.set stay valid.
-	pools := make([]NodePool, len(items))
-	for i, item := range items {
-		d.nodePool(item, itemPath(path, i), &pools[i])
-	}
-	*dst = pools
 	return true
 }
 
@@ -159,7 +145,7 @@ func (d *decoder) etcd(n *yaml.Node, path string, dst *Etcd) bool {
 	optional(m, "quotaBackendBytes", d.quotaBackendBytes, &dst.QuotaBackendBytes)
 	optional(m, "compactionInterval", d.duration, &dst.CompactionInterval)
 	optional(m, "defragThroughput", d.bytesPerSecond, &dst.DefragThroughput)
-	optional(m, "memberOverrides", d.memberOverrides, &dst.MemberOverrides)
+	optional(m, "memberOverrides", list(d, d.memberOverride), &dst.MemberOverrides)
 	return true
 }
 
@@ -202,22 +188,8 @@ func (d *decoder) bytesPerSecond(n *yaml.Node, path string, dst *int64) bool {
 	return d.quantity(parseValue)(n, path, dst)
 }
 
-func (d *decoder) memberOverrides(n *yaml.Node, path string, dst *[]EtcdMember) bool {
-	items, ok := d.items(n, path)
-	if !ok {
-		return false
-	}
-	overrides := make([]EtcdMember, len(items))
-	for i, item := range items {
-		p := itemPath(path, i)
-		overrides[i].Line = d.lines[p]
-		d.memberOverride(item, p, &overrides[i])
-	}
-	*dst = overrides
-	return true
-}
-
 func (d *decoder) memberOverride(n *yaml.Node, path string, dst *EtcdMember) bool {
+	dst.Line = d.lines[path]
 	m, ok := d.mapping(n, path, "name", "walFsync")
 	if !ok {
 		return false
@@ -232,30 +204,16 @@ func (d *decoder) workload(n *yaml.Node, path string, dst *Workload) bool {
 	if !ok {
 		return false
 	}
-	optional(m, "churn", d.churns, &dst.Churn)
+	optional(m, "churn", list(d, d.churn), &dst.Churn)
 	optional(m, "configMaps", d.stringList, &dst.ConfigMaps)
-	optional(m, "writers", d.writers, &dst.Writers)
-	optional(m, "controllers", d.controllers, &dst.Controllers)
-	optional(m, "watchers", d.watcherGroups, &dst.Watchers)
-	return true
-}
-
-func (d *decoder) watcherGroups(n *yaml.Node, path string, dst *[]WatcherGroup) bool {
-	items, ok := d.items(n, path)
-	if !ok {
-		return false
-	}
-	groups := make([]WatcherGroup, len(items))
-	for i, item := range items {
-		p := itemPath(path, i)
-		groups[i].Line = d.lines[p]
-		d.watcherGroup(item, p, &groups[i])
-	}
-	*dst = groups
+	optional(m, "writers", list(d, d.writer), &dst.Writers)
+	optional(m, "controllers", list(d, d.controller), &dst.Controllers)
+	optional(m, "watchers", list(d, d.watcherGroup), &dst.Watchers)
 	return true
 }
 
 func (d *decoder) watcherGroup(n *yaml.Node, path string, dst *WatcherGroup) bool {
+	dst.Line = d.lines[path]
 	m, ok := d.mapping(n, path, "name", "count", "resource", "namespace", "fieldSelector", "labelSelector", "readTime", "start", "client")
 	if !ok {
 		return false
@@ -272,22 +230,8 @@ func (d *decoder) watcherGroup(n *yaml.Node, path string, dst *WatcherGroup) boo
 	return true
 }
 
-func (d *decoder) writers(n *yaml.Node, path string, dst *[]Writer) bool {
-	items, ok := d.items(n, path)
-	if !ok {
-		return false
-	}
-	writers := make([]Writer, len(items))
-	for i, item := range items {
-		p := itemPath(path, i)
-		writers[i].Line = d.lines[p]
-		d.writer(item, p, &writers[i])
-	}
-	*dst = writers
-	return true
-}
-
 func (d *decoder) writer(n *yaml.Node, path string, dst *Writer) bool {
+	dst.Line = d.lines[path]
 	m, ok := d.mapping(n, path, "name", "object", "increments", "period", "start", "duration", "fromCache", "retry", "client")
 	if !ok {
 		return false
@@ -304,22 +248,8 @@ func (d *decoder) writer(n *yaml.Node, path string, dst *Writer) bool {
 	return true
 }
 
-func (d *decoder) controllers(n *yaml.Node, path string, dst *[]Controller) bool {
-	items, ok := d.items(n, path)
-	if !ok {
-		return false
-	}
-	controllers := make([]Controller, len(items))
-	for i, item := range items {
-		p := itemPath(path, i)
-		controllers[i].Line = d.lines[p]
-		d.controller(item, p, &controllers[i])
-	}
-	*dst = controllers
-	return true
-}
-
 func (d *decoder) controller(n *yaml.Node, path string, dst *Controller) bool {
+	dst.Line = d.lines[path]
 	m, ok := d.mapping(n, path, "name", "objects", "workers", "reconcileTime", "failUntil", "failForever", "failWrite",
 		"maxRetries", "warm", "client")
 	if !ok {
@@ -338,22 +268,8 @@ func (d *decoder) controller(n *yaml.Node, path string, dst *Controller) bool {
 	return true
 }
 
-func (d *decoder) churns(n *yaml.Node, path string, dst *[]Churn) bool {
-	items, ok := d.items(n, path)
-	if !ok {
-		return false
-	}
-	churns := make([]Churn, len(items))
-	for i, item := range items {
-		p := itemPath(path, i)
-		churns[i].Line = d.lines[p]
-		d.churn(item, p, &churns[i])
-	}
-	*dst = churns
-	return true
-}
-
 func (d *decoder) churn(n *yaml.Node, path string, dst *Churn) bool {
+	dst.Line = d.lines[path]
 	m, ok := d.mapping(n, path, "name", "objects", "objectBytes", "rate", "start", "duration", "namespaces", "shards")
 	if !ok {
 		return false
@@ -514,22 +430,8 @@ func (d *decoder) dist(n *yaml.Node, path string, dst *Dist) bool {
 	return true
 }
 
-func (d *decoder) faults(n *yaml.Node, path string, dst *[]Fault) bool {
-	items, ok := d.items(n, path)
-	if !ok {
-		return false
-	}
-	faults := make([]Fault, len(items))
-	for i, item := range items {
-		p := itemPath(path, i)
-		faults[i].Line = d.lines[p]
-		d.fault(item, p, &faults[i])
-	}
-	*dst = faults
-	return true
-}
-
 func (d *decoder) fault(n *yaml.Node, path string, dst *Fault) bool {
+	dst.Line = d.lines[path]
 	m, ok := d.mapping(n, path, "at", "type", "nodes", "members", "groups", "servers", "controllers", "walFsync", "watchers", "readTime", "duration")
 	if !ok {
 		return false
@@ -589,22 +491,19 @@ func (d *decoder) nodeSelector(n *yaml.Node, path string, dst *NodeSelector) boo
 	return true
 }
 
+// expectations is a list of expect, each knowing its place in it.
 func (d *decoder) expectations(n *yaml.Node, path string, dst *[]Expect) bool {
-	items, ok := d.items(n, path)
-	if !ok {
+	if !list(d, d.expect)(n, path, dst) {
 		return false
 	}
-	expects := make([]Expect, len(items))
-	for i, item := range items {
-		p := itemPath(path, i)
-		expects[i].Line, expects[i].Index = d.lines[p], i
-		d.expect(item, p, &expects[i])
+	for i := range *dst {
+		(*dst)[i].Index = i
 	}
-	*dst = expects
 	return true
 }
 
 func (d *decoder) expect(n *yaml.Node, path string, dst *Expect) bool {
+	dst.Line = d.lines[path]
 	m, ok := d.mapping(n, path, "metric", "min", "max", "variant", "relativeTo")
 	if !ok {
 		return false

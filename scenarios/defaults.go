@@ -43,11 +43,7 @@ func defaultWorkload(w *Workload, cl *Clients, set fieldSet) {
 		g := &w.Watchers[i]
 		// orrery assumption: a client that reads as fast as events come.
 		setDefault(set, &g.ReadTime, Dist{Kind: "constant"})
-		// A plain client-go client: rest.Config's DefaultQPS 5 and
-		// DefaultBurst 10 (k8s.io/client-go/rest/config.go), no Timeout.
-		setDefault(set, &g.Client.QPS, 5)
-		setDefault(set, &g.Client.Burst, 10)
-		setDefault(set, &g.Client.Timeout, 0)
+		defaultPlainClient(&g.Client, set)
 	}
 	for i := range w.Writers {
 		wr := &w.Writers[i]
@@ -55,11 +51,7 @@ func defaultWorkload(w *Workload, cl *Clients, set fieldSet) {
 		// multiple clients are making changes to the same resource"
 		// (k8s.io/client-go/util/retry/util.go).
 		setDefault(set, &wr.Retry, RetryDefault)
-		// A plain client-go client: rest.Config's DefaultQPS 5 and
-		// DefaultBurst 10 (k8s.io/client-go/rest/config.go), no Timeout.
-		setDefault(set, &wr.Client.QPS, 5)
-		setDefault(set, &wr.Client.Burst, 10)
-		setDefault(set, &wr.Client.Timeout, 0)
+		defaultPlainClient(&wr.Client, set)
 	}
 	for i := range w.Controllers {
 		ct := &w.Controllers[i]
@@ -80,6 +72,15 @@ func defaultWorkload(w *Workload, cl *Clients, set fieldSet) {
 		setDefault(set, &ct.Client.Burst, cl.ControllerManager.Burst)
 		setDefault(set, &ct.Client.Timeout, cl.ControllerManager.Timeout)
 	}
+}
+
+// defaultPlainClient gives a client the defaults of a plain client-go
+// client: rest.Config's DefaultQPS 5 and DefaultBurst 10
+// (k8s.io/client-go/rest/config.go), no Timeout.
+func defaultPlainClient(c *ClientLimits, set fieldSet) {
+	setDefault(set, &c.QPS, 5)
+	setDefault(set, &c.Burst, 10)
+	setDefault(set, &c.Timeout, 0)
 }
 
 func defaultNodePool(p *NodePool, set fieldSet) {

@@ -295,9 +295,6 @@ func (c *Churn) NamespaceName(k int) string {
 	return c.Name + "-ns-" + strconv.Itoa(k)
 }
 
-// ObjectName is the name of the churn's object i, "<name>-<i>".
-func (c *Churn) ObjectName(i int) string { return c.Name + "-" + strconv.Itoa(i) }
-
 // Namespaces lists the workload's namespaces: SharedNamespace, then each
 // churn's, in order.
 func (w *Workload) Namespaces() []string {

@@ -387,19 +387,7 @@ func (v *validator) nodeFault(path string, f *Fault, sp *Spec) {
 }
 
 func (v *validator) apiServerFault(path string, f *Fault, a *APIServer) {
-	for _, x := range []struct {
-		field string
-		given bool
-	}{
-		{"nodes", v.given(&f.Nodes, !f.Nodes.isZero())},
-		{"members", v.given(&f.Members, !f.Members.isZero())},
-		{"groups", v.given(&f.Groups, f.Groups != nil)},
-		{"walFsync", v.given(&f.WALFsync, f.WALFsync != Dist{})},
-	} {
-		if x.given {
-			v.fail(path+"."+x.field, "restartAPIServer takes servers (replica names), not %s", x.field)
-		}
-	}
+	v.takesOnly(path, f, "servers", "servers (replica names)")
 	var names []string
 	for i := 0; i < a.Replicas; i++ {
 		names = append(names, a.ReplicaName(i))
@@ -417,20 +405,7 @@ func (v *validator) apiServerFault(path string, f *Fault, a *APIServer) {
 
 // slowWatcherFault: watcher groups by name, a read time, nothing else.
 func (v *validator) slowWatcherFault(path string, f *Fault, w *Workload) {
-	for _, x := range []struct {
-		field string
-		given bool
-	}{
-		{"nodes", v.given(&f.Nodes, !f.Nodes.isZero())},
-		{"members", v.given(&f.Members, !f.Members.isZero())},
-		{"groups", v.given(&f.Groups, f.Groups != nil)},
-		{"servers", v.given(&f.Servers, f.Servers != nil)},
-		{"walFsync", v.given(&f.WALFsync, f.WALFsync != Dist{})},
-	} {
-		if x.given {
-			v.fail(path+"."+x.field, "slowWatcher takes watchers (watcher group names) and readTime, not %s", x.field)
-		}
-	}
+	v.takesOnly(path, f, "", "watchers (watcher group names) and readTime")
 	var names []string
 	for _, g := range w.Watchers {
 		names = append(names, g.Name)
@@ -463,20 +438,7 @@ func (v *validator) slowWatcherFault(path string, f *Fault, w *Workload) {
 // controllersFault checks restartControllers: controller names that exist,
 // once each, and nothing else.
 func (v *validator) controllersFault(path string, f *Fault, cs []Controller) {
-	for _, x := range []struct {
-		field string
-		given bool
-	}{
-		{"nodes", v.given(&f.Nodes, !f.Nodes.isZero())},
-		{"members", v.given(&f.Members, !f.Members.isZero())},
-		{"groups", v.given(&f.Groups, f.Groups != nil)},
-		{"servers", v.given(&f.Servers, f.Servers != nil)},
-		{"walFsync", v.given(&f.WALFsync, f.WALFsync != Dist{})},
-	} {
-		if x.given {
-			v.fail(path+"."+x.field, "restartControllers takes controllers (spec.workload.controllers names), not %s", x.field)
-		}
-	}
+	v.takesOnly(path, f, "", "controllers (spec.workload.controllers names)")
 	if f.Duration != 0 {
 		v.fail(path+".duration", "restartControllers is instantaneous and takes no duration")
 	}
@@ -495,6 +457,25 @@ func (v *validator) controllersFault(path string, f *Fault, cs []Controller) {
 			v.fail(p, "no controller named %q%s; the controllers are %s", name, didYouMean(name, names), quoteList(names))
 		case slices.Index(f.Controllers, name) < i:
 			v.fail(p, "controller %q is listed twice", name)
+		}
+	}
+}
+
+// takesOnly reports each of nodes, members, groups, servers and walFsync
+// that f carries, except own: a fault of f.Type takes what instead.
+func (v *validator) takesOnly(path string, f *Fault, own, what string) {
+	for _, x := range []struct {
+		field string
+		given bool
+	}{
+		{"nodes", v.given(&f.Nodes, !f.Nodes.isZero())},
+		{"members", v.given(&f.Members, !f.Members.isZero())},
+		{"groups", v.given(&f.Groups, f.Groups != nil)},
+		{"servers", v.given(&f.Servers, f.Servers != nil)},
+		{"walFsync", v.given(&f.WALFsync, f.WALFsync != Dist{})},
+	} {
+		if x.given && x.field != own {
+			v.fail(path+"."+x.field, "%s takes %s, not %s", f.Type, what, x.field)
 		}
 	}
 }

@@ -273,12 +273,7 @@ func (v *validator) workload(path string, w *Workload, sp *Spec) {
 		case c.Rate > MaxChurnRate:
 			v.fail(cp+".rate", "must be at most %d updates per second, got %v", MaxChurnRate, c.Rate)
 		}
-		if v.nonNegative(cp+".start", c.Start) && c.Start >= sp.Duration {
-			v.fail(cp+".start", "must be before the end of the run (spec.duration %v), got %v", sp.Duration, c.Start)
-		}
-		if v.nonNegative(cp+".duration", c.Duration) && c.Duration > MaxDuration {
-			v.fail(cp+".duration", "must be at most %v, got %v (0 means to the end of the run)", MaxDuration, c.Duration)
-		}
+		v.window(cp, c.Start, c.Duration, sp)
 	}
 	if total > MaxChurnObjects {
 		v.fail(path+".churn", "%d objects in total, more than the maximum of %d", total, MaxChurnObjects)

@@ -28,24 +28,15 @@ func (s *Scenario) SetSeed(seed uint64) {
 	}
 }
 
-// variants decodes spec.variants: a list of {name, set}.
-func (d *decoder) variants(n *yaml.Node, path string, dst *[]Variant) bool {
-	items, ok := d.items(n, path)
+// variant decodes one item of spec.variants: {name, set}.
+func (d *decoder) variant(n *yaml.Node, path string, dst *Variant) bool {
+	dst.Line = d.lines[path]
+	m, ok := d.mapping(n, path, "name", "set")
 	if !ok {
 		return false
 	}
-	out := make([]Variant, len(items))
-	for i, item := range items {
-		p := itemPath(path, i)
-		out[i].Line = d.lines[p]
-		m, ok := d.mapping(item, p, "name", "set")
-		if !ok {
-			continue
-		}
-		required(m, "name", d.str, &out[i].Name)
-		optional(m, "set", d.settings, &out[i].Set)
-	}
-	*dst = out
+	required(m, "name", d.str, &dst.Name)
+	optional(m, "set", d.settings, &dst.Set)
 	return true
 }
 

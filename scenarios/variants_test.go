@@ -1,7 +1,7 @@
 package scenarios
 
 import (
-	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -80,49 +80,49 @@ func TestVariantRuns(t *testing.T) {
 	}
 }
 
-func TestVariantBadInput(t *testing.T) {
-	cases := []badCase{
-		{"one variant", withVariants("  variants:", "    - name: a"), 12, "spec.variants", "at least two variants"},
-		{"duplicate variant", withVariants("  variants:", "    - name: a", "    - name: a"), 14, "spec.variants[1].name", "duplicate"},
-		{"variant name", withVariants("  variants:", "    - name: A_1", "    - name: b"), 13, "spec.variants[0].name", "DNS-1123"},
-		{"unknown variant key", withVariants("  variants:", "    - name: a", "      sett: {}", "    - name: b"), 14, "spec.variants[0].sett", `did you mean "set"`},
-		{"set is a list", withVariants("  variants:", "    - name: a", "      set: [x]", "    - name: b"), 14, "spec.variants[0].set", "a mapping of field paths"},
-		{"empty path element", withVariants("  variants:", "    - name: a", "      set: {cluster..x: 1}", "    - name: b"), 14, "spec.variants[0].set.cluster..x", "a field path"},
-		{"set variants", withVariants("  variants:", "    - name: a", "      set: {variants.0.name: c}", "    - name: b"), 14, "spec.variants[0].set.variants.0.name", "cannot change spec.variants"},
-		{"set without value", withVariants("  variants:", "    - name: a", "      set: {duration: }", "    - name: b"), 14, "spec.variants[0].set.duration", "give the value"},
-		{"unknown field in path", withVariants("  variants:", "    - name: a", "    - name: b", "      set:", "        cluster.kubelet.jiter: false"), 16,
-			"spec.cluster.kubelet.jiter", `unknown field (did you mean "jitter"?) (in variant "b")`},
-		{"bad value", withVariants("  variants:", "    - name: a", "    - name: b", "      set:", "        cluster.nodePools.0.count: lots"), 16,
-			"spec.cluster.nodePools[0].count", `expected an integer`},
-		{"impossible value", withVariants("  variants:", "    - name: a", "    - name: b", "      set:", "        duration: -5m"), 16,
-			"spec.duration", `must be greater than 0, got -5m0s (in variant "b")`},
-		{"index out of range", withVariants("  variants:", "    - name: a", "    - name: b", "      set:", "        cluster.nodePools.3.count: 1"), 16,
-			"spec.variants[1].set.cluster.nodePools.3.count", "cluster.nodePools has 1 items; there is no item 3"},
-		{"name on a list", withVariants("  variants:", "    - name: a", "    - name: b", "      set:", "        cluster.nodePools.first.count: 1"), 16,
-			"spec.variants[1].set.cluster.nodePools.first.count", "is a list"},
-		{"into a value", withVariants("  variants:", "    - name: a", "    - name: b", "      set:", "        duration.hours: 1"), 16,
-			"spec.variants[1].set.duration.hours", "duration holds a single value"},
-		{"expect unknown variant", withVariants("  variants:", "    - name: a", "    - name: b", "  expect:", "    - metric: nodes.total", "      variant: c", "      min: 1"), 17,
-			"spec.expect[0].variant", `no variant named "c"`},
-		{"expect relativeTo alone", withVariants("  variants:", "    - name: a", "    - name: b", "  expect:", "    - metric: nodes.total", "      relativeTo: a", "      min: 1"), 17,
-			"spec.expect[0].relativeTo", "needs variant"},
-		{"expect relativeTo itself", withVariants("  variants:", "    - name: a", "    - name: b", "  expect:", "    - metric: nodes.total", "      variant: a", "      relativeTo: a", "      min: 1"), 18,
-			"spec.expect[0].relativeTo", "another variant"},
-		{"expect variant without variants", withVariants("  expect:", "    - metric: nodes.total", "      variant: a", "      min: 1"), 14,
-			"spec.expect[0].variant", "no variants"},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			_, err := Parse("bad.yaml", []byte(tc.yaml))
-			var first *Error
-			if !errors.As(err, &first) {
-				t.Fatalf("error %v is not a *Error", err)
-			}
-			if first.Line != tc.line || first.Field != tc.field || !strings.Contains(first.Msg, tc.phrase) {
-				t.Errorf("first error:\n  %v\nwant bad.yaml:%d: %s: ...%s...\nall:\n%v", first, tc.line, tc.field, tc.phrase, err)
-			}
-		})
-	}
+func init() { badCases = append(badCases, variantBadCases...) }
+
+// variantBadCases covers spec.variants, their settings and the
+// expectations that name variants.
+var variantBadCases = []badCase{
+	{"one variant", withVariants("  variants:", "    - name: a"), 12, "spec.variants", "at least two variants"},
+	{"duplicate variant", withVariants("  variants:", "    - name: a", "    - name: a"), 14, "spec.variants[1].name", "duplicate"},
+	{"variant name", withVariants("  variants:", "    - name: A_1", "    - name: b"), 13, "spec.variants[0].name", "DNS-1123"},
+	{"unknown variant key", withVariants("  variants:", "    - name: a", "      sett: {}", "    - name: b"), 14, "spec.variants[0].sett", `did you mean "set"`},
+	{"set is a list", withVariants("  variants:", "    - name: a", "      set: [x]", "    - name: b"), 14, "spec.variants[0].set", "a mapping of field paths"},
+	{"empty path element", withVariants("  variants:", "    - name: a", "      set: {cluster..x: 1}", "    - name: b"), 14, "spec.variants[0].set.cluster..x", "a field path"},
+	{"set variants", withVariants("  variants:", "    - name: a", "      set: {variants.0.name: c}", "    - name: b"), 14, "spec.variants[0].set.variants.0.name", "cannot change spec.variants"},
+	{"set without value", withVariants("  variants:", "    - name: a", "      set: {duration: }", "    - name: b"), 14, "spec.variants[0].set.duration", "give the value"},
+	{"unknown field in path", withVariants("  variants:", "    - name: a", "    - name: b", "      set:", "        cluster.kubelet.jiter: false"), 16,
+		"spec.cluster.kubelet.jiter", `unknown field (did you mean "jitter"?) (in variant "b")`},
+	{"bad value", withVariants("  variants:", "    - name: a", "    - name: b", "      set:", "        cluster.nodePools.0.count: lots"), 16,
+		"spec.cluster.nodePools[0].count", `expected an integer`},
+	{"impossible value", withVariants("  variants:", "    - name: a", "    - name: b", "      set:", "        duration: -5m"), 16,
+		"spec.duration", `must be greater than 0, got -5m0s (in variant "b")`},
+	{"index out of range", withVariants("  variants:", "    - name: a", "    - name: b", "      set:", "        cluster.nodePools.3.count: 1"), 16,
+		"spec.variants[1].set.cluster.nodePools.3.count", "cluster.nodePools has 1 items; there is no item 3"},
+	{"name on a list", withVariants("  variants:", "    - name: a", "    - name: b", "      set:", "        cluster.nodePools.first.count: 1"), 16,
+		"spec.variants[1].set.cluster.nodePools.first.count", "is a list"},
+	{"into a value", withVariants("  variants:", "    - name: a", "    - name: b", "      set:", "        duration.hours: 1"), 16,
+		"spec.variants[1].set.duration.hours", "duration holds a single value"},
+	{"expect unknown variant", withVariants("  variants:", "    - name: a", "    - name: b", "  expect:", "    - metric: nodes.total", "      variant: c", "      min: 1"), 17,
+		"spec.expect[0].variant", `no variant named "c"`},
+	{"expect relativeTo alone", withVariants("  variants:", "    - name: a", "    - name: b", "  expect:", "    - metric: nodes.total", "      relativeTo: a", "      min: 1"), 17,
+		"spec.expect[0].relativeTo", "needs variant"},
+	{"expect relativeTo itself", withVariants("  variants:", "    - name: a", "    - name: b", "  expect:", "    - metric: nodes.total", "      variant: a", "      relativeTo: a", "      min: 1"), 18,
+		"spec.expect[0].relativeTo", "another variant"},
+	{"expect variant without variants", withVariants("  expect:", "    - metric: nodes.total", "      variant: a", "      min: 1"), 14,
+		"spec.expect[0].variant", "no variants"},
+	{"variant not a mapping", withVariants("  variants:", "    - a", "    - name: b"), 13, "spec.variants[0]", `expected a mapping, got the string "a"`},
+	{"too many variants", withVariants("  variants: " + flowList(MaxVariants+1, func(i int) string { return fmt.Sprintf("{name: v%d}", i) })), 12,
+		"spec.variants", "at most 16 variants (each is a full run), got 17"},
+	{"setting twice", withVariants("  variants:", "    - name: a", "      set:", "        seed: 1", "        seed: 2", "    - name: b"), 16,
+		"spec.variants[0].set.seed", "duplicate key (first set at line 15)"},
+	{"setting key not a string", withVariants("  variants:", "    - name: a", "      set: {1: x}", "    - name: b"), 14, "spec.variants[0].set", "keys must be strings"},
+	{"path starts with an index", withVariants("  variants:", "    - name: a", "      set: {0.count: 1}", "    - name: b"), 14,
+		"spec.variants[0].set.0.count", "a path under spec starts with a field name"},
+	{"index into a mapping", withVariants("  variants:", "    - name: a", "    - name: b", "      set:", "        cluster.0: 1"), 16,
+		"spec.variants[1].set.cluster.0", `cluster is a mapping: "0" is not a field name`},
 }
 
 // A setting below an alias changes that place only, not the anchor.
@@ -143,5 +143,32 @@ func TestVariantSettingBelowAnAlias(t *testing.T) {
 	a, b := s.Runs()[0].Spec.Cluster.Etcd, s.Runs()[1].Spec.Cluster.Etcd
 	if a.BackendCommit.Value != 2*time.Millisecond || b.BackendCommit.Value != 5*time.Millisecond || b.WALFsync.Value != 2*time.Millisecond {
 		t.Errorf("a %v/%v, b %v/%v", a.WALFsync.Value, a.BackendCommit.Value, b.WALFsync.Value, b.BackendCommit.Value)
+	}
+}
+
+// A setting may replace a whole list item, and fill in a mapping the file
+// left empty.
+func TestVariantSettingReplacesAnItemAndFillsAnEmptyMapping(t *testing.T) {
+	doc := base + `    kubelet:
+  faults:
+    - {at: 1m, type: stopKubelet, nodes: {names: [node-0]}}
+  variants:
+    - name: a
+    - name: b
+      set:
+        faults.0: {at: 2m, type: restartKubelet, nodes: {pool: node}}
+        cluster.kubelet.jitter: false
+`
+	s, err := Parse("v.yaml", []byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := s.Runs()[0].Spec, s.Runs()[1].Spec
+	if fa, fb := a.Faults[0], b.Faults[0]; fa.Type != FaultStopKubelet || fa.At != time.Minute ||
+		fb.Type != FaultRestartKubelet || fb.At != 2*time.Minute || fb.Nodes.Pool != "node" || fb.Line != 19 {
+		t.Errorf("faults: a %+v, b %+v", fa, fb)
+	}
+	if !*a.Cluster.Kubelet.Jitter || *b.Cluster.Kubelet.Jitter {
+		t.Errorf("kubelet jitter: a %v, b %v", *a.Cluster.Kubelet.Jitter, *b.Cluster.Kubelet.Jitter)
 	}
 }

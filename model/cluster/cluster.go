@@ -39,7 +39,6 @@ const (
 // Endpoint names.
 const (
 	EtcdClientName        = "kube-apiserver/etcd-client"
-	APIServerName         = "kube-apiserver"
 	ControllerManagerName = "kube-controller-manager"
 )
 
@@ -141,10 +140,7 @@ func (c *Cluster) buildControlPlane() error {
 	c.Etcd = etcd.New(c.Eng, c.Net, c.Rec, cfg)
 	var eps []sim.EndpointID
 	for i := 0; i < cl.APIServer.Replicas; i++ {
-		name := APIServerName
-		if cl.APIServer.Replicas > 1 {
-			name = fmt.Sprintf("%s-%d", APIServerName, i)
-		}
+		name := cl.APIServer.ReplicaName(i)
 		srv, err := apiserver.New(c.Eng, c.Net, c.Rec, name, sim.NoEndpoint, asc)
 		if err != nil {
 			return err
