@@ -221,7 +221,7 @@ func applySetting(spec *yaml.Node, set Setting) string {
 			n = own(n, idx)
 		case yaml.MappingNode:
 			if isDigits(seg) {
-				return fmt.Sprintf("%s is a mapping: %q is not a field name", orSpec(here), seg)
+				return fmt.Sprintf("%s is a mapping: %q is not a field name", here, seg)
 			}
 			next, at := (*yaml.Node)(nil), -1
 			for j := 0; j+1 < len(n.Content); j += 2 {
@@ -257,11 +257,4 @@ func applySetting(spec *yaml.Node, set Setting) string {
 		}
 	}
 	return ""
-}
-
-func orSpec(path string) string {
-	if path == "" {
-		return "spec"
-	}
-	return path
 }

@@ -36,11 +36,8 @@ const (
 	nodeSize = 15000
 )
 
-// Endpoint names.
-const (
-	EtcdClientName        = "kube-apiserver/etcd-client"
-	ControllerManagerName = "kube-controller-manager"
-)
+// ControllerManagerName is the controller manager's endpoint name.
+const ControllerManagerName = "kube-controller-manager"
 
 // Node is one simulated node.
 type Node struct {
