@@ -65,18 +65,29 @@ const (
 	NodeStatus
 	Leases
 	ConfigMaps // the churn workload's objects
+	Pods
+	PodStatus  // pods/status: the kubelet's and the scheduler's status writes
+	PodBinding // pods/binding: the scheduler's bind (a create that sets spec.nodeName)
+	ReplicaSets
+	Deployments
+	Services
+	EndpointSlices
 	NumResources
 )
 
-var resourceNames = [...]string{"nodes", "nodes/status", "leases", "configmaps"}
+var resourceNames = [...]string{"nodes", "nodes/status", "leases", "configmaps",
+	"pods", "pods/status", "pods/binding", "replicasets", "deployments", "services", "endpointslices"}
 
 func (r Resource) String() string { return resourceNames[r] }
 
 // Stored is the resource whose objects a request reads or writes: a
 // subresource writes its parent object.
 func (r Resource) Stored() Resource {
-	if r == NodeStatus {
+	switch r {
+	case NodeStatus:
 		return Nodes
+	case PodStatus, PodBinding:
+		return Pods
 	}
 	return r
 }
@@ -105,7 +116,13 @@ const AllNamespaces NamespaceID = 0
 // within its resource (node i and its Lease share ID i). Namespace and
 // Label are what selectors read.
 //
-// The fields are laid out for size (48 bytes: the small ones share the
+// Body is the object's typed content (a *objects.Pod, *objects.Node,
+// *objects.ReplicaSet, *objects.Deployment, ...; nil for the objects the
+// heartbeat model needs no more of). A Body is an immutable snapshot of
+// one version, shared by every cache, event and history entry that holds
+// that version: to change an object, copy its Body and change the copy.
+//
+// The fields are laid out for size (64 bytes: the small ones share the
 // first word), since objects are copied on every write, event and response.
 type Object struct {
 	Resource Resource
@@ -125,6 +142,8 @@ type Object struct {
 	// Node fields: the Ready condition's times.
 	HeartbeatTime      sim.Time
 	LastTransitionTime sim.Time
+
+	Body any
 }
 
 // Code is a response status: an HTTP status, or a negative client-side outcome.
@@ -178,6 +197,22 @@ type Request struct {
 	// Label, for a list or watch, is a label selector on the objects' one
 	// modeled label: only objects whose Label equals it (0: no selector).
 	Label uint16
+	// ByNode, for a list or watch of pods: the spec.nodeName=<Node> field
+	// selector (a kubelet's watch of its own pods). The API server indexes
+	// pod watchers by it, as the cacher's spec.nodeName trigger does.
+	ByNode bool
+	Node   int32
+	// Mutate, for a patch (and the create of a pods/binding), is the change
+	// the API server applies to the current object: to its cached copy
+	// first, then, after a 409 from storage's compare-and-swap, to
+	// storage's copy (GuaranteedUpdate's tryUpdate). It returns the new
+	// object, or a non-zero Code to answer with instead (a binding of an
+	// assigned pod: 409). Nil: the body replaces the object.
+	Mutate func(cur *Object) (Object, Code)
+	// GracePeriod, for a delete, is gracePeriodSeconds when GraceSet (else
+	// the pod's own terminationGracePeriodSeconds).
+	GracePeriod time.Duration
+	GraceSet    bool
 	// AllowBookmarks, for a watch: allowWatchBookmarks (client-go's
 	// reflector always sets it).
 	AllowBookmarks bool

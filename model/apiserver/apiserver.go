@@ -46,10 +46,20 @@
 // the cacher's incoming queue is unbounded here (upstream holds
 // watchcache.IncomingBuffer events, then blocks the watch cache itself, so
 // a lagging dispatch loop also delays the cache and its reads);
-// namespaces, names and labels never change, so no watcher sees an object
-// enter or leave its selection (upstream's synthetic ADDED and DELETED);
-// lists with selectors scan the cache instead of an index. Leases carry no
-// namespace (no modeled watch selects them by it).
+// lists with selectors scan the cache instead of an index, except a pod
+// list by spec.nodeName. Leases carry no namespace (no modeled watch
+// selects them by it). A watch resumed from history gets a past change as
+// it happened, not converted to ADDED or DELETED for its selector (only
+// live dispatch converts; informers treat both alike).
+//
+// Workload objects (registry.go): a create without a name gets the next
+// free ID (generateName); a patch or a pods/binding with a Mutate is a
+// GuaranteedUpdate, its change applied to the cached object and, after a
+// conflict or when the change fails on that guess, to storage's copy;
+// deleting a bound, unfinished pod with a grace period writes its
+// deletionTimestamp instead (the kubelet deletes it when its containers
+// have stopped). Admission, defaulting and validation of workload
+// objects are left to the clients that build them.
 package apiserver
 
 import (
@@ -58,6 +68,7 @@ import (
 	"github.com/orrery-sim/orrery/model/api"
 	"github.com/orrery-sim/orrery/model/apiserver/apf"
 	"github.com/orrery-sim/orrery/model/apiserver/watchcache"
+	"github.com/orrery-sim/orrery/model/objects"
 	"github.com/orrery-sim/orrery/sim"
 )
 
@@ -78,6 +89,9 @@ type Config struct {
 	Principals *api.Principals
 	// WatchCache configures the watch cache (watchcache.DefaultConfig).
 	WatchCache watchcache.Config
+	// IDs names the objects of creates without a name; one per cluster,
+	// shared by its replicas (nil: the replica's own).
+	IDs *IDs
 	// WatchScopeIndex indexes watchers by the namespace and name they
 	// watch, so that an event visits only the watchers of its namespace
 	// and object besides the unscoped ones (Kubernetes 1.27 on, PR
@@ -125,6 +139,8 @@ type Server struct {
 	cacheCount [api.NumResources]int
 	cacheBytes [api.NumResources]int64
 	cacheRV    int64
+	podsOnNode nodeIndex
+	ids        *IDs
 
 	wc       watchCaches
 	watchers []watcher
@@ -158,6 +174,9 @@ func New(eng *sim.Engine, net *sim.Network, rec *sim.Recorder, name string, stor
 	if cfg.Principals == nil {
 		cfg.Principals = &api.Principals{}
 	}
+	if cfg.IDs == nil {
+		cfg.IDs = &IDs{}
+	}
 	if cfg.WatchCache == (watchcache.Config{}) {
 		cfg.WatchCache = watchcache.DefaultConfig()
 	}
@@ -168,7 +187,7 @@ func New(eng *sim.Engine, net *sim.Network, rec *sim.Recorder, name string, stor
 		// Requests of clients that registered no principal carry ID 0.
 		cfg.Principals.Add(api.Principal{Identity: apf.User("anonymous-client")})
 	}
-	s := &Server{eng: eng, net: net, rec: rec, name: name, storage: storage, rng: eng.Rand("apiserver/" + name), cfg: cfg, up: true}
+	s := &Server{eng: eng, net: net, rec: rec, name: name, storage: storage, rng: eng.Rand("apiserver/" + name), cfg: cfg, up: true, ids: cfg.IDs}
 	s.self = net.AddEndpoint(name, s)
 	s.wakeup = eng.NewTimer(s, kindAPFWakeup)
 	s.cpu = newCPUPool(cfg.CPUs, rec.Bucket())
@@ -260,11 +279,18 @@ func (s *Server) storeInCache(obj api.Object) {
 	t := &s.cache[obj.Resource]
 	if old, ok := t.Get(obj.ID); ok {
 		s.cacheBytes[obj.Resource] -= int64(old.Size)
+		if obj.Resource == api.Pods {
+			s.podsOnNode.move(obj.ID, nodeNameOf(&old), nodeNameOf(&obj))
+		}
 	} else {
 		s.cacheCount[obj.Resource]++
+		if obj.Resource == api.Pods {
+			s.podsOnNode.move(obj.ID, objects.NoNode, nodeNameOf(&obj))
+		}
 	}
 	s.cacheBytes[obj.Resource] += int64(obj.Size)
 	t.Set(obj)
+	s.ids.reserve(obj.Resource, obj.ID)
 }
 
 func (s *Server) deleteFromCache(r api.Resource, id int32) {
@@ -273,6 +299,9 @@ func (s *Server) deleteFromCache(r api.Resource, id int32) {
 		s.cacheCount[r]--
 		s.cacheBytes[r] -= int64(old.Size)
 		t.Delete(id)
+		if r == api.Pods {
+			s.podsOnNode.move(id, nodeNameOf(&old), objects.NoNode)
+		}
 	}
 }
 
@@ -280,14 +309,31 @@ func (s *Server) cached(r api.Resource, id int32) (api.Object, bool) { return s.
 
 // selected counts the cached objects of r that sel matches, and their bytes:
 // what a list with selectors encodes.
-func (s *Server) selected(r api.Resource, sel selector) (objects, bytes int64) {
+func (s *Server) selected(r api.Resource, sel selector) (n, bytes int64) {
+	s.eachSelected(r, sel, func(obj *api.Object) {
+		n++
+		bytes += int64(obj.Size)
+	})
+	return n, bytes
+}
+
+// eachSelected calls fn with each cached object of r that sel matches, in
+// ID order. A pod list by node reads the cache's spec.nodeName index
+// (pkg/registry/core/pod/storage: Indexers), not every pod.
+func (s *Server) eachSelected(r api.Resource, sel selector, fn func(*api.Object)) {
+	if r == api.Pods && sel.byNode {
+		for _, id := range s.podsOnNode.on(sel.node) {
+			if obj, ok := s.cached(r, id); ok && sel.matches(&obj) {
+				fn(&obj)
+			}
+		}
+		return
+	}
 	for id := range s.cache[r].IDs() {
 		if obj, ok := s.cached(r, id); ok && sel.matches(&obj) {
-			objects++
-			bytes += int64(obj.Size)
+			fn(&obj)
 		}
 	}
-	return objects, bytes
 }
 
 // Handle dispatches the server's events.
@@ -371,7 +417,7 @@ func (s *Server) execute(inf *inflight) {
 		res := req.Resource.Stored()
 		objects, bytes := int64(1), int64(0)
 		switch sel := selectorOf(req); {
-		case req.Verb == api.List && sel.name < 0 && sel.ns == api.AllNamespaces && sel.label == 0:
+		case req.Verb == api.List && sel.name < 0 && sel.ns == api.AllNamespaces && sel.label == 0 && !sel.byNode:
 			objects = int64(s.cacheCount[res])
 			bytes = s.cacheBytes[res]
 		case req.Verb == api.List && sel.name < 0:
@@ -411,11 +457,7 @@ func (s *Server) afterService(inf *inflight) {
 				req.Items = append(req.Items[:0], obj)
 			}
 		} else {
-			for id := range s.cache[res].IDs() {
-				if obj, ok := s.cached(res, id); ok && sel.matches(&obj) {
-					req.Items = append(req.Items, obj)
-				}
-			}
+			s.eachSelected(res, sel, func(obj *api.Object) { req.Items = append(req.Items, *obj) })
 		}
 		req.Code = api.OK
 		req.Result.ResourceVersion = s.cacheRV
@@ -449,22 +491,69 @@ func (s *Server) callStorage(at sim.Time, req *api.Request) {
 		// that says otherwise).
 		op.Value.Namespace = writeNamespace(req)
 	}
-	switch req.Verb {
-	case api.Get:
+	switch {
+	case updatesInPlace(req):
+		// GuaranteedUpdate: apply the change to the cached object and
+		// write with a compare on its revision; without a cached copy,
+		// read storage's first.
+		if cur, ok := s.cached(op.Resource, req.Name); ok {
+			s.tryUpdate(at, op, &cur, false)
+			return
+		}
 		op.Kind = api.OpRange
-	case api.Create:
+	case req.Verb == api.Get:
+		op.Kind = api.OpRange
+	case req.Verb == api.Create:
 		op.Kind = api.OpCreate
-	case api.Update:
+		if req.Name < 0 {
+			// generateName: the server names the object.
+			op.ID = s.ids.Next(op.Resource)
+			op.Value = withID(op.Value, op.ID)
+		}
+	case req.Verb == api.Update:
 		op.Kind, op.ExpectRevision = api.OpPut, req.ResourceVersion
-	case api.Patch:
-		// GuaranteedUpdate: apply the patch to the cached object and write
-		// with a compare on its revision; on conflict, retry on storage's copy.
-		cur, _ := s.cached(req.Resource.Stored(), req.Name)
+	case req.Verb == api.Patch:
+		// A patch with no Mutate writes its body, with a compare on the
+		// cached revision; on conflict, again on storage's.
+		cur, _ := s.cached(op.Resource, req.Name)
 		op.Kind, op.ExpectRevision = api.OpPut, max(cur.ResourceVersion, 1)
-	case api.Delete:
+	case req.Verb == api.Delete:
 		op.Kind, op.ExpectRevision = api.OpDelete, req.ResourceVersion
+		if cur, ok := s.cached(op.Resource, req.Name); ok && op.Resource == api.Pods {
+			s.tryDelete(op, &cur)
+		}
 	}
 	s.sendStorage(at.Sub(s.eng.Now()), op)
+}
+
+// tryUpdate sends the write of req's change to cur (fresh: storage's
+// copy, not the cache's guess). A change that fails on a guess is tried
+// again on storage's copy (etcd3 store GuaranteedUpdate); on storage's,
+// the failure is the answer.
+func (s *Server) tryUpdate(at sim.Time, op *api.StorageOp, cur *api.Object, fresh bool) {
+	obj, code := tryUpdate(op.Origin, cur)
+	switch {
+	case code == 0:
+		op.Kind, op.Value, op.ExpectRevision, op.Err = api.OpPut, obj, max(cur.ResourceVersion, 1), 0
+	case fresh:
+		op.Err = code
+		s.answerStorage(op)
+		return
+	default:
+		op.Kind = api.OpRange
+	}
+	s.sendStorage(at.Sub(s.eng.Now()), op)
+}
+
+// tryDelete turns a delete of the pod cur into the write of its
+// deletionTimestamp when the deletion is graceful.
+func (s *Server) tryDelete(op *api.StorageOp, cur *api.Object) {
+	grace, ok := gracefulDelete(op.Origin, cur)
+	if !ok {
+		op.Kind, op.ExpectRevision = api.OpDelete, op.Origin.ResourceVersion
+		return
+	}
+	op.Kind, op.Value, op.ExpectRevision = api.OpPut, markTerminating(cur, s.eng.Now(), grace), cur.ResourceVersion
 }
 
 func (s *Server) sendStorage(after time.Duration, op *api.StorageOp) {
@@ -480,19 +569,51 @@ func (s *Server) storageDone(op *api.StorageOp) {
 	if !s.up || op.Tag != s.epoch || req == nil || req.Slot < 0 || int(req.Slot) >= len(s.slots) || s.slots[req.Slot].req != req {
 		return // an answer for a process that has since restarted
 	}
-	inf := s.slots[req.Slot]
-	if op.Err == api.Conflict && req.Verb == api.Patch && op.Found {
+	if s.retryWrite(op) {
+		return
+	}
+	s.answerStorage(op)
+}
+
+// retryWrite sends a write again after storage's answer when the write is
+// a GuaranteedUpdate that must: after its read, or a conflict on a stale
+// guess. It reports whether it did.
+func (s *Server) retryWrite(op *api.StorageOp) bool {
+	req := op.Origin
+	now := s.eng.Now()
+	switch {
+	case updatesInPlace(req) && op.Found && (op.Err == api.Conflict || op.Err == 0 && op.Kind == api.OpRange):
+		// The read before the update, or a conflict: try the change on
+		// the copy storage returned.
+		cur := op.Current
+		s.tryUpdate(now, op, &cur, true)
+		return true
+	case op.Err == api.Conflict && req.Verb == api.Patch && op.Found:
 		// Retry the patch on the fresh copy storage returned.
 		op.ExpectRevision, op.Err = op.Current.ResourceVersion, 0
 		s.sendStorage(0, op)
-		return
+		return true
+	case op.Err == api.Conflict && req.Verb == api.Delete && op.Kind == api.OpPut && op.Found:
+		// A graceful delete raced a write: decide again on storage's copy.
+		cur := op.Current
+		op.Err = 0
+		s.tryDelete(op, &cur)
+		s.sendStorage(0, op)
+		return true
 	}
+	return false
+}
+
+// answerStorage answers the request op served with storage's result.
+func (s *Server) answerStorage(op *api.StorageOp) {
+	req := op.Origin
+	inf := s.slots[req.Slot]
 	now := s.eng.Now()
 	s.stages.add(req, StageStorage, now.Sub(op.Arrived))
 	switch {
 	case op.Err != 0:
 		req.Code = op.Err
-	case op.Kind == api.OpCreate:
+	case req.Verb == api.Create:
 		req.Code, req.Result = api.Created, op.Current
 	default:
 		req.Code, req.Result = api.OK, op.Current

@@ -6,19 +6,23 @@ import (
 
 	"github.com/orrery-sim/orrery/model/api"
 	"github.com/orrery-sim/orrery/model/apiserver/watchcache"
+	"github.com/orrery-sim/orrery/model/objects"
 	"github.com/orrery-sim/orrery/sim"
 )
 
 // selector is what a watch asks for: a namespace (AllNamespaces: any), an
-// object (-1: any) and a value of the modeled label (0: any).
+// object (-1: any), a value of the modeled label (0: any) and, for pods,
+// a node (the spec.nodeName field selector, when byNode).
 type selector struct {
-	ns    api.NamespaceID
-	name  int32
-	label uint16
+	ns     api.NamespaceID
+	name   int32
+	label  uint16
+	byNode bool
+	node   int32
 }
 
 func selectorOf(req *api.Request) selector {
-	return selector{ns: req.Namespace, name: req.Name, label: req.Label}
+	return selector{ns: req.Namespace, name: req.Name, label: req.Label, byNode: req.ByNode, node: req.Node}
 }
 
 // matches is the watcher's filter (cacher.go filterWithAttrsFunction:
@@ -26,7 +30,17 @@ func selectorOf(req *api.Request) selector {
 func (sel selector) matches(o *api.Object) bool {
 	return (sel.ns == api.AllNamespaces || o.Namespace == sel.ns) &&
 		(sel.name < 0 || o.ID == sel.name) &&
-		(sel.label == 0 || o.Label == sel.label)
+		(sel.label == 0 || o.Label == sel.label) &&
+		(!sel.byNode || nodeNameOf(o) == sel.node)
+}
+
+// nodeNameOf is a pod's spec.nodeName (objects.NoNode when unbound, or
+// for an object that is not a pod).
+func nodeNameOf(o *api.Object) int32 {
+	if p, ok := o.Body.(*objects.Pod); ok {
+		return p.NodeName
+	}
+	return objects.NoNode
 }
 
 // watchList says which of a resource's watcher lists holds a watcher.
@@ -36,6 +50,7 @@ const (
 	listAll       watchList = iota // visited for every event of the resource
 	listNamespace                  // visited for events in its namespace
 	listName                       // visited for events of its object
+	listNode                       // visited for events of pods on its node
 )
 
 // watcher is one open watch. Its delivery pipeline (the cacheWatcher's
@@ -47,6 +62,10 @@ type watcher struct {
 	list   watchList
 	alive  bool
 	wc     *watchcache.Watcher
+	// conv is the event the watcher gets for the change being dispatched
+	// when it differs from the shared one: ADDED when the object starts
+	// to match its selector, DELETED when it stops (nil: the shared one).
+	conv *api.WatchEvent
 }
 
 // watcherIndex is the cacher's watchers of one resource (cacher.go
@@ -64,10 +83,17 @@ type watcher struct {
 // TriggerFunc {"metadata.name": node.NameTriggerFunc}, removed by the same
 // PR), so a node watch by name stays in byName then. Label selectors are
 // never indexed: the watcher's filter checks them.
+//
+// Pods have had a trigger index on spec.nodeName all along
+// (pkg/registry/core/pod/storage: TriggerFunc {"spec.nodeName":
+// NodeNameTriggerFunc}): a watch with that field selector is one of the
+// cacher's valueWatchers, byNode here, visited for the events whose object
+// was or is on its node.
 type watcherIndex struct {
 	all         []int32
 	byNamespace [][]int32
 	byName      [][]int32
+	byNode      [][]int32
 }
 
 // watchTracker counts watches the way APF's watch tracker does
@@ -272,13 +298,16 @@ func (s *Server) currentState(res api.Resource, sel selector) []*api.WatchEvent 
 func (s *Server) addWatcher(stream sim.StreamID, res api.Resource, sel selector, spec watchcache.WatcherSpec, initial int, rv int64) *watcher {
 	idx := int32(len(s.watchers))
 	now := s.eng.Now()
-	trigger := !s.cfg.WatchScopeIndex && res == api.Nodes
+	nodeTrigger := res == api.Nodes && !s.cfg.WatchScopeIndex
+	trigger := nodeTrigger || res == api.Pods
 	spec.ID = idx
-	spec.ChanSize = s.wc.hist[res].ChanSize(trigger, trigger && sel.name >= 0)
+	spec.ChanSize = s.wc.hist[res].ChanSize(trigger, nodeTrigger && sel.name >= 0 || res == api.Pods && sel.byNode)
 	wc := watchcache.NewWatcher(now, spec, rv, initial)
 	list := listAll
 	switch {
-	case sel.name >= 0 && (s.cfg.WatchScopeIndex || trigger):
+	case res == api.Pods && sel.byNode:
+		list = listNode
+	case sel.name >= 0 && (s.cfg.WatchScopeIndex || nodeTrigger):
 		list = listName
 	case sel.ns != api.AllNamespaces && s.cfg.WatchScopeIndex:
 		list = listNamespace
@@ -296,6 +325,8 @@ func (s *Server) addWatcher(stream sim.StreamID, res api.Resource, sel selector,
 		ix.byNamespace = appendAt(ix.byNamespace, int(sel.ns), idx)
 	case listName:
 		ix.byName = appendAt(ix.byName, int(sel.name), idx)
+	case listNode:
+		ix.byNode = appendAt(ix.byNode, int(sel.node), idx)
 	}
 	s.track(res, sel, 1)
 	s.watchersGauge.Set(now, s.watchersGauge.Value()+1)
@@ -314,10 +345,14 @@ func appendAt(lists [][]int32, i int, x int32) [][]int32 {
 	return lists
 }
 
-// track adds d to the watch tracker's count for sel's scope.
+// track adds d to the watch tracker's count for sel's scope. A pod watch
+// with a spec.nodeName selector is not counted: the tracker counts only
+// the watchers of an indexed field's empty value, as a stand-in for those
+// of the written object's (watch_tracker.go updateIndexLocked).
 func (s *Server) track(res api.Resource, sel selector, d int32) {
 	t := &s.tracker[res]
 	switch {
+	case res == api.Pods && sel.byNode:
 	case sel.name >= 0:
 		for int(sel.name) >= len(t.byName) {
 			t.byName = append(t.byName, 0)
@@ -351,6 +386,8 @@ func (s *Server) removeWatcher(stream sim.StreamID) {
 		ix.byNamespace[w.sel.ns] = without(ix.byNamespace[w.sel.ns], i)
 	case listName:
 		ix.byName[w.sel.name] = without(ix.byName[w.sel.name], i)
+	case listNode:
+		ix.byNode[w.sel.node] = without(ix.byNode[w.sel.node], i)
 	}
 	s.track(w.res, w.sel, -1)
 	s.watchersGauge.Set(s.eng.Now(), s.watchersGauge.Value()-1)
@@ -402,18 +439,40 @@ func (s *Server) SetWatchConsume(stream sim.StreamID, d time.Duration) bool {
 	return true
 }
 
-// visit collects into s.wc.buf the watchers of obj's change that match it,
+// visit collects into s.wc.buf the watchers of we's change that want it,
 // in the cacher's order, and returns how many watchers the dispatch loop
-// visited (matching or not).
-func (s *Server) visit(obj *api.Object) (visited int) {
+// visited (wanting it or not). prev is the object's previous version (nil
+// if it had none). A watcher wants the change if the object matches its
+// selector before or after it; one that sees the object start or stop
+// matching gets it as ADDED or DELETED (cache_watcher.go
+// convertToWatchEvent), in its conv.
+func (s *Server) visit(we *api.WatchEvent, prev *api.Object) (visited int) {
+	obj := &we.Object
 	ix := &s.index[obj.Resource]
 	ws := s.wc.buf[:0]
 	scan := func(list []int32) {
 		visited += len(list)
 		for _, i := range list {
-			if w := &s.watchers[i]; w.sel.matches(obj) {
-				ws = append(ws, w.wc)
+			w := &s.watchers[i]
+			w.conv = nil
+			cur := we.Type != api.Deleted && w.sel.matches(obj)
+			old := prev != nil && w.sel.matches(prev)
+			switch {
+			case cur && old:
+			case cur:
+				if we.Type != api.Added {
+					w.conv = &api.WatchEvent{Type: api.Added, Object: *obj, Observed: we.Observed}
+				}
+			case old:
+				if we.Type != api.Deleted {
+					del := *prev
+					del.ResourceVersion = obj.ResourceVersion
+					w.conv = &api.WatchEvent{Type: api.Deleted, Object: del, Observed: we.Observed}
+				}
+			default:
+				continue
 			}
+			ws = append(ws, w.wc)
 		}
 	}
 	if int(obj.ID) < len(ix.byName) {
@@ -423,6 +482,20 @@ func (s *Server) visit(obj *api.Object) (visited int) {
 		scan(ix.byNamespace[obj.Namespace])
 	}
 	scan(ix.all)
+	if len(ix.byNode) > 0 {
+		// The trigger values of the object and of its previous version
+		// (cacher.go triggerValuesThreadUnsafe).
+		node, was := nodeNameOf(obj), objects.NoNode
+		if prev != nil {
+			was = nodeNameOf(prev)
+		}
+		if node >= 0 && int(node) < len(ix.byNode) {
+			scan(ix.byNode[node])
+		}
+		if was != node && was >= 0 && int(was) < len(ix.byNode) {
+			scan(ix.byNode[was])
+		}
+	}
 	s.wc.buf = ws
 	return visited
 }
@@ -446,12 +519,16 @@ func (s *Server) observe(we *api.WatchEvent) {
 		s.wc.lastRV[r] = obj.ResourceVersion
 	}
 	s.cacheRV = max(s.cacheRV, obj.ResourceVersion)
+	var prev *api.Object
+	if old, ok := s.cached(r, obj.ID); ok {
+		prev = &old
+	}
 	if we.Type == api.Deleted {
 		s.deleteFromCache(r, obj.ID)
 	} else {
 		s.storeInCache(*obj)
 	}
-	visited := s.visit(obj)
+	visited := s.visit(we, prev)
 	if visited == 0 {
 		return
 	}
@@ -473,7 +550,11 @@ func (s *Server) observe(we *api.WatchEvent) {
 	res := s.wc.disp[r].Dispatch(max(now, s.wc.dispDone[r]), obj.ResourceVersion, ws, func(w *watchcache.Watcher, at sim.Time) {
 		_, end := s.cpu.run(ready, c.WatchSendPerWatcher)
 		sent++
-		s.deliver(w, we, max(at, end))
+		ev := we
+		if c := s.watchers[w.ID].conv; c != nil {
+			ev = c
+		}
+		s.deliver(w, ev, max(at, end))
 	})
 	cpu += time.Duration(sent) * c.WatchSendPerWatcher
 	s.watchSent.Add(int64(sent))

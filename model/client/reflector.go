@@ -66,6 +66,11 @@ type Reflector struct {
 	// one value of the modeled label (0: all); set before Start.
 	Namespace api.NamespaceID
 	Label     uint16
+	// ByNode and Node narrow a pod list and watch to the pods bound to one
+	// node (the spec.nodeName field selector a kubelet uses); set before
+	// Start.
+	ByNode bool
+	Node   int32
 	// AllowBookmarks asks the API server for bookmarks (default true, as
 	// client-go's reflector always does): the reflector's resource version
 	// then advances while its watch sees no event.
@@ -154,6 +159,7 @@ func (r *Reflector) list() {
 	req := r.c.NewRequest(api.List, r.resource, r.name)
 	req.FromCache = true // the reflector's first list asks for resourceVersion "0"
 	req.Namespace, req.Label = r.Namespace, r.Label
+	req.ByNode, req.Node = r.ByNode, r.Node
 	r.c.Do(req, r)
 }
 
@@ -164,6 +170,7 @@ func (r *Reflector) watch() {
 	req.ResourceVersion = r.lastRV
 	req.WatchConsume = r.Consume
 	req.Namespace, req.Label = r.Namespace, r.Label
+	req.ByNode, req.Node = r.ByNode, r.Node
 	req.AllowBookmarks = r.AllowBookmarks
 	r.timeout = r.newWatchTimeout()
 	req.WatchTimeout = r.timeout

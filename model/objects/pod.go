@@ -5,6 +5,10 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
+
+	"github.com/orrery-sim/orrery/model/api"
+	"github.com/orrery-sim/orrery/sim"
 )
 
 // TaintEffect is a taint's effect, or a toleration's (where EffectAll, the
@@ -190,12 +194,25 @@ type PodSpec struct {
 	PodAffinity     PodAffinity
 	PodAntiAffinity PodAffinity
 	TopologySpread  []TopologySpreadConstraint
+	// TerminationGracePeriod is terminationGracePeriodSeconds: how long the
+	// kubelet lets a deleted pod's containers stop. Before Finish, 0 means
+	// the default, 30s (k8s.io/api core/v1 types.go
+	// DefaultTerminationGracePeriodSeconds), and NoGracePeriod an explicit
+	// 0; after Finish it is the period itself.
+	TerminationGracePeriod time.Duration
 
 	finished bool
 	requests Resources // what NodeResourcesFit checks and Requested sums
 	nonZero  Resources // with the 100m / 200Mi defaults: NonZeroRequested
 	qos      QOSClass
 }
+
+// DefaultTerminationGracePeriod is terminationGracePeriodSeconds' default
+// (k8s.io/api core/v1 types.go DefaultTerminationGracePeriodSeconds).
+const DefaultTerminationGracePeriod = 30 * time.Second
+
+// NoGracePeriod is PodSpec.TerminationGracePeriod for an explicit 0.
+const NoGracePeriod time.Duration = -1
 
 // Errors from Finish.
 var (
@@ -215,6 +232,14 @@ func (s *PodSpec) Finish() error {
 	}
 	if s.Overhead.MilliCPU < 0 || s.Overhead.Memory < 0 {
 		return fmt.Errorf("objects: overhead: must not be negative")
+	}
+	switch {
+	case s.TerminationGracePeriod == 0:
+		s.TerminationGracePeriod = DefaultTerminationGracePeriod
+	case s.TerminationGracePeriod == NoGracePeriod:
+		s.TerminationGracePeriod = 0
+	case s.TerminationGracePeriod < 0:
+		return fmt.Errorf("objects: terminationGracePeriodSeconds: must be greater than or equal to 0")
 	}
 	for i := range s.Containers {
 		if err := s.Containers[i].validate(); err != nil {
@@ -416,7 +441,33 @@ type Pod struct {
 	// Size is the pod's serialized size in bytes, for write and watch
 	// volume accounting.
 	Size int32
+
+	// Created is metadata.creationTimestamp.
+	Created sim.Time
+	// DeletionTimestamp (set when Terminating) is when a graceful delete
+	// asked the kubelet to stop the pod, DeletionGrace the grace it gave.
+	DeletionTimestamp sim.Time
+	DeletionGrace     time.Duration
+	// Scheduled is the PodScheduled condition (Unknown until the scheduler
+	// writes it); Reason and Message are the pod's status reason and
+	// message (the scheduler's "Unschedulable" and "0/N nodes are
+	// available: ...", the kubelet's "Evicted").
+	Scheduled api.ConditionStatus
+	Reason    string
+	Message   string
+	// StartTime is status.startTime: when the kubelet accepted the pod.
+	StartTime sim.Time
+	// Ready is the pod's Ready condition, ReadySince its lastTransitionTime
+	// to True (what minReadySeconds counts from).
+	Ready      bool
+	ReadySince sim.Time
 }
+
+// Bound reports whether the pod has a node.
+func (p *Pod) Bound() bool { return p.NodeName != NoNode }
+
+// Finished reports whether the pod reached a terminal phase.
+func (p *Pod) Finished() bool { return p.Phase == PodSucceeded || p.Phase == PodFailed }
 
 // NormalizeImageName adds the ":latest" tag to an image reference that has
 // none, as the ImageLocality plugin and the kubelet do

@@ -24,6 +24,8 @@ const (
 	NamespaceNodeLease        = "kube-node-lease"                // corev1.NamespaceNodeLease
 	GroupCoordination         = "coordination.k8s.io"            // coordinationv1.GroupName
 	GroupCore                 = ""                               // corev1.GroupName
+	GroupApps                 = "apps"                           // appsv1.GroupName
+	GroupDiscovery            = "discovery.k8s.io"               // discoveryv1.GroupName
 )
 
 // DefaultConfig is the API server's default APF configuration: the

@@ -88,6 +88,20 @@ func Describe(id Identity, v api.Verb, r api.Resource, namespace string) Descrip
 		d.APIGroup, d.Resource, d.Namespace = GroupCoordination, "leases", namespace
 	case api.ConfigMaps:
 		d.APIGroup, d.Resource, d.Namespace = GroupCore, "configmaps", namespace
+	case api.Pods:
+		d.APIGroup, d.Resource, d.Namespace = GroupCore, "pods", namespace
+	case api.PodStatus:
+		d.APIGroup, d.Resource, d.Subresource, d.Namespace = GroupCore, "pods", "status", namespace
+	case api.PodBinding:
+		d.APIGroup, d.Resource, d.Subresource, d.Namespace = GroupCore, "pods", "binding", namespace
+	case api.ReplicaSets:
+		d.APIGroup, d.Resource, d.Namespace = GroupApps, "replicasets", namespace
+	case api.Deployments:
+		d.APIGroup, d.Resource, d.Namespace = GroupApps, "deployments", namespace
+	case api.Services:
+		d.APIGroup, d.Resource, d.Namespace = GroupCore, "services", namespace
+	case api.EndpointSlices:
+		d.APIGroup, d.Resource, d.Namespace = GroupDiscovery, "endpointslices", namespace
 	default:
 		panic("apf: Describe of an unknown resource")
 	}

@@ -62,6 +62,15 @@ var keyPrefixBytes = [api.NumResources]int{
 	api.NodeStatus: len("/registry/minions/"),
 	api.Leases:     len("/registry/leases/kube-node-lease/"),
 	api.ConfigMaps: len("/registry/configmaps/default/"),
+	// Workload objects, in namespace "default" (the registry's paths:
+	// pkg/registry/*/storage; services keep their "specs" path).
+	api.Pods:           len("/registry/pods/default/"),
+	api.PodStatus:      len("/registry/pods/default/"),
+	api.PodBinding:     len("/registry/pods/default/"),
+	api.ReplicaSets:    len("/registry/replicasets/default/"),
+	api.Deployments:    len("/registry/deployments/default/"),
+	api.Services:       len("/registry/services/specs/default/"),
+	api.EndpointSlices: len("/registry/endpointslices/default/"),
 }
 
 // unknownPrefixBytes is the prefix length assumed for a key whose resource
