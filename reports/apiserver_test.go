@@ -40,3 +40,28 @@ func TestSparkline(t *testing.T) {
 		t.Errorf("sparkline = %q", got)
 	}
 }
+
+func TestSLOThresholdsByScope(t *testing.T) {
+	for _, c := range []struct {
+		verb, scope string
+		p99         float64
+		name        string
+		met         bool
+	}{
+		{"update", "resource", 1.0, "mutating", true},
+		{"create", "resource", 1.01, "mutating", false},
+		{"get", "resource", 1.01, "read-only resource", false},
+		{"list", "namespace", 4.9, "read-only namespace", true},
+		{"list", "namespace", 5.1, "read-only namespace", false},
+		{"list", "cluster", 29, "read-only cluster", true},
+		{"list", "cluster", 31, "read-only cluster", false},
+	} {
+		s := sloFor(c.verb, c.scope, c.p99)
+		if s == nil || s.Name != c.name || s.Met != c.met {
+			t.Errorf("%s %s p99 %v: %+v, want %s met=%v", c.verb, c.scope, c.p99, s, c.name, c.met)
+		}
+	}
+	if sloFor("watch", "cluster", 100) != nil {
+		t.Error("a watch has no latency SLO")
+	}
+}

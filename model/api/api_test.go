@@ -45,9 +45,13 @@ func TestRequestScope(t *testing.T) {
 		{Request{Verb: Update, Name: 3, Namespace: 2}, "resource"},
 		{Request{Verb: List, Name: -1}, "cluster"},
 		{Request{Verb: Watch, Name: -1}, "cluster"},
-		// Not upstream's (see Scope): by name or namespace, still cluster.
-		{Request{Verb: List, Name: 3}, "cluster"},
-		{Request{Verb: Watch, Name: -1, Namespace: 2}, "cluster"},
+		// By name or namespace (CleanListScope).
+		{Request{Verb: List, Name: 3}, "resource"},
+		{Request{Verb: Watch, Name: 3, Namespace: 2}, "resource"},
+		{Request{Verb: Watch, Name: -1, Namespace: 2}, "namespace"},
+		{Request{Verb: List, Name: -1, Namespace: 2}, "namespace"},
+		// A pod list by spec.nodeName across namespaces is cluster-scoped.
+		{Request{Verb: List, Name: -1, ByNode: true, Node: 4}, "cluster"},
 	} {
 		if got := c.req.Scope().String(); got != c.want {
 			t.Errorf("%v name %d namespace %d: scope %s, want %s", c.req.Verb, c.req.Name, c.req.Namespace, got, c.want)

@@ -56,17 +56,19 @@ var scopeNames = [...]string{"resource", "namespace", "cluster"}
 
 func (s Scope) String() string { return scopeNames[s] }
 
-// Scope is the request's scope label: "resource" for a call on one
-// object, "cluster" for every list and watch. Upstream
+// Scope is the request's scope label, as upstream's metrics give it
 // (k8s.io/apiserver/pkg/endpoints/metrics/metrics.go CleanScope and
-// CleanListScope) labels a create and a call with a name "resource" — a
-// list or watch with a metadata.name field selector included — and one
-// with a namespace but no name "namespace"; the model does not yet, so its
-// lists and watches by name or namespace are counted as cluster-scoped (an
-// orrery simplification).
+// CleanListScope): "resource" for a call on one object or a create — and
+// for a list or watch by name (a metadata.name field selector) —
+// "namespace" for a list or watch of one namespace (its URL's, or a
+// metadata.namespace field selector), "cluster" for one across
+// namespaces.
 func (r *Request) Scope() Scope {
-	if r.Verb == List || r.Verb == Watch {
-		return ScopeCluster
+	if r.Verb != List && r.Verb != Watch || r.Name >= 0 {
+		return ScopeResource
 	}
-	return ScopeResource
+	if r.Namespace != AllNamespaces {
+		return ScopeNamespace
+	}
+	return ScopeCluster
 }
