@@ -142,7 +142,7 @@ func (s *Server) admitAPF(inf *inflight) {
 			Watch:      req.Verb == api.Watch,
 		})
 	case req.Verb.Mutating():
-		inf.fc.Work = s.fc.EstimateMutating(cl.Level, s.watcherCount(req.Resource.Stored(), writeNamespace(req), req.Name))
+		inf.fc.Work = s.fc.EstimateMutating(cl.Level, s.watcherCount(req.Resource.Stored(), writeNamespace(req), nameInURL(req)))
 	default:
 		inf.fc.Work = s.fc.EstimateGet()
 	}
@@ -246,4 +246,16 @@ func (s *Server) reject(inf *inflight, after time.Duration) {
 	req.Code, req.RetryAfter = api.TooManyRequests, after
 	s.respond(req, 0)
 	s.release(inf)
+}
+
+// nameInURL is the object name APF's watch tracker sees in a write's
+// RequestInfo: none for a create (a POST to the collection), so watches of
+// the new object by name are not counted (watch_tracker.go
+// GetInterestedWatchCount); a subresource's create (a binding) has its
+// parent's name.
+func nameInURL(req *api.Request) int32 {
+	if req.Verb == api.Create && req.Resource == req.Resource.Stored() {
+		return -1
+	}
+	return req.Name
 }

@@ -206,3 +206,19 @@ func TestPatchRetriesItsChangeOnStoragesCopy(t *testing.T) {
 type action func()
 
 func (a action) Handle(*sim.Event) { a() }
+
+func TestCreatesAreEstimatedWithoutTheirNamesWatchers(t *testing.T) {
+	for _, c := range []struct {
+		req  api.Request
+		want int32
+	}{
+		{api.Request{Verb: api.Create, Resource: api.ConfigMaps, Name: 7}, -1},
+		{api.Request{Verb: api.Create, Resource: api.PodBinding, Name: 7}, 7},
+		{api.Request{Verb: api.Update, Resource: api.ConfigMaps, Name: 7}, 7},
+		{api.Request{Verb: api.Patch, Resource: api.PodStatus, Name: 7}, 7},
+	} {
+		if got := nameInURL(&c.req); got != c.want {
+			t.Errorf("%v %v: name %d, want %d", c.req.Verb, c.req.Resource, got, c.want)
+		}
+	}
+}

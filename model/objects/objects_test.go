@@ -1,6 +1,8 @@
 package objects
 
 import (
+	"time"
+
 	"strings"
 	"testing"
 )
@@ -500,6 +502,8 @@ func TestTemplateHashCoversTheTemplate(t *testing.T) {
 		"memory request unset":       func(p *PodTemplate) { p.Spec.Containers[0].Requests.Set = CPU },
 		"memory limit":               func(p *PodTemplate) { p.Spec.Containers[0].Limits.Memory++ },
 		"sidecar":                    func(p *PodTemplate) { p.Spec.InitContainers[0].Sidecar = false },
+		"toleration seconds unset":   func(p *PodTemplate) { p.Spec.Tolerations[0].HasSeconds = false },
+		"termination grace period":   func(p *PodTemplate) { p.Spec.TerminationGracePeriod = time.Minute },
 		"no init containers":         func(p *PodTemplate) { p.Spec.InitContainers = nil },
 		"overhead":                   func(p *PodTemplate) { p.Spec.Overhead.MilliCPU++ },
 		"toleration value":           func(p *PodTemplate) { p.Spec.Tolerations[0].Value = w },

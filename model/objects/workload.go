@@ -341,7 +341,13 @@ func (t *templateHasher) template(p *PodTemplate) {
 		t.sym(tol.Value)
 		t.i64(int64(tol.Effect))
 		t.i64(tol.Seconds)
+		if tol.HasSeconds {
+			t.i64(1)
+		} else {
+			t.i64(0)
+		}
 	}
+	t.i64(int64(s.TerminationGracePeriod))
 	t.labels(s.NodeSelector)
 	if s.NodeAffinity.Required == nil {
 		t.i64(-1)
