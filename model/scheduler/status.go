@@ -169,3 +169,14 @@ func preemptionMessage(numAllNodes int, statuses []NodeStatus) string {
 	}
 	return fmt.Sprintf("preemption: 0/%d nodes are available: %s.", numAllNodes, histogram(counts))
 }
+
+// UnschedulablePlugins are the plugins that rejected at least one node
+// (Diagnosis.UnschedulablePlugins): what the scheduling queue keeps to
+// decide which cluster events may make the pod schedulable.
+func (f *FitError) UnschedulablePlugins() PluginSet {
+	var s PluginSet
+	for i := range f.Statuses {
+		s = s.With(f.Statuses[i].Plugin)
+	}
+	return s
+}
