@@ -189,6 +189,9 @@ type QueuedPod struct {
 	updatedInFlight bool
 }
 
+// Cycle is the scheduling cycle of the pod's last pop.
+func (qp *QueuedPod) Cycle() int64 { return qp.cycle }
+
 // Where reports the sub-queue the pod is in.
 func (qp *QueuedPod) Where() QueueName { return qp.where }
 
@@ -228,6 +231,7 @@ type Queue struct {
 	gauges   [4]*sim.Gauge
 	incoming map[incomingKey]*sim.Counter
 	rec      *sim.Recorder
+	labels   []string
 }
 
 type incomingKey struct {
@@ -237,12 +241,13 @@ type incomingKey struct {
 
 // NewQueue returns an empty queue. rec may be nil; otherwise the queue
 // keeps scheduler_pending_pods{queue} and
-// scheduler_queue_incoming_pods_total{queue,event} as upstream's metrics do.
-func NewQueue(cfg QueueConfig, in *objects.Interner, rec *sim.Recorder) (*Queue, error) {
+// scheduler_queue_incoming_pods_total{queue,event} as upstream's metrics
+// do, with labels (key, value pairs) added to each.
+func NewQueue(cfg QueueConfig, in *objects.Interner, rec *sim.Recorder, labels ...string) (*Queue, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	q := &Queue{cfg: cfg, in: in, moveRequestCycle: -1, rec: rec}
+	q := &Queue{cfg: cfg, in: in, moveRequestCycle: -1, rec: rec, labels: labels}
 	q.active.less = func(a, b *QueuedPod) bool {
 		return a.Timestamp < b.Timestamp || (a.Timestamp == b.Timestamp && a.seq < b.seq)
 	}
@@ -251,7 +256,7 @@ func NewQueue(cfg QueueConfig, in *objects.Interner, rec *sim.Recorder) (*Queue,
 	}
 	if rec != nil {
 		for _, n := range []QueueName{ActiveQ, BackoffQ, UnschedulablePods} {
-			q.gauges[n] = rec.Gauge(PendingPodsGauge, "queue", n.String())
+			q.gauges[n] = rec.Gauge(PendingPodsGauge, append([]string{"queue", n.String()}, labels...)...)
 		}
 		q.incoming = map[incomingKey]*sim.Counter{}
 	}
@@ -397,7 +402,7 @@ func (q *Queue) place(qp *QueuedPod, to QueueName, now sim.Time, event string) {
 		k := incomingKey{to, event}
 		c := q.incoming[k]
 		if c == nil {
-			c = q.rec.Counter("scheduler_queue_incoming_pods_total", "queue", to.String(), "event", event)
+			c = q.rec.Counter("scheduler_queue_incoming_pods_total", append([]string{"queue", to.String(), "event", event}, q.labels...)...)
 			q.incoming[k] = c
 		}
 		c.Inc()
@@ -461,16 +466,19 @@ func (q *Queue) pruneEvents() {
 	}
 }
 
-// AddUnschedulableIfNotPresent requeues a pod whose attempt failed, in
-// the cycle it was popped in (qp.Cycle), and ends its flight. Its
-// timestamp becomes now. With QueueingHints off
-// (addUnschedulableWithoutQueueingHint) it goes to backoffQ if a move
-// request came at or after its cycle, or if no plugin rejected it (an
+// AddUnschedulableIfNotPresent requeues a pod whose attempt failed and
+// ends its flight. Its timestamp becomes now. podCycle is the scheduling
+// cycle the caller names: the scheduler passes the queue's current one
+// (handleSchedulingFailure: SchedulingQueue.SchedulingCycle()), which is
+// the pod's own when it failed in its scheduling cycle. With
+// QueueingHints off (addUnschedulableWithoutQueueingHint) it goes to
+// backoffQ if a move request came at or after podCycle, or if no plugin
+// rejected it (an
 // error, not a FitError); otherwise to unschedulablePods. With hints on,
 // it goes to activeQ or backoffQ (by its backoff) if an event that came
 // while it was in flight concerns a plugin that rejected it, or if none
 // rejected it; otherwise to unschedulablePods.
-func (q *Queue) AddUnschedulableIfNotPresent(qp *QueuedPod, now sim.Time) error {
+func (q *Queue) AddUnschedulableIfNotPresent(qp *QueuedPod, podCycle int64, now sim.Time) error {
 	if !qp.inFlight {
 		return ErrNotInFlight
 	}
@@ -482,7 +490,7 @@ func (q *Queue) AddUnschedulableIfNotPresent(qp *QueuedPod, now sim.Time) error 
 	qp.Timestamp = now
 	rejectors := qp.UnschedulablePlugins
 	if !q.cfg.QueueingHints {
-		if q.moveRequestCycle >= qp.cycle || rejectors == 0 {
+		if q.moveRequestCycle >= podCycle || rejectors == 0 {
 			q.place(qp, BackoffQ, now, "ScheduleAttemptFailure")
 		} else {
 			q.place(qp, UnschedulablePods, now, "ScheduleAttemptFailure")

@@ -32,7 +32,7 @@ func fail(t *testing.T, q *Queue, now sim.Time, plugins ...Plugin) *QueuedPod {
 		t.Fatal("activeQ empty")
 	}
 	qp.UnschedulablePlugins = pluginSet(plugins...)
-	if err := q.AddUnschedulableIfNotPresent(qp, now); err != nil {
+	if err := q.AddUnschedulableIfNotPresent(qp, q.SchedulingCycle(), now); err != nil {
 		t.Fatal(err)
 	}
 	return qp
@@ -120,7 +120,7 @@ func TestFailureGoesToUnschedulableOrBackoff(t *testing.T) {
 		t.Fatalf("in flight %d after requeue", q.InFlight())
 	}
 	// Requeueing a pod that is not in flight is refused.
-	if err := q.AddUnschedulableIfNotPresent(q.Get(fit.ID), at(time.Second)); err != ErrNotInFlight {
+	if err := q.AddUnschedulableIfNotPresent(q.Get(fit.ID), q.SchedulingCycle(), at(time.Second)); err != ErrNotInFlight {
 		t.Fatalf("second requeue: %v", err)
 	}
 }
@@ -139,7 +139,7 @@ func TestMoveRequestDuringCycleSendsToBackoff(t *testing.T) {
 		t.Fatalf("moveRequestCycle %d, want 1", q.MoveRequestCycle())
 	}
 	qp.UnschedulablePlugins = pluginSet(NodeResourcesFit)
-	if err := q.AddUnschedulableIfNotPresent(qp, at(2*time.Second)); err != nil {
+	if err := q.AddUnschedulableIfNotPresent(qp, q.SchedulingCycle(), at(2*time.Second)); err != nil {
 		t.Fatal(err)
 	}
 	wantWhere(t, q, p, BackoffQ)
@@ -168,7 +168,7 @@ func TestFlushBackoffCompleted(t *testing.T) {
 	fail(t, q, at(10*time.Second)) // attempt 1: back at 11s
 	qb := q.Pop(at(10 * time.Second))
 	qb.Attempts = 3 // attempt 3: 4s, back at 14s
-	if err := q.AddUnschedulableIfNotPresent(qb, at(10*time.Second)); err != nil {
+	if err := q.AddUnschedulableIfNotPresent(qb, q.SchedulingCycle(), at(10*time.Second)); err != nil {
 		t.Fatal(err)
 	}
 	if exp, _ := q.NextBackoffExpiry(); exp != at(11*time.Second) {
@@ -308,7 +308,7 @@ func TestQueueingHintsInFlightEvents(t *testing.T) {
 	qb.UnschedulablePlugins = pluginSet(TaintToleration) // not concerned
 	qc.UnschedulablePlugins = pluginSet(NodeResourcesFit)
 	for _, qp := range []*QueuedPod{qa, qb, qc} {
-		if err := q.AddUnschedulableIfNotPresent(qp, at(3*time.Second)); err != nil {
+		if err := q.AddUnschedulableIfNotPresent(qp, q.SchedulingCycle(), at(3*time.Second)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -328,7 +328,7 @@ func TestQueueingHintsInFlightEvents(t *testing.T) {
 	q.Update(d, &upd, at(10*time.Second))
 	wantWhere(t, q, d, NotQueued)
 	qd.UnschedulablePlugins = pluginSet(NodeAffinity)
-	if err := q.AddUnschedulableIfNotPresent(qd, at(12*time.Second)); err != nil {
+	if err := q.AddUnschedulableIfNotPresent(qd, q.SchedulingCycle(), at(12*time.Second)); err != nil {
 		t.Fatal(err)
 	}
 	wantWhere(t, q, d, BackoffQ)
@@ -346,11 +346,33 @@ func TestUpdateInFlightWithoutHints(t *testing.T) {
 	q.Update(p, &upd, at(time.Second))
 	wantWhere(t, q, p, ActiveQ)
 	qp.UnschedulablePlugins = pluginSet(NodeAffinity)
-	if err := q.AddUnschedulableIfNotPresent(qp, at(2*time.Second)); err != ErrAlreadyQueued {
+	if err := q.AddUnschedulableIfNotPresent(qp, q.SchedulingCycle(), at(2*time.Second)); err != ErrAlreadyQueued {
 		t.Fatalf("requeue of a queued pod: %v", err)
 	}
 	wantWhere(t, q, p, ActiveQ)
 	if q.InFlight() != 0 {
 		t.Fatal("still in flight")
+	}
+}
+
+// The move request is compared with the cycle the caller passes: the
+// scheduler passes the queue's current cycle, so a pod popped before a
+// move request but failing after a later pop is parked.
+func TestMoveRequestComparedWithPassedCycle(t *testing.T) {
+	f := newFixture(t)
+	q := f.queue(false)
+	a, b := f.pending(), f.pending()
+	q.Add(a, 0)
+	q.Add(b, 0)
+	qa := q.Pop(at(time.Second)) // cycle 1
+	q.MoveAllToActiveOrBackoffQueue(EventNodeAdd, nil, at(time.Second))
+	q.Pop(at(time.Second)) // cycle 2
+	qa.UnschedulablePlugins = pluginSet(NodeResourcesFit)
+	if err := q.AddUnschedulableIfNotPresent(qa, q.SchedulingCycle(), at(2*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	wantWhere(t, q, a, UnschedulablePods)
+	if qa.Cycle() != 1 {
+		t.Fatalf("cycle %d", qa.Cycle())
 	}
 }
