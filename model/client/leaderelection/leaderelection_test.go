@@ -1,0 +1,155 @@
+package leaderelection
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/orrery-sim/orrery/internal/apitest"
+	"github.com/orrery-sim/orrery/model/api"
+	"github.com/orrery-sim/orrery/model/client"
+	"github.com/orrery-sim/orrery/sim"
+)
+
+const ms = time.Millisecond
+
+// candidate is a process that only runs leader election.
+type candidate struct {
+	e                *Elector
+	started, stopped []sim.Time
+	leaders          []int32
+}
+
+type endpoint struct{}
+
+func (endpoint) Handle(ev *sim.Event) {
+	if ev.Kind == api.KindResponse {
+		ev.Data.(*api.Request).Via.HandleResponse(ev)
+	}
+}
+
+func newCandidate(t *testing.T, r *apitest.Rig, id int32) (*candidate, sim.EndpointID) {
+	self := r.Net.AddEndpoint(fmt.Sprintf("candidate/%d", id), endpoint{})
+	c := client.New(r.Eng, r.Net, r.Shared, self, r.Srv.Endpoint(), client.Config{QPS: 50, Burst: 100, Timeout: DefaultRenewDeadline})
+	cand := &candidate{}
+	e, err := New(r.Eng, c, r.Eng.Rand(fmt.Sprint("candidate/", id)), r.Rec, Config{
+		Name: "test", Lease: 7, Identity: id,
+		OnStartedLeading: func() { cand.started = append(cand.started, r.Eng.Now()) },
+		OnStoppedLeading: func() { cand.stopped = append(cand.stopped, r.Eng.Now()) },
+		OnNewLeader:      func(h int32) { cand.leaders = append(cand.leaders, h) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cand.e = e
+	return cand, self
+}
+
+func rig(seed uint64) *apitest.Rig {
+	return apitest.New(seed, apitest.Latencies{Network: ms, Service: ms, Commit: 2 * ms, Read: ms}, "writer")
+}
+
+func leaseWrites(r *apitest.Rig) int {
+	n := 0
+	for _, s := range r.Rec.Latencies() {
+		if s.Key() == `rest_client_request_duration_seconds{verb="update",resource="leases"}` {
+			n += s.Count()
+		}
+	}
+	return n
+}
+
+// Two candidates start together: both find no Lease, both create it,
+// storage lets one create win; the other sees it held and stays standby.
+// The leader then renews every retry period (plus the request time), on
+// the fast path: one PUT per renewal, no GET.
+func TestOneLeaderAndRenewals(t *testing.T) {
+	r := rig(1)
+	a, _ := newCandidate(t, r, 0)
+	b, _ := newCandidate(t, r, 1)
+	a.e.Run()
+	b.e.Run()
+	r.Run(t, 10*time.Second)
+	if a.e.Leading() == b.e.Leading() {
+		t.Fatalf("leading: a %v, b %v", a.e.Leading(), b.e.Leading())
+	}
+	leader, standby := a, b
+	if b.e.Leading() {
+		leader, standby = b, a
+	}
+	if len(leader.started) != 1 || leader.started[0] > sim.Time(20*ms) {
+		t.Fatalf("leader started %v", leader.started)
+	}
+	if standby.e.Leader() != leader.e.cfg.Identity || len(standby.leaders) != 1 || standby.leaders[0] != leader.e.cfg.Identity {
+		t.Fatalf("standby sees %d, reported %v", standby.e.Leader(), standby.leaders)
+	}
+	rec, _ := leader.e.Observed()
+	if rec.Transitions != 0 || rec.AcquireTime > leader.started[0] || rec.Holder != leader.e.cfg.Identity {
+		t.Errorf("record %+v", rec)
+	}
+	// Renewals: rounds 2s apart plus a PUT's ~6ms: 4 in (10s, 18s].
+	before := leaseWrites(r)
+	r.Run(t, 18*time.Second)
+	if got := leaseWrites(r) - before; got != 4 {
+		t.Errorf("%d lease updates in 8s, want 4 (a renewal every ~2s)", got)
+	}
+	if c := r.Rec.FindCounter("leader_election_slowpath_total", "name", "test"); c.Value != 0 {
+		t.Errorf("slow path taken %d times", c.Value)
+	}
+}
+
+// A leader cut off from the API server keeps trying every retry period
+// and gives up renewDeadline after its round began; the standby takes the
+// lease once it has expired by its own clock.
+func TestRenewDeadlineAndTakeover(t *testing.T) {
+	r := rig(2)
+	a, aEP := newCandidate(t, r, 0)
+	b, _ := newCandidate(t, r, 1)
+	a.e.Run()
+	r.Run(t, time.Second) // a leads alone
+	b.e.Run()
+	r.Run(t, 10*time.Second)
+	if !a.e.Leading() || b.e.Leading() {
+		t.Fatal("a should lead")
+	}
+	cut := sim.Time(10 * time.Second)
+	r.Net.Partition("cut", []sim.EndpointID{aEP}, []sim.EndpointID{r.Srv.Endpoint()})
+	r.Run(t, 40*time.Second)
+	if len(a.stopped) != 1 {
+		t.Fatalf("a stopped %v", a.stopped)
+	}
+	// The round that fails began between a retry period (and a PUT)
+	// before the cut and a retry period after it; the deadline falls 10s
+	// after that round began.
+	if d := a.stopped[0].Sub(cut); d < 8*time.Second || d > 12*time.Second+10*ms {
+		t.Errorf("a gave up %v after the cut", d)
+	}
+	if a.e.Leading() || !b.e.Leading() || len(b.started) != 1 {
+		t.Fatalf("b did not take over: started %v", b.started)
+	}
+	rec, _ := b.e.Observed()
+	if rec.Transitions != 1 || rec.Holder != 1 {
+		t.Errorf("record after takeover %+v", rec)
+	}
+	if d := b.started[0].Sub(cut); d < 13*time.Second || d > 24*time.Second {
+		t.Errorf("b took over %v after the cut", d)
+	}
+	if c := r.Rec.FindCounter(AcquiredCounter, "name", "test"); c.Value != 2 {
+		t.Errorf("acquisitions %d", c.Value)
+	}
+}
+
+// A configuration NewLeaderElector would refuse is refused.
+func TestConfigChecks(t *testing.T) {
+	r := rig(1)
+	c := client.New(r.Eng, r.Net, r.Shared, r.Writer.Self, r.Srv.Endpoint(), client.Config{})
+	for _, cfg := range []Config{
+		{Identity: NoHolder},
+		{LeaseDuration: 10 * time.Second, RenewDeadline: 10 * time.Second},
+		{RenewDeadline: 2 * time.Second, RetryPeriod: 2 * time.Second},
+	} {
+		if _, err := New(r.Eng, c, r.Eng.Rand("x"), r.Rec, cfg); err == nil {
+			t.Errorf("%+v accepted", cfg)
+		}
+	}
+}
