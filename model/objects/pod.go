@@ -441,6 +441,9 @@ type Pod struct {
 	// Size is the pod's serialized size in bytes, for write and watch
 	// volume accounting.
 	Size int32
+	// SchedulerName is spec.schedulerName: the scheduler profile that
+	// places the pod (None: "default-scheduler").
+	SchedulerName Sym
 
 	// Created is metadata.creationTimestamp.
 	Created sim.Time
