@@ -368,6 +368,7 @@ func (r *Replica) Stop() {
 		r.el.Stop()
 		r.lec.Stop()
 	}
+	r.queue.Close(r.eng.Now())
 	_ = r.reset() // the config was valid at New
 }
 

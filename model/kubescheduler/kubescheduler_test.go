@@ -205,8 +205,15 @@ func TestLeaderFailover(t *testing.T) {
 			for i := range 5 {
 				r.createPod(21*time.Second+time.Duration(i)*10*ms, spec, nil)
 			}
+			// The standby's informers and queue are warm: it queues the
+			// new pods before it leads.
+			r.Run(t, 22*time.Second)
+			standby := s.Replicas()[1-first.index]
+			if g := r.Rec.Gauge("scheduler_pending_pods", "queue", "active", "scheduler", "kube-scheduler", "replica", fmt.Sprint(standby.index)); standby.Leading() || g.Value() != 5 {
+				t.Fatalf("standby leading %v, active gauge %v", standby.Leading(), g.Value())
+			}
 			var takeover time.Duration
-			for step := time.Duration(0); step < 40*time.Second && takeover == 0; step += 100 * ms {
+			for step := 2 * time.Second; step < 40*time.Second && takeover == 0; step += 100 * ms {
 				r.Run(t, 20*time.Second+step)
 				if l := s.Leader(); l != nil && l != first {
 					rec, _ := l.Elector().Observed()

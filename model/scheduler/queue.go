@@ -715,6 +715,16 @@ func (q *Queue) Delete(id int32, now sim.Time) {
 	q.pods[id] = nil
 }
 
+// Close is the end of the process holding the queue: its pending-pod
+// gauges drop to zero (the queue itself is dropped by the caller).
+func (q *Queue) Close(now sim.Time) {
+	for _, g := range q.gauges {
+		if g != nil {
+			g.Set(now, 0)
+		}
+	}
+}
+
 // InFlight is the number of pods popped and not yet Done.
 func (q *Queue) InFlight() int { return len(q.flying) }
 

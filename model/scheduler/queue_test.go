@@ -376,3 +376,30 @@ func TestMoveRequestComparedWithPassedCycle(t *testing.T) {
 		t.Fatalf("cycle %d", qa.Cycle())
 	}
 }
+
+// The pending-pod gauges follow the sub-queues, and drop to zero when the
+// process holding the queue stops.
+func TestQueueGauges(t *testing.T) {
+	f := newFixture(t)
+	rec := sim.NewRecorder(time.Second)
+	q, err := NewQueue(DefaultQueueConfig(31), f.in, rec, "replica", "0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := f.pending(), f.pending()
+	q.Add(a, 0)
+	q.Add(b, 0)
+	fail(t, q, at(time.Second), NodeAffinity)
+	active := rec.Gauge(PendingPodsGauge, "queue", "active", "replica", "0")
+	unsched := rec.Gauge(PendingPodsGauge, "queue", "unschedulable", "replica", "0")
+	if active.Value() != 1 || unsched.Value() != 1 {
+		t.Fatalf("active %v unschedulable %v", active.Value(), unsched.Value())
+	}
+	if c := rec.FindCounter("scheduler_queue_incoming_pods_total", "queue", "active", "event", "PodAdd", "replica", "0"); c == nil || c.Value != 2 {
+		t.Fatalf("incoming %v", c)
+	}
+	q.Close(at(2 * time.Second))
+	if active.Value() != 0 || unsched.Value() != 0 {
+		t.Fatal("gauges kept after Close")
+	}
+}
