@@ -606,3 +606,37 @@ func TestInterner(t *testing.T) {
 		t.Fatal("Lookup")
 	}
 }
+
+// Edit gives back the spec as written: a request Finish copied from a
+// limit goes, so that a new limit alone moves it again (kubectl set
+// resources --limits on a template), while an explicit request stays; the
+// original is untouched.
+func TestEditUndoesRequestDefaulting(t *testing.T) {
+	s := finished(t, &PodSpec{Containers: []Container{
+		{Limits: Requests(1000, 1*gi)},
+		{Requests: CPUOnly(200), Limits: Requests(500, 2*gi)},
+	}})
+	e := s.Edit()
+	if e.Finished() {
+		t.Fatal("edited copy is finished")
+	}
+	if got := e.Containers[0].Requests; got != (Quantities{}) {
+		t.Errorf("container 0 requests after Edit = %+v, want none (they came from the limits)", got)
+	}
+	if got := e.Containers[1].Requests; got != CPUOnly(200) {
+		t.Errorf("container 1 requests after Edit = %+v, want the written cpu 200m only", got)
+	}
+	e.Containers[0].Limits = Requests(2000, 1*gi)
+	if err := e.Finish(); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := e.Requests(), (Resources{2000 + 200, 1*gi + 2*gi}); got != want {
+		t.Errorf("edited requests %+v, want %+v", got, want)
+	}
+	if got, want := s.Requests(), (Resources{1000 + 200, 1*gi + 2*gi}); got != want {
+		t.Errorf("original requests changed to %+v, want %+v", got, want)
+	}
+	if s.Containers[0].Limits != Requests(1000, 1*gi) {
+		t.Errorf("original container changed: %+v", s.Containers[0])
+	}
+}

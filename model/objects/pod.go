@@ -336,6 +336,28 @@ func (t *PodAffinityTerm) validate() error {
 	return nil
 }
 
+// Edit returns an unfinished copy of the spec as written, to change and
+// Finish: its containers and init containers are copies with the requests
+// Finish copied from limits taken back out (upstream defaults them in a
+// Pod, never in a template: pkg/apis/core/v1/defaults.go SetDefaults_Pod),
+// its other parts shared with s (nothing may change them). A Deployment's
+// template update — a new image, new requests — is an edit of its
+// current spec.
+func (s *PodSpec) Edit() *PodSpec {
+	c := *s
+	c.Containers = slices.Clone(s.Containers)
+	c.InitContainers = slices.Clone(s.InitContainers)
+	for i := range c.Containers {
+		c.Containers[i].undoDefaults()
+	}
+	for i := range c.InitContainers {
+		c.InitContainers[i].undoDefaults()
+	}
+	c.finished = false
+	c.requests, c.nonZero, c.qos = Resources{}, Resources{}, BestEffort
+	return &c
+}
+
 // Finished reports whether Finish has run.
 func (s *PodSpec) Finished() bool { return s.finished }
 

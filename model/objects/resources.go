@@ -118,6 +118,9 @@ type Container struct {
 	// Sidecar marks an init container with restartPolicy: Always (a
 	// sidecar, KEP-753): it keeps running beside the app containers.
 	Sidecar bool
+	// defaulted says which requests Finish copied from the limits, so
+	// that PodSpec.Edit can give back the container as written.
+	defaulted ResourceSet
 }
 
 func (c *Container) validate() error {
@@ -150,11 +153,26 @@ func (c *Container) defaultRequestsFromLimits() {
 	if c.Limits.Has(CPU) && !c.Requests.Has(CPU) {
 		c.Requests.MilliCPU = c.Limits.MilliCPU
 		c.Requests.Set |= CPU
+		c.defaulted |= CPU
 	}
 	if c.Limits.Has(Memory) && !c.Requests.Has(Memory) {
 		c.Requests.Memory = c.Limits.Memory
 		c.Requests.Set |= Memory
+		c.defaulted |= Memory
 	}
+}
+
+// undoDefaults gives back the requests as written, before
+// defaultRequestsFromLimits.
+func (c *Container) undoDefaults() {
+	if c.defaulted&CPU != 0 {
+		c.Requests.MilliCPU = 0
+	}
+	if c.defaulted&Memory != 0 {
+		c.Requests.Memory = 0
+	}
+	c.Requests.Set &^= c.defaulted
+	c.defaulted = 0
 }
 
 // aggregateRequests sums a pod's requests the way the scheduler and the
