@@ -10,7 +10,10 @@ import (
 	"strings"
 )
 
-//go:embed builtin/*.yaml
+// builtinFiles holds the built-in scenarios (builtin/*.yaml) and the
+// manifests they name (builtin/manifests/).
+//
+//go:embed builtin/*.yaml builtin/manifests/*.yaml
 var builtinFiles embed.FS
 
 // Builtins returns the names of the scenarios compiled into orrery, sorted.
@@ -21,7 +24,9 @@ func Builtins() []string {
 	}
 	var names []string
 	for _, e := range entries {
-		names = append(names, strings.TrimSuffix(e.Name(), ".yaml"))
+		if !e.IsDir() {
+			names = append(names, strings.TrimSuffix(e.Name(), ".yaml"))
+		}
 	}
 	slices.Sort(names)
 	return names

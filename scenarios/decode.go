@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/orrery-sim/orrery/model/objects"
 )
 
 // decoder walks a yaml.Node tree into a Scenario. It checks shapes and
@@ -21,6 +23,13 @@ type decoder struct {
 	set fieldSet
 	// lines maps each field path the file mentions to its line.
 	lines map[string]int
+	// warns are problems that do not stop the parse: fields of Kubernetes
+	// manifests that orrery does not model.
+	warns []*Error
+	// in interns the symbols of the workload's objects.
+	in *objects.Interner
+	// readFile reads a manifest named by a file: field (see manifestReader).
+	readFile func(name string) (file string, data []byte, err error)
 }
 
 // fieldSet holds pointers to struct fields (as any: *int, *time.Duration,
@@ -28,11 +37,15 @@ type decoder struct {
 type fieldSet map[any]bool
 
 func newDecoder(file string) *decoder {
-	return &decoder{file: file, set: fieldSet{}, lines: map[string]int{}}
+	return &decoder{file: file, set: fieldSet{}, lines: map[string]int{}, in: objects.NewInterner(), readFile: manifestReader(file)}
 }
 
 func (d *decoder) fail(line int, path, format string, args ...any) {
 	d.errs = append(d.errs, &Error{File: d.file, Line: line, Field: path, Msg: fmt.Sprintf(format, args...)})
+}
+
+func (d *decoder) warn(line int, path, format string, args ...any) {
+	d.warns = append(d.warns, &Error{File: d.file, Line: line, Field: path, Msg: fmt.Sprintf(format, args...)})
 }
 
 func (d *decoder) wrongType(n *yaml.Node, path, want string) {
@@ -111,7 +124,19 @@ func (d *decoder) mapping(n *yaml.Node, path string, known ...string) (m *mappin
 		}
 		return nil, false
 	}
-	m = &mapping{d: d, path: path, line: n.Line, values: map[string]*yaml.Node{}}
+	return d.mappingOf(n, path, known, func(key *yaml.Node, sub string) {
+		if why, removed := removedFields[sub]; removed {
+			d.fail(key.Line, sub, "%s", why)
+		} else {
+			d.fail(key.Line, sub, "unknown field%s", didYouMean(key.Value, known))
+		}
+	}), true
+}
+
+// mappingOf reads the mapping n, keeping the keys in known and handing
+// every other (string, first-seen) key to unknown with its field path.
+func (d *decoder) mappingOf(n *yaml.Node, path string, known []string, unknown func(key *yaml.Node, sub string)) *mapping {
+	m := &mapping{d: d, path: path, line: n.Line, values: map[string]*yaml.Node{}}
 	if line, ok := d.lines[path]; ok && path != "" {
 		m.line = line
 	}
@@ -128,11 +153,7 @@ func (d *decoder) mapping(n *yaml.Node, path string, known ...string) (m *mappin
 		}
 		firstLine[name] = key.Line
 		if !slices.Contains(known, name) {
-			if why, removed := removedFields[sub]; removed {
-				d.fail(key.Line, sub, "%s", why)
-			} else {
-				d.fail(key.Line, sub, "unknown field%s", didYouMean(name, known))
-			}
+			unknown(key, sub)
 			continue
 		}
 		d.lines[sub] = key.Line
@@ -142,7 +163,7 @@ func (d *decoder) mapping(n *yaml.Node, path string, known ...string) (m *mappin
 		m.keys = append(m.keys, name)
 		m.values[name] = value
 	}
-	return m, true
+	return m
 }
 
 // removedFields explains fields that older scenario files used, by path:

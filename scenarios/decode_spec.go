@@ -64,10 +64,11 @@ func (d *decoder) kubernetesVersion(n *yaml.Node, path string, dst *string) bool
 }
 
 func (d *decoder) cluster(n *yaml.Node, path string, dst *Cluster) bool {
-	m, ok := d.mapping(n, path, "nodePools", "apiServer", "etcd", "network", "kubelet", "nodeLifecycle", "clients")
+	m, ok := d.mapping(n, path, "nodePools", "apiServer", "etcd", "network", "kubelet", "nodeLifecycle", "clients", "objectSizes")
 	if !ok {
 		return false
 	}
+	optional(m, "objectSizes", d.objectSizes, &dst.ObjectSizes)
 	required(m, "nodePools", list(d, d.nodePool), &dst.NodePools)
 	optional(m, "apiServer", d.apiServer, &dst.APIServer)
 	optional(m, "etcd", d.etcd, &dst.Etcd)
@@ -79,7 +80,7 @@ func (d *decoder) cluster(n *yaml.Node, path string, dst *Cluster) bool {
 }
 
 func (d *decoder) nodePool(n *yaml.Node, path string, dst *NodePool) bool {
-	m, ok := d.mapping(n, path, "name", "count", "zones", "cpu", "memory")
+	m, ok := d.mapping(n, path, "name", "count", "zones", "cpu", "memory", "pods", "labels", "taints", "images")
 	if !ok {
 		return false
 	}
@@ -88,6 +89,55 @@ func (d *decoder) nodePool(n *yaml.Node, path string, dst *NodePool) bool {
 	optional(m, "zones", d.stringList, &dst.Zones)
 	optional(m, "cpu", d.quantity(parseMilliValue), &dst.CPUMilli)
 	optional(m, "memory", d.quantity(parseValue), &dst.MemoryBytes)
+	optional(m, "pods", d.int, &dst.Pods)
+	optional(m, "labels", d.poolLabels, &dst.Labels)
+	optional(m, "taints", list(d, d.poolTaint), &dst.Taints)
+	optional(m, "images", list(d, d.poolImage), &dst.Images)
+	return true
+}
+
+// poolLabels reads a mapping of label keys to values, sorted by key.
+func (d *decoder) poolLabels(n *yaml.Node, path string, dst *[]KeyValue) bool {
+	kvs, ok := d.stringMap(n, path)
+	if !ok {
+		return false
+	}
+	slices.SortFunc(kvs, func(a, b KeyValue) int { return strings.Compare(a.Key, b.Key) })
+	*dst = kvs
+	return true
+}
+
+func (d *decoder) poolTaint(n *yaml.Node, path string, dst *PoolTaint) bool {
+	m, ok := d.mapping(n, path, "key", "value", "effect")
+	if !ok {
+		return false
+	}
+	required(m, "key", d.str, &dst.Key)
+	optional(m, "value", d.str, &dst.Value)
+	required(m, "effect", d.str, &dst.Effect)
+	return true
+}
+
+func (d *decoder) poolImage(n *yaml.Node, path string, dst *NodeImage) bool {
+	m, ok := d.mapping(n, path, "name", "size")
+	if !ok {
+		return false
+	}
+	required(m, "name", d.str, &dst.Name)
+	required(m, "size", d.quantity(parseValue), &dst.Size)
+	return true
+}
+
+func (d *decoder) objectSizes(n *yaml.Node, path string, dst *ObjectSizes) bool {
+	m, ok := d.mapping(n, path, "lease", "node", "pod", "replicaSet", "deployment")
+	if !ok {
+		return false
+	}
+	optional(m, "lease", d.quantity(parseValue), &dst.Lease)
+	optional(m, "node", d.quantity(parseValue), &dst.Node)
+	optional(m, "pod", d.quantity(parseValue), &dst.Pod)
+	optional(m, "replicaSet", d.quantity(parseValue), &dst.ReplicaSet)
+	optional(m, "deployment", d.quantity(parseValue), &dst.Deployment)
 	return true
 }
 
@@ -200,9 +250,27 @@ func (d *decoder) memberOverride(n *yaml.Node, path string, dst *EtcdMember) boo
 }
 
 func (d *decoder) workload(n *yaml.Node, path string, dst *Workload) bool {
-	m, ok := d.mapping(n, path, "churn", "configMaps", "writers", "controllers", "watchers")
+	m, ok := d.mapping(n, path, "churn", "configMaps", "writers", "controllers", "watchers", "objects", "actions", "podChurn")
 	if !ok {
 		return false
+	}
+	optional(m, "objects", d.objectEntries, &dst.Objects)
+	dst.declared = len(dst.Objects)
+	optional(m, "actions", list(d, d.action), &dst.Actions)
+	optional(m, "podChurn", list(d, d.podChurn), &dst.PodChurn)
+	// The objects of create actions with manifests follow the declared
+	// ones, created by their actions only.
+	for i := range dst.Actions {
+		a := &dst.Actions[i]
+		for _, o := range a.created {
+			o.Deferred = true
+			a.Objects = append(a.Objects, len(dst.Objects))
+			dst.Objects = append(dst.Objects, o)
+		}
+		a.created = nil
+	}
+	if len(dst.Objects) > MaxObjects {
+		d.fail(m.line, m.child("objects"), "%d objects, more than the maximum of %d", len(dst.Objects), MaxObjects)
 	}
 	optional(m, "churn", list(d, d.churn), &dst.Churn)
 	optional(m, "configMaps", d.stringList, &dst.ConfigMaps)
@@ -297,10 +365,11 @@ func (d *decoder) network(n *yaml.Node, path string, dst *Network) bool {
 }
 
 func (d *decoder) kubelet(n *yaml.Node, path string, dst *Kubelet) bool {
-	m, ok := d.mapping(n, path, "nodeLeaseDuration", "nodeStatusUpdateFrequency", "nodeStatusReportFrequency", "jitter")
+	m, ok := d.mapping(n, path, "nodeLeaseDuration", "nodeStatusUpdateFrequency", "nodeStatusReportFrequency", "jitter", "nodeLease")
 	if !ok {
 		return false
 	}
+	optional(m, "nodeLease", d.boolPointer, &dst.NodeLease)
 	optional(m, "nodeLeaseDuration", d.duration, &dst.NodeLeaseDuration)
 	optional(m, "nodeStatusUpdateFrequency", d.duration, &dst.NodeStatusUpdateFrequency)
 	optional(m, "nodeStatusReportFrequency", d.duration, &dst.NodeStatusReportFrequency)

@@ -1,6 +1,10 @@
 package scenarios
 
-import "time"
+import (
+	"time"
+
+	"github.com/orrery-sim/orrery/model/objects"
+)
 
 // setDefault stores value in *field unless the scenario file set it.
 func setDefault[T any](set fieldSet, field *T, value T) {
@@ -26,7 +30,20 @@ func applyDefaults(s *Scenario, set fieldSet) {
 	defaultKubelet(&c.Kubelet, set, v)
 	defaultNodeLifecycle(&c.NodeLifecycle, set, v)
 	defaultClients(&c.Clients, &c.Kubelet, set, v)
+	defaultObjectSizes(&c.ObjectSizes, set)
 	defaultWorkload(&s.Spec.Workload, &c.Clients, set)
+}
+
+func defaultObjectSizes(o *ObjectSizes, set fieldSet) {
+	// Lease ~300 B: kubernetes/community
+	// sig-scalability/configs-and-limits/faq.md. Node, Pod, ReplicaSet and
+	// Deployment: model/objects DefaultSizes, which cites its sources.
+	setDefault(set, &o.Lease, 300)
+	d := objects.DefaultSizes
+	setDefault(set, &o.Node, int64(d.Node))
+	setDefault(set, &o.Pod, int64(d.Pod))
+	setDefault(set, &o.ReplicaSet, int64(d.ReplicaSet))
+	setDefault(set, &o.Deployment, int64(d.Deployment))
 }
 
 // defaultWorkload runs after defaultClients: controllers' clients default
@@ -52,6 +69,16 @@ func defaultWorkload(w *Workload, cl *Clients, set fieldSet) {
 		// (k8s.io/client-go/util/retry/util.go).
 		setDefault(set, &wr.Retry, RetryDefault)
 		defaultPlainClient(&wr.Client, set)
+	}
+	for i := range w.PodChurn {
+		pc := &w.PodChurn[i]
+		setDefault(set, &pc.Namespace, SharedNamespace)
+		// orrery assumption: a load generator keeps its rate, as
+		// clusterloader2 paces its creations by its tuning set rather than
+		// by client-side throttling.
+		setDefault(set, &pc.Client.QPS, -1)
+		setDefault(set, &pc.Client.Burst, 0)
+		setDefault(set, &pc.Client.Timeout, 0)
 	}
 	for i := range w.Controllers {
 		ct := &w.Controllers[i]
@@ -88,6 +115,9 @@ func defaultNodePool(p *NodePool, set fieldSet) {
 	setDefault(set, &p.Zones, []string{"zone-a"})
 	setDefault(set, &p.CPUMilli, 4000)
 	setDefault(set, &p.MemoryBytes, 16<<30)
+	// The kubelet's maxPods 110 (pkg/kubelet/apis/config/v1beta1/
+	// defaults.go), which becomes the node's allocatable pods.
+	setDefault(set, &p.Pods, objects.DefaultMaxPods)
 }
 
 func defaultAPIServer(a *APIServer, set fieldSet, v Version) {
@@ -208,6 +238,17 @@ func defaultKubelet(k *Kubelet, set fieldSet, v Version) {
 	if k.Jitter == nil {
 		on := true
 		k.Jitter = &on
+	}
+	// The NodeLease feature gate: on by default from 1.14, GA in 1.17, its
+	// gate since removed (kubernetes/kubernetes#105222; kubernetes.io
+	// "Feature Gates (removed)"): every version orrery supports renews
+	// Leases. Off is the mode before KEP-589: in pkg/kubelet/
+	// kubelet_node_status.go tryUpdateNodeStatus (v1.16) the skip of an
+	// unchanged status within nodeStatusReportFrequency applies only with
+	// the gate on, so without it every computed status is posted.
+	if k.NodeLease == nil {
+		on := true
+		k.NodeLease = &on
 	}
 }
 

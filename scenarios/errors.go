@@ -64,12 +64,32 @@ func joinErrors(errs []*Error) error {
 	if len(errs) == 0 {
 		return nil
 	}
-	sort.SliceStable(errs, func(i, j int) bool { return errs[i].Line < errs[j].Line })
+	sortProblems(errs)
 	out := make([]error, len(errs))
 	for i, e := range errs {
 		out[i] = e
 	}
 	return errors.Join(out...)
+}
+
+// sortProblems orders problems by line, those of the scenario file (the
+// first problem's) first, then those of each manifest file it names.
+func sortProblems(errs []*Error) {
+	if len(errs) == 0 {
+		return
+	}
+	rank := map[string]int{}
+	for _, e := range errs {
+		if _, ok := rank[e.File]; !ok {
+			rank[e.File] = len(rank)
+		}
+	}
+	sort.SliceStable(errs, func(i, j int) bool {
+		if ri, rj := rank[errs[i].File], rank[errs[j].File]; ri != rj {
+			return ri < rj
+		}
+		return errs[i].Line < errs[j].Line
+	})
 }
 
 // didYouMean returns ` (did you mean "x"?)` for the candidate closest to

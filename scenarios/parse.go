@@ -37,14 +37,18 @@ func Parse(file string, data []byte) (*Scenario, error) {
 func parseTree(file string, root *yaml.Node) (*Scenario, error) {
 	s := &Scenario{File: file}
 	d := newDecoder(file)
+	s.Interner = d.in
 	d.scenario(root, s)
 	// Values are checked only once the shape is right: a field that failed
 	// to decode would otherwise cause a second, misleading complaint.
 	if err := joinErrors(d.errs); err != nil {
 		return nil, err
 	}
+	s.warnings = d.warns
+	sortProblems(s.warnings)
 	applyDefaults(s, d.set)
-	v := validator{file: file, lines: d.lines, set: d.set}
+	finishWorkload(s)
+	v := validator{file: file, lines: d.lines, set: d.set, in: d.in}
 	v.scenario(s)
 	if err := joinErrors(v.errs); err != nil {
 		return nil, err

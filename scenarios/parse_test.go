@@ -63,7 +63,7 @@ func TestDefaults(t *testing.T) {
 		Duration:          5 * time.Minute,
 		KubernetesVersion: "1.31",
 		Cluster: Cluster{
-			NodePools: []NodePool{{Name: "node", Count: 5, Zones: []string{"zone-a", "zone-b"}, CPUMilli: 4000, MemoryBytes: 16 << 30}},
+			NodePools: []NodePool{{Name: "node", Count: 5, Zones: []string{"zone-a", "zone-b"}, CPUMilli: 4000, MemoryBytes: 16 << 30, Pods: 110}},
 			APIServer: APIServer{
 				Replicas: 1, PriorityAndFairness: &on, MaxRequestsInflight: 400, MaxMutatingRequestsInflight: 200,
 				RequestTimeout: time.Minute, CPUs: 8,
@@ -92,7 +92,7 @@ func TestDefaults(t *testing.T) {
 			},
 			Kubelet: Kubelet{
 				NodeLeaseDuration: 40 * time.Second, NodeStatusUpdateFrequency: 10 * time.Second,
-				NodeStatusReportFrequency: 5 * time.Minute, Jitter: &on,
+				NodeStatusReportFrequency: 5 * time.Minute, Jitter: &on, NodeLease: &on,
 			},
 			NodeLifecycle: NodeLifecycle{MonitorPeriod: 5 * time.Second, GracePeriod: 40 * time.Second},
 			Clients: Clients{
@@ -101,6 +101,7 @@ func TestDefaults(t *testing.T) {
 				ControllerManager: ClientLimits{QPS: 20, Burst: 30, Timeout: 60 * time.Second},
 				Jitter:            &on,
 			},
+			ObjectSizes: ObjectSizes{Lease: 300, Node: 15000, Pod: 4000, ReplicaSet: 4000, Deployment: 4000},
 		},
 	}
 	if !reflect.DeepEqual(s.Spec, want) {
@@ -134,6 +135,10 @@ spec:
         count: 1
         cpu: 0.1
         memory: 1e3
+        pods: 250
+        labels: {tier: db, "example.com/ssd": "true"}
+        taints: [{key: dedicated, value: db, effect: NoSchedule}]
+        images: [{name: "postgres:16", size: 150Mi}]
     apiServer:
       replicas: 2
       priorityAndFairness: false
@@ -177,6 +182,7 @@ spec:
       nodeStatusUpdateFrequency: 20s
       nodeStatusReportFrequency: 2m
       jitter: false
+      nodeLease: false
     nodeLifecycle:
       monitorPeriod: 2s
       gracePeriod: 3s
@@ -185,6 +191,7 @@ spec:
       heartbeat: {qps: 7, burst: 3, timeout: 0}
       controllerManager: {qps: -1, burst: 0, timeout: 0}
       jitter: false
+    objectSizes: {lease: 1Ki, node: 20000, pod: 10Ki, replicaSet: 5000, deployment: 6000}
   workload:
     churn:
       - name: cm
@@ -221,8 +228,11 @@ func TestExplicitValuesPreserved(t *testing.T) {
 		MaxEvents:         1000000,
 		Cluster: Cluster{
 			NodePools: []NodePool{
-				{Name: "big", Count: 3, Zones: []string{"a"}, CPUMilli: 500, MemoryBytes: 1610612736},
-				{Name: "small-2", Count: 1, Zones: []string{"zone-a"}, CPUMilli: 100, MemoryBytes: 1000},
+				{Name: "big", Count: 3, Zones: []string{"a"}, CPUMilli: 500, MemoryBytes: 1610612736, Pods: 110},
+				{Name: "small-2", Count: 1, Zones: []string{"zone-a"}, CPUMilli: 100, MemoryBytes: 1000, Pods: 250,
+					Labels: []KeyValue{{"example.com/ssd", "true"}, {"tier", "db"}},
+					Taints: []PoolTaint{{Key: "dedicated", Value: "db", Effect: "NoSchedule"}},
+					Images: []NodeImage{{Name: "postgres:16", Size: 150 << 20}}},
 			},
 			APIServer: APIServer{
 				Replicas: 2, PriorityAndFairness: &off, MaxRequestsInflight: 1, MaxMutatingRequestsInflight: 2,
@@ -241,12 +251,12 @@ func TestExplicitValuesPreserved(t *testing.T) {
 				ApplyCost:         Dist{Kind: "constant"},
 				ReadCost:          Dist{Kind: "exponential", Mean: 1500 * time.Microsecond},
 				QuotaBackendBytes: 1, DefragThroughput: 1000,
-				MemberOverrides: []EtcdMember{{Name: "etcd-0", WALFsync: Dist{Kind: "constant", Value: time.Millisecond}, Line: 54}},
+				MemberOverrides: []EtcdMember{{Name: "etcd-0", WALFsync: Dist{Kind: "constant", Value: time.Millisecond}, Line: 58}},
 			},
 			Network: Network{Latency: Dist{Kind: "constant"}, StreamFailureDetection: time.Second},
 			Kubelet: Kubelet{
 				NodeLeaseDuration: time.Minute, NodeStatusUpdateFrequency: 20 * time.Second,
-				NodeStatusReportFrequency: 2 * time.Minute, Jitter: &off,
+				NodeStatusReportFrequency: 2 * time.Minute, Jitter: &off, NodeLease: &off,
 			},
 			NodeLifecycle: NodeLifecycle{MonitorPeriod: 2 * time.Second, GracePeriod: 3 * time.Second},
 			Clients: Clients{
@@ -255,15 +265,16 @@ func TestExplicitValuesPreserved(t *testing.T) {
 				ControllerManager: ClientLimits{QPS: -1},
 				Jitter:            &off,
 			},
+			ObjectSizes: ObjectSizes{Lease: 1024, Node: 20000, Pod: 10240, ReplicaSet: 5000, Deployment: 6000},
 		},
-		Workload: Workload{Churn: []Churn{{Name: "cm", Objects: 2, ObjectBytes: 1024, Rate: 0.5, Namespaces: 1, Line: 75}}},
+		Workload: Workload{Churn: []Churn{{Name: "cm", Objects: 2, ObjectBytes: 1024, Rate: 0.5, Namespaces: 1, Line: 81}}},
 		Faults: []Fault{
-			{At: 0, Type: FaultPartition, Nodes: NodeSelector{Zone: "a", Count: 2}, Duration: 1500 * time.Millisecond, Line: 82},
-			{At: time.Hour, Type: FaultRestartKubelet, Nodes: NodeSelector{Names: []string{"small-2-0", "big-2"}}, Line: 86},
+			{At: 0, Type: FaultPartition, Nodes: NodeSelector{Zone: "a", Count: 2}, Duration: 1500 * time.Millisecond, Line: 88},
+			{At: time.Hour, Type: FaultRestartKubelet, Nodes: NodeSelector{Names: []string{"small-2-0", "big-2"}}, Line: 92},
 		},
 		Expect: []Expect{
-			{Metric: "fault.0.detectSeconds", Min: &half, Max: &one, Line: 91},
-			{Metric: "nodes.notReadyTransitions", Max: &zero, Line: 94, Index: 1},
+			{Metric: "fault.0.detectSeconds", Min: &half, Max: &one, Line: 97},
+			{Metric: "nodes.notReadyTransitions", Max: &zero, Line: 100, Index: 1},
 		},
 	}
 	if !reflect.DeepEqual(s.Spec, want) {

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/orrery-sim/orrery/model/objects"
 )
 
 // APIVersion and Kind identify an orrery scenario document.
@@ -29,8 +31,14 @@ type Scenario struct {
 	// VariantName is the variant this scenario is one run of ("" for the
 	// scenario as written). Not part of the document.
 	VariantName string `json:"-"`
+	// Interner holds the symbols of the workload's objects and of the
+	// nodes PoolNode builds: one per scenario (each variant's run has its
+	// own), shared by the run that simulates it.
+	Interner *objects.Interner `json:"-"`
 	// runs are the variants' scenarios, built by Parse.
 	runs []*Scenario
+	// warnings are problems Parse let pass (see Warnings).
+	warnings []*Error
 }
 
 // Metadata names the scenario.
@@ -91,6 +99,8 @@ type Cluster struct {
 	Kubelet       Kubelet       `json:"kubelet"`
 	NodeLifecycle NodeLifecycle `json:"nodeLifecycle"`
 	Clients       Clients       `json:"clients"`
+	// ObjectSizes are the serialized sizes of new objects, by kind.
+	ObjectSizes ObjectSizes `json:"objectSizes"`
 }
 
 // NodePool is a group of identical nodes. Node i of pool "p" is named
@@ -103,6 +113,15 @@ type NodePool struct {
 	// Stored exactly: CPU in millicores, Memory in bytes.
 	CPUMilli    int64 `json:"cpuMilli"`
 	MemoryBytes int64 `json:"memoryBytes"`
+	// Pods is the node's allocatable pod count (the kubelet's maxPods).
+	Pods int `json:"pods"`
+	// Labels, Taints and Images are given to every node of the pool, which
+	// also gets kubernetes.io/hostname=<node name> and
+	// topology.kubernetes.io/zone=<its zone> (see Scenario.PoolNode).
+	// Labels are sorted by key.
+	Labels []KeyValue  `json:"labels,omitempty"`
+	Taints []PoolTaint `json:"taints,omitempty"`
+	Images []NodeImage `json:"images,omitempty"`
 }
 
 // APIServer configures the API server replicas.
@@ -223,6 +242,20 @@ type Workload struct {
 	// Watchers are groups of watch clients, each watcher a reflector on
 	// its own client.
 	Watchers []WatcherGroup `json:"watchers,omitempty"`
+
+	// Objects are the Kubernetes objects of spec.workload.objects and of
+	// the create actions, converted, in the order written (a manifest
+	// file's documents in file order). Each is created at time 0 unless
+	// Deferred: then the create actions that list it create it.
+	Objects []Object `json:"-"`
+	// Actions are changes to objects at virtual times, in the order
+	// written.
+	Actions []Action `json:"actions,omitempty"`
+	// PodChurn are generators of short-lived pods.
+	PodChurn []PodChurn `json:"podChurn,omitempty"`
+	// declared is how many of Objects spec.workload.objects holds (the
+	// rest come from create actions' manifests).
+	declared int
 }
 
 // SharedNamespace is where the shared ConfigMaps (Workload.ConfigMaps)
@@ -297,6 +330,9 @@ func (c *Churn) NamespaceName(k int) string {
 
 // Namespaces lists the workload's namespaces: SharedNamespace, then each
 // churn's, in order.
+//
+// The namespaces of the workload's objects and pod churn follow, each
+// once, in the order first used.
 func (w *Workload) Namespaces() []string {
 	out := []string{SharedNamespace}
 	for i := range w.Churn {
@@ -304,6 +340,22 @@ func (w *Workload) Namespaces() []string {
 		for k := 0; k < max(c.Namespaces, 1); k++ {
 			out = append(out, c.NamespaceName(k))
 		}
+	}
+	seen := map[string]bool{}
+	for _, ns := range out {
+		seen[ns] = true
+	}
+	add := func(ns string) {
+		if ns != "" && !seen[ns] {
+			seen[ns] = true
+			out = append(out, ns)
+		}
+	}
+	for i := range w.Objects {
+		add(w.Objects[i].Namespace)
+	}
+	for i := range w.PodChurn {
+		add(w.PodChurn[i].Namespace)
 	}
 	return out
 }
@@ -417,6 +469,13 @@ type Kubelet struct {
 	// Jitter turns the 0.04 JitterUntil factor on (default true); off is
 	// for comparison runs only.
 	Jitter *bool `json:"jitter"`
+	// NodeLease is the NodeLease feature (default true): the kubelet
+	// renews a Lease and reports its status on change or every
+	// NodeStatusReportFrequency. Off is the legacy mode from before
+	// KEP-589: no Lease, the full NodeStatus posted every
+	// NodeStatusUpdateFrequency (NodeStatusReportFrequency and
+	// NodeLeaseDuration unused), for comparison runs.
+	NodeLease *bool `json:"nodeLease"`
 }
 
 // NodeLifecycle configures the node lifecycle controller.

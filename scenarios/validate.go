@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/orrery-sim/orrery/model/objects"
 )
 
 // Limits on what a scenario may ask for.
@@ -26,8 +28,10 @@ var zoneName = regexp.MustCompile(`^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$`)
 // Validate checks a complete (defaulted) scenario: ranges, cross-field
 // rules and references from faults to nodes. Parse already ran it; it is
 // exported for scenarios built in code. Problems are joined *Errors.
+//
+// It also derives each update action's Template (see Action).
 func (s *Scenario) Validate() error {
-	v := validator{file: s.File}
+	v := validator{file: s.File, in: s.Interner}
 	v.scenario(s)
 	return joinErrors(v.errs)
 }
@@ -39,6 +43,9 @@ type validator struct {
 	lines map[string]int
 	set   fieldSet
 	errs  []*Error
+	// in holds the workload's symbols (nil: update templates are not
+	// derived).
+	in *objects.Interner
 }
 
 func (v *validator) fail(path, format string, args ...any) {
@@ -163,6 +170,7 @@ func (v *validator) cluster(c *Cluster) {
 	v.client("spec.cluster.clients.kubelet", &c.Clients.Kubelet)
 	v.client("spec.cluster.clients.heartbeat", &c.Clients.Heartbeat)
 	v.client("spec.cluster.clients.controllerManager", &c.Clients.ControllerManager)
+	v.objectSizes("spec.cluster.objectSizes", &c.ObjectSizes)
 }
 
 func (v *validator) nodePools(pools []NodePool) {
@@ -193,6 +201,7 @@ func (v *validator) nodePools(pools []NodePool) {
 		if p.MemoryBytes <= 0 {
 			v.fail(pp+".memory", "must be greater than 0, got %d bytes", p.MemoryBytes)
 		}
+		v.poolExtras(pp, p)
 	}
 	if total > MaxNodes {
 		v.fail(path, "%d nodes in total, more than the maximum of %d", total, MaxNodes)

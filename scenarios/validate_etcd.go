@@ -281,4 +281,5 @@ func (v *validator) workload(path string, w *Workload, sp *Spec) {
 	v.churnNamespaces(path, w)
 	v.sharedObjects(path, w, sp)
 	v.watcherGroups(path, w, sp)
+	v.workloadObjects(path, w, sp)
 }
