@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"slices"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -19,7 +20,7 @@ var (
 		"shareProcessNamespace", "securityContext", "imagePullSecrets", "hostname", "subdomain", "schedulerName",
 		"priorityClassName", "priority", "dnsConfig", "readinessGates", "runtimeClassName", "enableServiceLinks",
 		"preemptionPolicy", "setHostnameAsFQDN", "os", "hostUsers", "schedulingGates", "resourceClaims", "resources",
-		"hostAliases", "terminationGracePeriodSeconds"}
+		"hostAliases"}
 	containerIgnored = []string{"command", "args", "workingDir", "ports", "envFrom", "env", "resizePolicy", "volumeMounts",
 		"volumeDevices", "livenessProbe", "readinessProbe", "startupProbe", "lifecycle", "terminationMessagePath",
 		"terminationMessagePolicy", "imagePullPolicy", "securityContext", "stdin", "stdinOnce", "tty", "restartPolicy",
@@ -35,7 +36,8 @@ const (
 // podSpec reads a pod spec into t.Spec, finished. For a Pod (pod not nil)
 // spec.nodeName is read into it; in a template it is not modeled.
 func (d *decoder) podSpec(n *yaml.Node, path string, t *objects.PodTemplate, pod *Object) bool {
-	modeled := []string{"containers", "initContainers", "overhead", "tolerations", "nodeSelector", "affinity", "topologySpreadConstraints"}
+	modeled := []string{"containers", "initContainers", "overhead", "tolerations", "nodeSelector", "affinity", "topologySpreadConstraints",
+		"terminationGracePeriodSeconds"}
 	ignored := podSpecIgnored
 	if pod != nil {
 		modeled = append(modeled, "nodeName")
@@ -57,6 +59,7 @@ func (d *decoder) podSpec(n *yaml.Node, path string, t *objects.PodTemplate, pod
 	optional(m, "nodeSelector", d.labels, &spec.NodeSelector)
 	optional(m, "affinity", d.affinity, spec)
 	optional(m, "topologySpreadConstraints", list(d, d.spreadConstraint), &spec.TopologySpread)
+	optional(m, "terminationGracePeriodSeconds", d.gracePeriodSeconds, &spec.TerminationGracePeriod)
 	if pod != nil && optional(m, "nodeName", d.str, &pod.NodeName) {
 		pod.nodeNameLine = d.lines[m.child("nodeName")]
 	}
@@ -407,5 +410,28 @@ func (d *decoder) spreadConstraint(n *yaml.Node, path string, dst *objects.Topol
 	}
 	c.TopologyKey = d.in.Intern(key)
 	*dst = c
+	return true
+}
+
+// gracePeriodSeconds reads terminationGracePeriodSeconds, whole seconds
+// ≥ 0, as PodSpec.TerminationGracePeriod takes it (an explicit 0 is
+// objects.NoGracePeriod).
+func (d *decoder) gracePeriodSeconds(n *yaml.Node, path string, dst *time.Duration) bool {
+	var v int64
+	if !d.int64(n, path, &v) {
+		return false
+	}
+	switch {
+	case v < 0:
+		d.fail(n.Line, path, "must be greater than or equal to 0, got %d", v)
+		return false
+	case v > int64(MaxDuration/time.Second):
+		d.fail(n.Line, path, "must be at most %d (a day), got %d", int64(MaxDuration/time.Second), v)
+		return false
+	case v == 0:
+		*dst = objects.NoGracePeriod
+	default:
+		*dst = time.Duration(v) * time.Second
+	}
 	return true
 }

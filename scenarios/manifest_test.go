@@ -201,7 +201,7 @@ spec:
       - apiVersion: v1
         kind: Pod
         metadata: {name: pinned, labels: {app: pinned}}
-        spec: {nodeName: extra, containers: [{name: c, image: busybox}]}
+        spec: {nodeName: extra, terminationGracePeriodSeconds: 0, containers: [{name: c, image: busybox}]}
       - apiVersion: v1
         kind: Node
         metadata: {name: extra, labels: {topology.kubernetes.io/zone: z9}}
@@ -262,7 +262,8 @@ func TestInlineObjects(t *testing.T) {
 
 	// Pool nodes are 0-2; the Node object is 3, and the pod bound to it.
 	pod := objs[2].Pod
-	if objs[2].NodeName != "extra" || pod.NodeName != 3 || !reflect.DeepEqual(pod.Labels, labelsOf(s, "app", "pinned")) {
+	if objs[2].NodeName != "extra" || pod.NodeName != 3 || !reflect.DeepEqual(pod.Labels, labelsOf(s, "app", "pinned")) ||
+		pod.Spec.TerminationGracePeriod != 0 || spec.TerminationGracePeriod != objects.DefaultTerminationGracePeriod {
 		t.Errorf("pod %+v (node name %q)", pod, objs[2].NodeName)
 	}
 	node := objs[3].Node

@@ -639,4 +639,17 @@ func TestEditUndoesRequestDefaulting(t *testing.T) {
 	if s.Containers[0].Limits != Requests(1000, 1*gi) {
 		t.Errorf("original container changed: %+v", s.Containers[0])
 	}
+
+	// The grace period survives an edit: the default, and an explicit 0.
+	if e.TerminationGracePeriod != DefaultTerminationGracePeriod {
+		t.Errorf("edited grace period %v, want the default", e.TerminationGracePeriod)
+	}
+	zero := finished(t, &PodSpec{Containers: []Container{{}}, TerminationGracePeriod: NoGracePeriod})
+	z := zero.Edit()
+	if err := z.Finish(); err != nil {
+		t.Fatal(err)
+	}
+	if z.TerminationGracePeriod != 0 {
+		t.Errorf("an explicit 0 grace period became %v after Edit", z.TerminationGracePeriod)
+	}
 }

@@ -353,6 +353,9 @@ func (s *PodSpec) Edit() *PodSpec {
 	for i := range c.InitContainers {
 		c.InitContainers[i].undoDefaults()
 	}
+	if c.TerminationGracePeriod == 0 {
+		c.TerminationGracePeriod = NoGracePeriod // an explicit 0, as written
+	}
 	c.finished = false
 	c.requests, c.nonZero, c.qos = Resources{}, Resources{}, BestEffort
 	return &c
