@@ -575,3 +575,238 @@ var sharedBadCases = []badCase{
 	{"too many controllers", strings.Replace(sharedBase, "    controllers:\n      - name: c\n        objects: [counter]\n", "    controllers: "+flowList(101, func(i int) string { return fmt.Sprintf("{name: x%d, objects: [other]}", i) })+"\n", 1), 17,
 		"spec.workload.controllers", "101 controllers, more than the maximum of 100"},
 }
+
+// deploymentBase is base with an inline Deployment: the item starts at
+// line 14 (apiVersion), metadata at 16, spec at 17, replicas 18, selector
+// 19, template 20, its labels 21, its spec 22, containers 23, the
+// container's name 24 and image 25. dep and depField edit it.
+const deploymentBase = base + `  workload:
+    objects:
+      - apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: web}
+        spec:
+          replicas: 2
+          selector: {matchLabels: {app: web}}
+          template:
+            metadata: {labels: {app: web}}
+            spec:
+              containers:
+                - name: c
+                  image: nginx
+`
+
+// dep replaces old with new in deploymentBase.
+func dep(old, new string) string { return strings.Replace(deploymentBase, old, new, 1) }
+
+// container adds fields to the container, from line 26.
+func container(fields ...string) string {
+	return deploymentBase + "                  " + strings.Join(fields, "\n                  ") + "\n"
+}
+
+// podSpecField adds a pod spec field after the containers, at line 26.
+func podSpecField(field string) string { return deploymentBase + "              " + field + "\n" }
+
+// actionBase adds an actions list to deploymentBase; act appends one
+// action at line 27.
+const actionBase = deploymentBase + "    actions:\n"
+
+func act(a string) string { return actionBase + "      - " + a + "\n" }
+
+// podChurnBase is base with one pod churn generator: name at line 14,
+// template at 17 (its spec's containers at 18); churnField adds a field at
+// line 19.
+const podChurnBase = base + `  workload:
+    podChurn:
+      - name: batch
+        rate: 5
+        lifetime: 1m
+        template:
+          spec: {containers: [{name: c, image: busybox}]}
+`
+
+func churnField(f string) string { return podChurnBase + "        " + f + "\n" }
+
+func init() { badCases = append(badCases, objectBadCases...) }
+
+// objectBadCases covers manifests, actions, pod churn and what pools give
+// their nodes.
+var objectBadCases = []badCase{
+	// manifests: shape and kind
+	{"objects not a list", base + "  workload:\n    objects: {a: b}\n", 13, "spec.workload.objects", "expected a list, got a mapping"},
+	{"object not a mapping", base + "  workload:\n    objects: [web]\n", 13, "spec.workload.objects[0]", `expected a Kubernetes object (apiVersion, kind, metadata, spec), got the string "web"`},
+	{"object without kind", dep("        kind: Deployment\n", ""), 14, "spec.workload.objects[0].kind", "required field is missing: Pod, ReplicaSet, Deployment or Node"},
+	{"object kind typo", dep("kind: Deployment", "kind: Deploymnet"), 15, "spec.workload.objects[0].kind", `unknown kind "Deploymnet" (did you mean "Deployment"?)`},
+	{"object old apiVersion", dep("apps/v1", "extensions/v1beta1"), 14, "spec.workload.objects[0].apiVersion", `Deployment is served as apps/v1, not "extensions/v1beta1"`},
+	{"object without apiVersion", dep("      - apiVersion: apps/v1\n        kind", "      - kind"), 14, "spec.workload.objects[0].apiVersion", "required field is missing: apps/v1 for a Deployment"},
+	{"object without metadata", dep("        metadata: {name: web}\n", ""), 14, "spec.workload.objects[0].metadata", "required field is missing"},
+	{"object without name", dep("{name: web}", "{labels: {a: b}}"), 16, "spec.workload.objects[0].metadata.name", "required field is missing"},
+	{"object name not a subdomain", dep("{name: web}", "{name: Web_1}"), 16, "spec.workload.objects[0].metadata.name", `must be a DNS-1123 subdomain`},
+	{"object namespace not a label", dep("{name: web}", "{name: web, namespace: a.b}"), 16, "spec.workload.objects[0].metadata.namespace", "must be a DNS-1123 label"},
+	{"object without spec", dep("        spec:\n          replicas: 2\n", "        status:\n          replicas: 2\n"), 14, "spec.workload.objects[0].spec", "required field is missing"},
+	{"object declared twice", deploymentBase + "      - {apiVersion: apps/v1, kind: Deployment, metadata: {name: web}, spec: {selector: {matchLabels: {a: b}}, template: {metadata: {labels: {a: b}}, spec: {containers: [{name: c, image: i}]}}}}\n", 26,
+		"spec.workload.objects[1].metadata.name", "deployment/web is declared twice (also spec.workload.objects[0])"},
+	{"objects file missing", base + "  workload:\n    objects:\n      - file: no-such-manifest.yaml\n", 14, "spec.workload.objects[0].file", "reading manifest"},
+	{"objects file with extra key", base + "  workload:\n    objects:\n      - {file: x.yaml, kind: Pod}\n", 14, "spec.workload.objects[0].kind", "unknown field"},
+	{"objects file empty", base + "  workload:\n    objects:\n      - file: \"\"\n", 14, "spec.workload.objects[0].file", "must not be empty"},
+
+	// manifests: Deployment and ReplicaSet spec
+	{"replicas negative", dep("replicas: 2", "replicas: -1"), 18, "spec.workload.objects[0].spec.replicas", "must be greater than or equal to 0, got -1"},
+	{"replicas a string", dep("replicas: 2", `replicas: "3"`), 18, "spec.workload.objects[0].spec.replicas", `expected an integer, got the string "3"`},
+	{"replicas typo", dep("replicas: 2", "replica: 2"), 18, "spec.workload.objects[0].spec.replica", `unknown field (did you mean "replicas"?)`},
+	{"replicas too large", dep("replicas: 2", "replicas: 3000000000"), 18, "spec.workload.objects[0].spec.replicas", "out of range"},
+	{"selector missing", dep("          selector: {matchLabels: {app: web}}\n", ""), 17, "spec.workload.objects[0].spec.selector", "required field is missing"},
+	{"selector empty", dep("{matchLabels: {app: web}}", "{}"), 19, "spec.workload.objects[0].spec.selector", "empty selector is invalid"},
+	{"selector does not match", dep("{labels: {app: web}}", "{labels: {app: other}}"), 21, "spec.workload.objects[0].spec.template.metadata.labels", "selector does not match template labels"},
+	{"selector In without values", dep("{matchLabels: {app: web}}", "{matchExpressions: [{key: app, operator: In}]}"), 19,
+		"spec.workload.objects[0].spec.selector.matchExpressions[0].values", "must be specified when operator is In or NotIn"},
+	{"selector Exists with values", dep("{matchLabels: {app: web}}", "{matchExpressions: [{key: app, operator: Exists, values: [a]}]}"), 19,
+		"spec.workload.objects[0].spec.selector.matchExpressions[0].values", "may not be specified when operator is Exists or DoesNotExist"},
+	{"selector Gt outside node affinity", dep("{matchLabels: {app: web}}", "{matchExpressions: [{key: app, operator: Gt, values: [\"1\"]}]}"), 19,
+		"spec.workload.objects[0].spec.selector.matchExpressions[0].operator", `unknown operator "Gt"`},
+	{"label value an integer", dep("{labels: {app: web}}", "{labels: {app: web, version: 1}}"), 21,
+		"spec.workload.objects[0].spec.template.metadata.labels.version", `expected a string, got the integer 1 (quote it: "1")`},
+	{"label value invalid", dep("{labels: {app: web}}", "{labels: {app: web, v: \"a b\"}}"), 21,
+		"spec.workload.objects[0].spec.template.metadata.labels.v", `"a b" is not a label value`},
+	{"label key invalid", dep("{labels: {app: web}}", "{labels: {app: web, \"-x\": y}}"), 21,
+		"spec.workload.objects[0].spec.template.metadata.labels.-x", `"-x" is not a qualified name`},
+	{"template without spec", dep("            spec:\n              containers:\n                - name: c\n                  image: nginx\n", ""), 20,
+		"spec.workload.objects[0].spec.template.spec", "required field is missing"},
+	{"maxSurge a plain string", dep("replicas: 2", "replicas: 2\n          strategy: {rollingUpdate: {maxSurge: \"3\"}}"), 19,
+		"spec.workload.objects[0].spec.strategy.rollingUpdate.maxSurge", `must be an integer or a percentage such as "25%", got "3"`},
+	{"maxSurge negative", dep("replicas: 2", "replicas: 2\n          strategy: {rollingUpdate: {maxSurge: -1}}"), 19,
+		"spec.workload.objects[0].spec.strategy.rollingUpdate.maxSurge", "must be greater than or equal to 0, got -1"},
+	{"maxSurge and maxUnavailable 0", dep("replicas: 2", "replicas: 2\n          strategy:\n            rollingUpdate:\n              maxSurge: 0\n              maxUnavailable: 0%"), 22,
+		"spec.workload.objects[0].spec.strategy.rollingUpdate.maxUnavailable", "may not be 0 when maxSurge is 0"},
+	{"maxUnavailable over 100%", dep("replicas: 2", "replicas: 2\n          strategy:\n            rollingUpdate:\n              maxUnavailable: 101%"), 21,
+		"spec.workload.objects[0].spec.strategy.rollingUpdate.maxUnavailable", "must not be greater than 100%"},
+	{"Recreate with rollingUpdate", dep("replicas: 2", "replicas: 2\n          strategy:\n            type: Recreate\n            rollingUpdate: {maxSurge: 1}"), 21,
+		"spec.workload.objects[0].spec.strategy.rollingUpdate", "may not be specified when strategy type is Recreate"},
+	{"strategy type typo", dep("replicas: 2", "replicas: 2\n          strategy: {type: Recreat}"), 19,
+		"spec.workload.objects[0].spec.strategy.type", `unknown strategy type "Recreat" (did you mean "Recreate"?)`},
+	{"progressDeadline not after minReady", dep("replicas: 2", "replicas: 2\n          minReadySeconds: 600"), 17,
+		"spec.workload.objects[0].spec.progressDeadlineSeconds", "must be greater than minReadySeconds"},
+
+	// manifests: pod spec
+	{"container without image", dep("                  image: nginx\n", ""), 24, "spec.workload.objects[0].spec.template.spec.containers[0].image", "required field is missing"},
+	{"container image empty", dep("image: nginx", `image: ""`), 25, "spec.workload.objects[0].spec.template.spec.containers[0].image", "must not be empty"},
+	{"container name not a label", dep("- name: c", "- name: C"), 24, "spec.workload.objects[0].spec.template.spec.containers[0].name", "must be a DNS-1123 label"},
+	{"no containers", dep("              containers:\n                - name: c\n                  image: nginx\n", "              containers: []\n"), 23,
+		"spec.workload.objects[0].spec.template.spec.containers", "must list at least one container"},
+	{"container name twice", deploymentBase + "                - {name: c, image: other}\n", 26,
+		"spec.workload.objects[0].spec.template.spec.containers[1].name", `duplicate container name "c" (also spec.workload.objects[0].spec.template.spec.containers[0].name)`},
+	{"cpu request bad quantity", container("resources: {requests: {cpu: 1.2.3}}"), 26,
+		"spec.workload.objects[0].spec.template.spec.containers[0].resources.requests.cpu", `invalid quantity "1.2.3"`},
+	{"memory request negative", container("resources: {requests: {memory: -1Gi}}"), 26,
+		"spec.workload.objects[0].spec.template.spec.containers[0].resources.requests.memory", "must not be negative, got -1Gi"},
+	{"request over limit", container("resources:", "  requests: {cpu: \"2\"}", "  limits: {cpu: \"1\"}"), 27,
+		"spec.workload.objects[0].spec.template.spec.containers[0].resources.requests.cpu", "must be less than or equal to the cpu limit"},
+	{"resources typo", container("resourses: {requests: {cpu: 1}}"), 26,
+		"spec.workload.objects[0].spec.template.spec.containers[0].resourses", `unknown field (did you mean "resources"?)`},
+	{"init container restartPolicy OnFailure", podSpecField("initContainers: [{name: i, image: busybox, restartPolicy: OnFailure}]"), 26,
+		"spec.workload.objects[0].spec.template.spec.initContainers[0].restartPolicy", `must be Always (a sidecar) or unset, got "OnFailure"`},
+	{"toleration Exists with a value", podSpecField("tolerations: [{key: k, operator: Exists, value: v}]"), 26,
+		"spec.workload.objects[0].spec.template.spec.tolerations[0].value", "must be empty when operator is Exists"},
+	{"toleration without key needs Exists", podSpecField("tolerations: [{value: v}]"), 26,
+		"spec.workload.objects[0].spec.template.spec.tolerations[0].operator", "must be Exists when key is empty"},
+	{"toleration seconds without NoExecute", podSpecField("tolerations: [{key: k, operator: Exists, effect: NoSchedule, tolerationSeconds: 30}]"), 26,
+		"spec.workload.objects[0].spec.template.spec.tolerations[0].tolerationSeconds", "needs effect NoExecute"},
+	{"toleration effect typo", podSpecField("tolerations: [{key: k, operator: Exists, effect: NoExecut}]"), 26,
+		"spec.workload.objects[0].spec.template.spec.tolerations[0].effect", `unknown effect "NoExecut" (did you mean "NoExecute"?)`},
+	{"node affinity Gt not an integer", podSpecField("affinity: {nodeAffinity: {requiredDuringSchedulingIgnoredDuringExecution: {nodeSelectorTerms: [{matchExpressions: [{key: cores, operator: Gt, values: [many]}]}]}}}"), 26,
+		"spec.workload.objects[0].spec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].values",
+		`must be an integer when operator is Gt or Lt, got "many"`},
+	{"node affinity without terms", podSpecField("affinity: {nodeAffinity: {requiredDuringSchedulingIgnoredDuringExecution: {nodeSelectorTerms: []}}}"), 26,
+		"spec.workload.objects[0].spec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms", "must have at least one node selector term"},
+	{"pod affinity weight 0", podSpecField("affinity: {podAffinity: {preferredDuringSchedulingIgnoredDuringExecution: [{weight: 0, podAffinityTerm: {topologyKey: zone}}]}}"), 26,
+		"spec.workload.objects[0].spec.template.spec.affinity.podAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].weight", "must be in the range 1-100, got 0"},
+	{"pod affinity without topologyKey", podSpecField("affinity: {podAntiAffinity: {requiredDuringSchedulingIgnoredDuringExecution: [{labelSelector: {matchLabels: {app: web}}}]}}"), 26,
+		"spec.workload.objects[0].spec.template.spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].topologyKey", "required field is missing"},
+	{"spread maxSkew 0", podSpecField("topologySpreadConstraints: [{maxSkew: 0, topologyKey: zone, whenUnsatisfiable: DoNotSchedule}]"), 26,
+		"spec.workload.objects[0].spec.template.spec.topologySpreadConstraints[0].maxSkew", "must be greater than zero, got 0"},
+	{"spread minDomains with ScheduleAnyway", podSpecField("topologySpreadConstraints: [{maxSkew: 1, topologyKey: zone, whenUnsatisfiable: ScheduleAnyway, minDomains: 2}]"), 26,
+		"spec.workload.objects[0].spec.template.spec.topologySpreadConstraints[0].minDomains", "can only be set with whenUnsatisfiable DoNotSchedule"},
+	{"grace period negative", podSpecField("terminationGracePeriodSeconds: -5"), 26,
+		"spec.workload.objects[0].spec.template.spec.terminationGracePeriodSeconds", "must be greater than or equal to 0, got -5"},
+	{"pod on an unknown node", base + "  workload:\n    objects:\n      - apiVersion: v1\n        kind: Pod\n        metadata: {name: p}\n        spec:\n          nodeName: node-9\n          containers: [{name: c, image: i}]\n", 18,
+		"spec.workload.objects[0].spec.nodeName", `no node named "node-9"`},
+	{"node named like a pool node", base + "  workload:\n    objects:\n      - {apiVersion: v1, kind: Node, metadata: {name: node-1}}\n", 14,
+		"spec.workload.objects[0].metadata.name", `node "node-1" is already a node of a pool`},
+	{"node taint without effect", base + "  workload:\n    objects:\n      - {apiVersion: v1, kind: Node, metadata: {name: n}, spec: {taints: [{key: k}]}}\n", 14,
+		"spec.workload.objects[0].spec.taints[0].effect", "required field is missing"},
+
+	// actions
+	{"action type typo", act("{at: 1m, type: scael, object: deployment/web, replicas: 3}"), 27, "spec.workload.actions[0].type", `unknown action type "scael" (did you mean "scale"?)`},
+	{"action after the end", act("{at: 5m, type: delete, object: deployment/web}"), 27, "spec.workload.actions[0].at", "must be before the end of the run (spec.duration 5m0s), got 5m0s"},
+	{"action without at", act("{type: delete, object: deployment/web}"), 27, "spec.workload.actions[0].at", "required field is missing"},
+	{"scale without replicas", act("{at: 1m, type: scale, object: deployment/web}"), 27, "spec.workload.actions[0].replicas", "required field is missing"},
+	{"scale negative", act("{at: 1m, type: scale, object: deployment/web, replicas: -2}"), 27, "spec.workload.actions[0].replicas", "must be greater than or equal to 0, got -2"},
+	{"scale a node", act("{at: 1m, type: scale, object: node/node-0, replicas: 2}"), 27, "spec.workload.actions[0].object", "scale applies to a Deployment or a ReplicaSet, not a Node"},
+	{"scale an unknown deployment", act("{at: 1m, type: scale, object: deployment/wbe, replicas: 2}"), 27, "spec.workload.actions[0].object", "no deployment/wbe exists at 1m0s"},
+	{"scale in another namespace", act("{at: 1m, type: scale, object: deployment/web, namespace: prod, replicas: 2}"), 27,
+		"spec.workload.actions[0].object", "no deployment/web in namespace prod exists at 1m0s"},
+	{"update changes nothing", act("{at: 1m, type: update, object: deployment/web}"), 27, "spec.workload.actions[0]", "update needs image, requests or limits"},
+	{"update unknown container", act("{at: 1m, type: update, object: deployment/web, container: nginx, image: nginx:2}"), 27,
+		"spec.workload.actions[0]", `the template has no container "nginx"; its containers are "c"`},
+	{"update over the limit", container("resources: {limits: {cpu: 500m}}") + "    actions:\n      - {at: 1m, type: update, object: deployment/web, requests: {cpu: \"1\"}}\n", 28,
+		"spec.workload.actions[0]", "the updated template is invalid: objects: containers[0].requests.cpu: must be less than or equal to cpu limit"},
+	{"update a pod", base + "  workload:\n    objects:\n      - {apiVersion: v1, kind: Pod, metadata: {name: p}, spec: {containers: [{name: c, image: i}]}}\n    actions:\n      - {at: 1s, type: update, object: pod/p, image: x}\n", 16,
+		"spec.workload.actions[0].object", "update applies to a Deployment, not a Pod"},
+	{"update requests typo", act("{at: 1m, type: update, object: deployment/web, requests: {cpus: 1}}"), 27, "spec.workload.actions[0].requests.cpus", `did you mean "cpu"?`},
+	{"replicas on delete", act("{at: 1m, type: delete, object: deployment/web, replicas: 0}"), 27, "spec.workload.actions[0].replicas", "only scale takes replicas, not delete"},
+	{"image on scale", act("{at: 1m, type: scale, object: deployment/web, replicas: 1, image: x}"), 27, "spec.workload.actions[0].image", "only update takes image, not scale"},
+	{"delete without object", act("{at: 1m, type: delete}"), 27, "spec.workload.actions[0].object", "required field is missing: the delete's target"},
+	{"delete grace not whole seconds", act("{at: 1m, type: delete, object: deployment/web, gracePeriod: 1500ms}"), 27,
+		"spec.workload.actions[0].gracePeriod", "must be whole seconds"},
+	{"delete twice", actionBase + "      - {at: 1m, type: delete, object: deployment/web}\n      - {at: 2m, type: delete, object: deploy/web}\n", 28,
+		"spec.workload.actions[1].object", "no deployment/web exists at 2m0s"},
+	{"object ref without kind", act("{at: 1m, type: delete, object: web}"), 27, "spec.workload.actions[0].object", `expected kind/name such as deployment/nginx, got "web"`},
+	{"object ref unknown kind", act("{at: 1m, type: delete, object: svc/web}"), 27, "spec.workload.actions[0].object", `unknown kind "svc"`},
+	{"node ref with namespace", act("{at: 1m, type: delete, object: node/node-0, namespace: default}"), 27, "spec.workload.actions[0].namespace", "a Node is cluster-scoped"},
+	{"create with object and manifest", act("{at: 1m, type: create, object: deployment/web, manifest: {apiVersion: v1, kind: Pod}}"), 27,
+		"spec.workload.actions[0]", "a create takes one of object, manifest and file"},
+	{"create of nothing", act("{at: 1m, type: create}"), 27, "spec.workload.actions[0]", "create needs object"},
+	{"create of an unknown object", act("{at: 1m, type: create, object: deployment/api}"), 27, "spec.workload.actions[0].object", "no deployment/api in spec.workload.objects to create"},
+	{"create of an existing object", act("{at: 1m, type: create, manifest: {apiVersion: v1, kind: Node, metadata: {name: n}}}") +
+		"      - {at: 2m, type: create, manifest: {apiVersion: v1, kind: Node, metadata: {name: n}}}\n", 28, "spec.workload.actions[1]", "node/n already exists at 2m0s"},
+	{"create a pool node", act("{at: 1m, type: create, manifest: {apiVersion: v1, kind: Node, metadata: {name: node-0}}}"), 27,
+		"spec.workload.actions[0].manifest.metadata.name", `node "node-0" is already a node of a pool`},
+	{"manifest on scale", act("{at: 1m, type: scale, object: deployment/web, replicas: 1, manifest: {kind: Pod}}"), 27,
+		"spec.workload.actions[0].manifest", "only create takes manifest"},
+	{"namespace without object", act("{at: 1m, type: create, namespace: x, manifest: {apiVersion: v1, kind: Node, metadata: {name: n}}}"), 27,
+		"spec.workload.actions[0].namespace", "goes with object"},
+	{"bad manifest in an action", act("{at: 1m, type: create, manifest: {apiVersion: v1, kind: Pod, metadata: {name: p}, spec: {containers: [{name: c}]}}}"), 27,
+		"spec.workload.actions[0].manifest.spec.containers[0].image", "required field is missing"},
+
+	// pod churn
+	{"podChurn rate 0", strings.Replace(podChurnBase, "rate: 5", "rate: 0", 1), 15, "spec.workload.podChurn[0].rate", "must be at least one pod a day"},
+	{"podChurn rate too high", strings.Replace(podChurnBase, "rate: 5", "rate: 20000", 1), 15, "spec.workload.podChurn[0].rate", "must be at most 10000 pods per second"},
+	{"podChurn without template", strings.Replace(podChurnBase, "        template:\n          spec: {containers: [{name: c, image: busybox}]}\n", "", 1), 14,
+		"spec.workload.podChurn[0].template", "required field is missing"},
+	{"podChurn template without containers", strings.Replace(podChurnBase, "{containers: [{name: c, image: busybox}]}", "{nodeSelector: {a: b}}", 1), 18,
+		"spec.workload.podChurn[0].template.spec.containers", "required field is missing"},
+	{"podChurn lifetime 0", strings.Replace(podChurnBase, "lifetime: 1m", "lifetime: 0s", 1), 16, "spec.workload.podChurn[0].lifetime", "must be able to exceed 0"},
+	{"podChurn lifetime missing", strings.Replace(podChurnBase, "        lifetime: 1m\n", "", 1), 14, "spec.workload.podChurn[0].lifetime", "required field is missing"},
+	{"podChurn field typo", churnField("lifetme: 1m"), 19, "spec.workload.podChurn[0].lifetme", `did you mean "lifetime"?`},
+	{"podChurn start at the end", churnField("start: 5m"), 19, "spec.workload.podChurn[0].start", "must be before the end of the run"},
+	{"podChurn name twice", podChurnBase + "      - {name: batch, rate: 1, lifetime: 1s, template: {spec: {containers: [{name: c, image: i}]}}}\n", 19,
+		"spec.workload.podChurn[1].name", `duplicate pod churn name "batch"`},
+	{"podChurn namespace not a label", churnField("namespace: Batch"), 19, "spec.workload.podChurn[0].namespace", "must be a DNS-1123 label"},
+
+	// node pools, object sizes, kubelet
+	{"pool pods 0", base + "        pods: 0\n", 12, "spec.cluster.nodePools[0].pods", "must be at least 1, got 0"},
+	{"pool label sets the hostname", base + "        labels: {kubernetes.io/hostname: x}\n", 12, "spec.cluster.nodePools[0].labels.kubernetes.io/hostname", "is set on each node to its name"},
+	{"pool label sets the zone", base + "        labels: {topology.kubernetes.io/zone: x}\n", 12, "spec.cluster.nodePools[0].labels.topology.kubernetes.io/zone", "from the pool's zones"},
+	{"pool label key invalid", base + "        labels: {\"a/b/c\": x}\n", 12, "spec.cluster.nodePools[0].labels.a/b/c", "is not a qualified name"},
+	{"pool label value a bool", base + "        labels: {ssd: true}\n", 12, "spec.cluster.nodePools[0].labels.ssd", `expected a string, got the boolean true (quote it: "true")`},
+	{"pool taint effect typo", base + "        taints: [{key: k, effect: NoSchedul}]\n", 12, "spec.cluster.nodePools[0].taints[0].effect", `unknown effect "NoSchedul" (did you mean "NoSchedule"?)`},
+	{"pool taint twice", base + "        taints: [{key: k, effect: NoSchedule}, {key: k, value: v, effect: NoSchedule}]\n", 12,
+		"spec.cluster.nodePools[0].taints[1]", "taint k:NoSchedule given twice"},
+	{"pool taint without key", base + "        taints: [{effect: NoSchedule}]\n", 12, "spec.cluster.nodePools[0].taints[0].key", "required field is missing"},
+	{"pool image size negative", base + "        images: [{name: nginx, size: -1}]\n", 12, "spec.cluster.nodePools[0].images[0].size", "must not be negative"},
+	{"pool image twice", base + "        images: [{name: nginx, size: 1}, {name: \"nginx:latest\", size: 2}]\n", 12,
+		"spec.cluster.nodePools[0].images[1].name", `image "nginx:latest" listed twice`},
+	{"object size too large", base + "    objectSizes: {pod: 2Mi}\n", 12, "spec.cluster.objectSizes.pod", "must be 1 to 1572864 bytes"},
+	{"object size unknown kind", base + "    objectSizes: {service: 1Ki}\n", 12, "spec.cluster.objectSizes.service", "unknown field"},
+	{"nodeLease not a bool", base + "    kubelet: {nodeLease: legacy}\n", 12, "spec.cluster.kubelet.nodeLease", `expected true or false, got the string "legacy"`},
+}

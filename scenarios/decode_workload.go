@@ -57,12 +57,6 @@ func (d *decoder) action(n *yaml.Node, path string, dst *Action) bool {
 	} else if dst.Object.Namespace == "" && dst.Object.Kind != KindNode && dst.Object.Name != "" {
 		dst.Object.Namespace = SharedNamespace
 	}
-	if mn, ok := m.values["manifest"]; ok {
-		d.manifest(mn, m.child("manifest"), &dst.created)
-	}
-	if fn, ok := m.values["file"]; ok {
-		d.manifestFile(fn, m.child("file"), &dst.created)
-	}
 	given := func(key string) bool { _, ok := m.values[key]; return ok }
 	switch n := btoi(given("object")) + btoi(given("manifest")) + btoi(given("file")); {
 	case dst.Type == ActionCreate && n > 1:
@@ -73,6 +67,10 @@ func (d *decoder) action(n *yaml.Node, path string, dst *Action) bool {
 			key = "file"
 		}
 		d.fail(d.lines[m.child(key)], m.child(key), "only create takes %s", key)
+	case given("manifest"):
+		d.manifest(m.values["manifest"], m.child("manifest"), &dst.created)
+	case given("file"):
+		d.manifestFile(m.values["file"], m.child("file"), &dst.created)
 	}
 	if given("namespace") && !given("object") {
 		d.fail(d.lines[m.child("namespace")], m.child("namespace"), "goes with object: the namespace of the object named (a manifest says its own)")

@@ -17,6 +17,9 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(fullEtcd))
 	f.Add([]byte(withVariants(twoVariants)))
 	f.Add([]byte(base + "    etcd:\n      walFsync: &d {kind: constant, value: 2ms}\n      backendCommit: *d\n  variants:\n    - name: a\n    - name: b\n      set:\n        cluster.etcd.backendCommit.value: 5ms\n"))
+	f.Add([]byte(objectsBase + "      - {at: 1m, type: update, object: deploy/web, namespace: shop, image: x}\n      - {at: 2m, type: delete, object: node/a-0}\n"))
+	f.Add([]byte(base + "  workload:\n    objects:\n      - file: testdata/manifests/app.yaml\n"))
+	f.Add([]byte(podChurnBase))
 	for _, tc := range badCases {
 		f.Add([]byte(tc.yaml))
 	}

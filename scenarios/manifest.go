@@ -209,8 +209,10 @@ func (d *decoder) manifest(n *yaml.Node, path string, out *[]Object) {
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		switch k, v := n.Content[i], resolve(n.Content[i+1]); k.Value {
 		case "apiVersion":
+			d.lines[childPath(path, k.Value)] = k.Line
 			d.str(v, childPath(path, "apiVersion"), &apiVersion)
 		case "kind":
+			d.lines[childPath(path, k.Value)] = k.Line
 			d.str(v, childPath(path, "kind"), &kind)
 		}
 	}
