@@ -92,6 +92,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "orrery: %v\n", err)
 		return exitBadInput
 	}
+	printWarnings(sc, stderr)
 	if fs.Changed("seed") {
 		sc.SetSeed(*seed)
 	}
@@ -239,17 +240,29 @@ func cmdValidate(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "orrery: %v\n", err)
 		return exitBadInput
 	}
+	printWarnings(sc, stderr)
 	nodes := 0
 	for _, p := range sc.Spec.Cluster.NodePools {
 		nodes += p.Count
 	}
 	variants := ""
+	if n := len(sc.Spec.Workload.Objects); n > 0 {
+		variants += fmt.Sprintf(", %d workload objects", n)
+	}
 	if n := len(sc.Spec.Variants); n > 0 {
-		variants = fmt.Sprintf(", %d variants", n)
+		variants += fmt.Sprintf(", %d variants", n)
 	}
 	fmt.Fprintf(stdout, "ok: %s (%s): %d nodes, %v of virtual time, %d faults, %d expectations%s\n",
 		sc.Metadata.Name, sc.File, nodes, sc.Spec.Duration, len(sc.Spec.Faults), len(sc.Spec.Expect), variants)
 	return exitOK
+}
+
+// printWarnings prints what the scenario's parse let pass — manifest
+// fields orrery does not model, ignored — one a line.
+func printWarnings(sc *scenarios.Scenario, stderr io.Writer) {
+	for _, w := range sc.Warnings() {
+		fmt.Fprintf(stderr, "orrery: warning: %v\n", w)
+	}
 }
 
 func cmdList(args []string, stdout, stderr io.Writer) int {

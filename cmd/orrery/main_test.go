@@ -134,6 +134,25 @@ func TestValidateAndList(t *testing.T) {
 	}
 }
 
+// Manifest fields orrery does not model are warnings on stderr, with the
+// manifest's file and line; the scenario still validates.
+func TestValidatePrintsManifestWarnings(t *testing.T) {
+	scenario := writeScenario(t, small+"  workload:\n    objects:\n      - file: app.yaml\n")
+	manifest := "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - name: c\n      image: nginx\n      ports: [{containerPort: 80}]\n"
+	app := filepath.Join(filepath.Dir(scenario), "app.yaml")
+	if err := os.WriteFile(app, []byte(manifest), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := runCLI(t, "validate", scenario)
+	if code != exitOK || !strings.Contains(out, "1 workload objects") {
+		t.Fatalf("validate: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+	want := "orrery: warning: " + app + ":8: spec.containers[0].ports: not modeled by orrery; ignored\n"
+	if errs != want {
+		t.Errorf("stderr %q, want %q", errs, want)
+	}
+}
+
 func TestRunHelp(t *testing.T) {
 	var out, errb bytes.Buffer
 	if code := run([]string{"run", "--help"}, &out, &errb); code != exitOK || !strings.Contains(out.String(), "--seed") {
