@@ -22,6 +22,10 @@
 //	        zones: [zone-a, zone-b]     # default [zone-a]
 //	        cpu: "4"                    # Kubernetes quantity; default 4
 //	        memory: 16Gi                # Kubernetes quantity; default 16Gi
+//	        pods: 110                   # allocatable pods (the kubelet's maxPods); default 110
+//	        # labels: {disk: ssd}       on every node, beside kubernetes.io/hostname and topology.kubernetes.io/zone
+//	        # taints: [{key: dedicated, value: db, effect: NoSchedule}]
+//	        # images: [{name: "nginx:1.25", size: 70Mi}]   already pulled on every node
 //	    apiServer:
 //	      replicas: 1                   # behind a round-robin load balancer
 //	      priorityAndFairness: true     # APF; default on from 1.20, off before (max-inflight filter)
@@ -63,6 +67,7 @@
 //	      nodeStatusUpdateFrequency: 10s
 //	      nodeStatusReportFrequency: 5m # coalescing: an unchanged status is reported this often
 //	      jitter: true                  # the 4% JitterUntil of both loops
+//	      nodeLease: true               # false: legacy mode, full NodeStatus every update, no Lease
 //	    nodeLifecycle:
 //	      monitorPeriod: 5s
 //	      gracePeriod: 40s              # must exceed monitorPeriod
@@ -71,6 +76,12 @@
 //	      heartbeat: {qps: -1, timeout: 10s}
 //	      controllerManager: {qps: 20, burst: 30, timeout: 60s}
 //	      jitter: true                  # reflector backoff/watch timeout and retry jitter
+//	    objectSizes:                    # serialized sizes of new objects, quantities, ≤ 1.5Mi
+//	      lease: 300
+//	      node: 15000
+//	      pod: 4000
+//	      replicaSet: 4000
+//	      deployment: 4000
 //	  workload:                         # optional: load beyond the node heartbeats
 //	    churn:                          # writers updating ConfigMaps round-robin
 //	      - name: configmaps            # required, unique DNS-1123 label
@@ -113,6 +124,36 @@
 //	        readTime: 0s                # a distribution, drawn once per watcher: its time per event
 //	        start: 0s                   # 0: watching since before the run; later: list, then watch
 //	        client: {qps: 5, burst: 10, timeout: 0s}   # client-go's defaults
+//	    objects:                        # Kubernetes objects: Deployment, ReplicaSet, Pod, Node
+//	      - file: testdata/manifests/app.yaml   # a manifest file (--- between documents), relative to this file
+//	      - apiVersion: apps/v1         # or inline, as kubectl takes it
+//	        kind: Deployment
+//	        metadata: {name: web}       # namespace: default
+//	        spec:
+//	          replicas: 3
+//	          selector: {matchLabels: {app: web}}
+//	          template:
+//	            metadata: {labels: {app: web}}
+//	            spec:
+//	              containers: [{name: web, image: "nginx:1.25", resources: {requests: {cpu: 250m, memory: 64Mi}}}]
+//	    actions:                        # changes at virtual times, as kubectl makes them
+//	      - {at: 1m, type: scale, object: deployment/web, replicas: 10}
+//	      - {at: 2m, type: update, object: deployment/web, container: web, image: "nginx:1.26"}
+//	      - {at: 3m, type: delete, object: pod/frontend, namespace: default, gracePeriod: 0s}
+//	      - at: 4m                      # or file: path, or object: kind/name
+//	        type: create
+//	        manifest: {apiVersion: v1, kind: Pod, metadata: {name: once}, spec: {containers: [{name: c, image: busybox}]}}
+//	    podChurn:                       # bare pods created at a rate, each deleted after its lifetime
+//	      - name: batch                 # required, unique DNS-1123 label; pods are "batch-<suffix>"
+//	        namespace: default          # default "default"
+//	        rate: 20                    # required, pods per second, 1/86400 to 10000
+//	        lifetime: {kind: exponential, mean: 5m}   # required, a distribution, drawn per pod
+//	        start: 0                    # default 0, before spec.duration
+//	        duration: 0                 # default 0: to the end of the run
+//	        client: {qps: -1}           # default unthrottled
+//	        template:                   # required: a pod template (metadata.labels, spec)
+//	          metadata: {labels: {app: batch}}
+//	          spec: {containers: [{name: c, image: busybox, resources: {requests: {cpu: 100m}}}]}
 //	  faults:
 //	    - at: 30s                       # required, before spec.duration
 //	      type: stopKubelet             # required
@@ -156,7 +197,8 @@
 //
 // # Strictness
 //
-// Parse rejects unknown fields (suggesting the closest known one), wrong
+// Parse rejects unknown fields (suggesting the closest known one; inside
+// Kubernetes manifests they are warnings instead, see below), wrong
 // types, duplicate keys, missing required fields, out-of-range values, a
 // second YAML document and an empty file. Every problem is an *Error that
 // reads "FILE:LINE: FIELD.PATH: message", for example
@@ -333,6 +375,93 @@
 // before the run began — synced, its watches open, as the kubelets' —; one
 // that starts later lists, then watches, at its start, all its watchers at
 // once.
+//
+// # Node pools and object sizes
+//
+// Every node of a pool has the pool's allocatable cpu, memory and pods,
+// its labels, taints and images (each image's name normalised with
+// ":latest" when untagged, its size in bytes), and the labels
+// kubernetes.io/hostname=<node name> and topology.kubernetes.io/zone=<its
+// zone>, which a pool's labels may not set (Scenario.PoolNode). Label keys
+// and values, taint keys, values and effects (NoSchedule,
+// PreferNoSchedule, NoExecute) are checked as Kubernetes checks them.
+// Node i of all the pools in order has ID i (Scenario.NodeID).
+//
+// spec.cluster.objectSizes are the serialized sizes objects are given for
+// write and watch volume: Lease ~300 B, Node 15 KB, Pod 4 KB (sources in
+// model/objects and defaults.go).
+//
+// # Workload objects and manifests
+//
+// spec.workload.objects lists Kubernetes objects — Deployments,
+// ReplicaSets, Pods and Nodes — written inline or read from manifest files
+// ({file: path}, relative to the scenario file; a built-in scenario's are
+// in builtin/manifests/). A file holds one object per YAML document; a v1
+// List holds several. They are read as kubectl would send them
+// (apiVersion apps/v1 for Deployments and ReplicaSets, v1 for Pods and
+// Nodes) and converted to their model/objects forms (Workload.Objects),
+// with the API server's defaults: one replica, RollingUpdate with 25%
+// surge and unavailability, 10 old ReplicaSets, a 600 s progress
+// deadline, namespace "default", terminationGracePeriodSeconds 30, and
+// requests defaulted from limits in pods. Quantities are exact.
+//
+// What orrery models of each kind: metadata name, namespace and labels;
+// for Deployments and ReplicaSets replicas, selector (matchLabels,
+// matchExpressions), template, minReadySeconds, and for Deployments the
+// strategy (type, maxSurge, maxUnavailable), revisionHistoryLimit and
+// progressDeadlineSeconds; for pod specs the containers and init
+// containers (name, image, cpu and memory requests and limits, an init
+// container's restartPolicy Always for a sidecar), overhead, tolerations,
+// nodeSelector, node affinity (matchExpressions), pod affinity and
+// anti-affinity (labelSelector, namespaces, topologyKey), topology spread
+// constraints, terminationGracePeriodSeconds and, for a Pod, nodeName; for
+// Nodes the labels, spec.taints and unschedulable, status.allocatable (or
+// capacity) cpu, memory and pods, and status.images. Their values are
+// checked as the API server's validation checks them: a bad value is an
+// error with the file, line and field.
+//
+// Every other field — ports, env, probes, volumes, annotations, status,
+// other resources such as ephemeral-storage — is a warning
+// (Scenario.Warnings, printed by orrery on stderr) and ignored, and so is
+// an object of another kind (a Service in the same file). A key that is
+// no Kubernetes field but is close to a modeled one ("replica", "resourses")
+// is taken for a typo: an error.
+//
+// A Node object is one more node with a kubelet, beside the pools' nodes,
+// numbered after them; its zone comes from its labels. A pod's nodeName
+// must name a pool node or a Node object.
+//
+// # Actions
+//
+// spec.workload.actions change objects at virtual times, in time order
+// (in the order written at the same time), each as kubectl would:
+//
+//   - create: the object of spec.workload.objects named by object
+//     ("kind/name": deployment/web, deploy/web, rs/cache, pod/p, node/n;
+//     namespace: when not "default"), or the objects of an inline manifest
+//     or of a manifest file. An object that a create names is created by
+//     that action, not at time 0; every other object of
+//     spec.workload.objects exists from time 0.
+//   - scale: a Deployment or ReplicaSet to replicas (≥ 0).
+//   - update: a Deployment's template, as kubectl set image and kubectl set
+//     resources: the container named by container (every app container
+//     if none) gets image and the requests and limits named (the others
+//     stay), which starts a rollout. Action.Template is the template after
+//     the update.
+//   - delete: any object, pool nodes included; gracePeriod (whole
+//     seconds) is the delete's gracePeriodSeconds, the pod's own when
+//     unset.
+//
+// Each action's target must exist at its time, and a create's objects
+// must not.
+//
+// # Pod churn
+//
+// A pod churn generator creates bare pods from its template, evenly
+// spaced at rate pods per second from start for duration, and deletes
+// each one its lifetime (drawn per pod from the distribution) after it was
+// created: the steady churn of short-lived pods of the reference cluster
+// (sig-scalability's SLOs assume at most 20 pods/s).
 //
 // # Built-in scenarios
 //
