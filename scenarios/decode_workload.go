@@ -87,22 +87,7 @@ func (d *decoder) action(n *yaml.Node, path string, dst *Action) bool {
 // actionQuantities reads an update's requests or limits: cpu and memory.
 func (d *decoder) actionQuantities(n *yaml.Node, path string, dst *objects.Quantities) bool {
 	m, ok := d.mapping(n, path, "cpu", "memory")
-	if !ok {
-		return false
-	}
-	before := len(d.errs)
-	var q objects.Quantities
-	if optional(m, "cpu", d.quantity(objects.ParseCPU), &q.MilliCPU) {
-		q.Set |= objects.CPU
-	}
-	if optional(m, "memory", d.quantity(objects.ParseMemory), &q.Memory) {
-		q.Set |= objects.Memory
-	}
-	if len(d.errs) > before {
-		return false
-	}
-	*dst = q
-	return true
+	return ok && d.cpuAndMemory(m, dst)
 }
 
 func (d *decoder) podChurn(n *yaml.Node, path string, dst *PodChurn) bool {

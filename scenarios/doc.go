@@ -405,7 +405,8 @@
 // deadline, namespace "default", terminationGracePeriodSeconds 30, and
 // requests defaulted from limits in pods. Quantities are exact.
 //
-// What orrery models of each kind: metadata name, namespace and labels;
+// What orrery models of each kind: metadata name, namespace and labels (a
+// Deployment's or ReplicaSet's own labels are checked, not kept);
 // for Deployments and ReplicaSets replicas, selector (matchLabels,
 // matchExpressions), template, minReadySeconds, and for Deployments the
 // strategy (type, maxSurge, maxUnavailable), revisionHistoryLimit and

@@ -172,9 +172,12 @@ func (d *decoder) containerResources(n *yaml.Node, path string, c *objects.Conta
 // quantities reads a resource list's cpu and memory, noting which are set.
 func (d *decoder) quantities(n *yaml.Node, path string, dst *objects.Quantities) bool {
 	m, ok := d.resourceMapping(n, path)
-	if !ok {
-		return false
-	}
+	return ok && d.cpuAndMemory(m, dst)
+}
+
+// cpuAndMemory reads the cpu and memory quantities of m, noting which are
+// set.
+func (d *decoder) cpuAndMemory(m *mapping, dst *objects.Quantities) bool {
 	before := len(d.errs)
 	var q objects.Quantities
 	if optional(m, "cpu", d.quantity(objects.ParseCPU), &q.MilliCPU) {
