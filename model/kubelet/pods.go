@@ -634,6 +634,9 @@ func (ps *podSide) killed(w *podWork) {
 		st.phase = objects.PodSucceeded
 	}
 	ps.setStatus(w, st)
+	// An unchanged status is no new version, but the pod may now be
+	// deleted (TerminatePod forces the sync).
+	ps.syncStatus(w)
 	ps.checkMemory()
 }
 

@@ -412,3 +412,82 @@ func TestPodSideOffCostsNothing(t *testing.T) {
 		t.Fatal("pod metrics registered")
 	}
 }
+
+// TestPodLifecycleProperties: over seeds, with the default (random)
+// latencies, pods bound and deleted at random times on three nodes and
+// two kubelet restarts,
+// every surviving pod ends Running on its node, every deleted one is gone,
+// the running gauge matches, the SLI never exceeds the total, and a second
+// run of the same seed commits the same pod history.
+func TestPodLifecycleProperties(t *testing.T) {
+	run := func(seed uint64) (*rig, []bool) {
+		pc := DefaultPodConfig()
+		r := newRig(t, seed, 3, podsConfig(&pc))
+		rng := sim.NewRand(seed, "test")
+		const n = 30
+		deleted := make([]bool, n)
+		for id := range int32(n) {
+			img := objects.Sym(100 + rng.IntN(4))
+			c := time.Duration(rng.IntN(20000)) * ms
+			r.createPod(c, id, spec(t, img, 0, 0))
+			r.bindPod(c+time.Duration(rng.IntN(500))*ms, id, int32(rng.IntN(3)))
+			if rng.IntN(3) == 0 {
+				deleted[id] = true
+				r.deletePod(c+time.Duration(rng.IntN(30000))*ms, id)
+			}
+		}
+		// Two kubelet restarts, in the middle of it all.
+		for range 2 {
+			k := r.ks[rng.IntN(3)]
+			r.at(time.Duration(rng.IntN(40000))*ms, k.Restart)
+		}
+		r.run(t, 2*time.Minute)
+		return r, deleted
+	}
+	for seed := uint64(1); seed <= 10; seed++ {
+		r, deleted := run(seed)
+		running := 0
+		for id, del := range deleted {
+			o, ok := r.st.Get(api.Pods, int32(id))
+			if del {
+				if ok {
+					t.Fatalf("seed %d: deleted pod %d still stored: %+v", seed, id, o.Body)
+				}
+				continue
+			}
+			p := o.Body.(*objects.Pod)
+			if !ok || p.Phase != objects.PodRunning || !p.Ready || p.StartTime == 0 || p.ReadySince < p.StartTime {
+				t.Fatalf("seed %d: pod %d: %+v", seed, id, p)
+			}
+			if rp := r.ks[p.NodeName].pods.runtime(int32(id)); rp == nil || !rp.running {
+				t.Fatalf("seed %d: pod %d not running on node %d", seed, id, p.NodeName)
+			}
+			running++
+		}
+		if r.m.Restarts.Value != 2 {
+			t.Fatalf("seed %d: %d restarts", seed, r.m.Restarts.Value)
+		}
+		m := r.m.Pods
+		if m.running != running || int(m.RunningPods.Value()) != running {
+			t.Fatalf("seed %d: gauge %d/%v, want %d", seed, m.running, m.RunningPods.Value(), running)
+		}
+		tot, sli := m.StartTotal.Samples(), m.StartSLI.Samples()
+		for i := range tot {
+			if sli[i] > tot[i] || sli[i] <= 0 {
+				t.Fatalf("seed %d: sample %d: SLI %v, total %v", seed, i, sli[i], tot[i])
+			}
+		}
+		again, _ := run(seed)
+		for id := range int32(len(deleted)) {
+			a, b := r.obs.pods[id], again.obs.pods[id]
+			if len(a) != len(b) {
+				t.Fatalf("seed %d: pod %d: %d commits, then %d", seed, id, len(a), len(b))
+			}
+			for i := range a {
+				if a[i].at != b[i].at || statusOf(a[i].obj.Body.(*objects.Pod)) != statusOf(b[i].obj.Body.(*objects.Pod)) || a[i].obj.ResourceVersion != b[i].obj.ResourceVersion {
+					t.Fatalf("seed %d: pod %d commit %d differs between runs", seed, id, i)
+				}
+			}
+		}
+	}
+}
