@@ -27,10 +27,46 @@
 // answered AlreadyExists (409), then a GET of the existing Node), then
 // reports its status at once: it has never reported.
 //
-// What the model leaves out: pods, volumes, images, resource pressure and
-// every condition but Ready; the reconciling PATCH registration sends when
-// labels or annotations of the existing Node differ (they never do here);
-// the fast status updates at startup.
+// With Config.Pods set, the kubelet also runs its pods (pods.go,
+// eviction.go):
+//
+//   - The pod source (pkg/kubelet/config/apiserver.go): a reflector on the
+//     pods with fieldSelector spec.nodeName=<node>, through the main client.
+//   - A pod worker per pod (pod_workers.go, kuberuntime SyncPod): the
+//     first sync hands the status manager the pod's status (startTime,
+//     Pending), then the runtime creates the sandbox, and for each
+//     container (init containers first) ensures its image (IfNotPresent:
+//     pull only if the node's image store lacks it; pulls are serialized
+//     per node unless ParallelImagePulls, as serializeImagePulls=true) and
+//     starts it. The generic PLEG's next relist (every 1s) notices the
+//     running containers; the pod worker then reports Running and Ready.
+//   - The status manager (status/status_manager.go): each new status is
+//     synced at once by a GET of the pod from the API server and, if the
+//     status differs, a PATCH of pods/status; failed syncs are retried by
+//     the 10s batch sync. A deleted pod whose containers have stopped gets
+//     its terminal status written, then is deleted with grace 0.
+//   - Graceful deletion: a pod with a deletionTimestamp is stopped, each
+//     container within the grace period (at least 2s); one deleted outright
+//     is torn down at once. Pods whose containers all exited in time end
+//     Succeeded, others Failed (getPhase with podIsTerminal).
+//   - The pod startup latency tracker (util/pod_startup_latency_tracker.go):
+//     for pods first seen without a startTime, creation to the watch
+//     showing them Running, with and without the image pull time.
+//   - Memory eviction (eviction.go).
+//   - The runtime's pods and images outlive the kubelet process: a
+//     restarted kubelet relists and finds its pods' containers running.
+//
+// What the model leaves out: volumes, probes (a running container is
+// Ready), container restarts and exits, init containers' run time (each
+// starts and completes at once), the pull policies Always and Never (every
+// pull is IfNotPresent), the node's status.images after a pull, the
+// MemoryPressure condition and every other eviction signal, pod admission
+// (resources, pod count), the pod status's conditions other than Ready,
+// the UID preconditions of the status manager's writes, and the other
+// kubelet-owned statuses (container statuses, pod IPs). Also every
+// condition of the node but Ready; the reconciling PATCH registration
+// sends when labels or annotations of the existing Node differ (they
+// never do here); the fast status updates at startup.
 package kubelet
 
 import (
@@ -38,6 +74,7 @@ import (
 
 	"github.com/orrery-sim/orrery/model/api"
 	"github.com/orrery-sim/orrery/model/client"
+	"github.com/orrery-sim/orrery/model/objects"
 	"github.com/orrery-sim/orrery/sim"
 )
 
@@ -49,6 +86,10 @@ type Config struct {
 	Jitter                    bool
 	Heartbeat, Main           client.Config
 	LeaseSize, NodeSize       int32
+	// Pods turns on the pod side (a watch on the node's pods, their
+	// lifecycle, eviction); nil: the kubelet knows no pods and costs
+	// nothing for them.
+	Pods *PodConfig
 }
 
 // renewIntervalFraction: the Lease is renewed every 0.25 of its duration
@@ -132,6 +173,8 @@ type Kubelet struct {
 	statusFrom  sim.Time
 	statusBusy  bool // a sync is in progress
 
+	pods *podSide // nil unless Config.Pods is set
+
 	m *Metrics
 }
 
@@ -140,6 +183,8 @@ type Metrics struct {
 	LeaseSyncFailures  *sim.Counter
 	StatusSyncFailures *sim.Counter
 	Restarts           *sim.Counter
+	// Pods is made by the first kubelet with its pod side on.
+	Pods *PodMetrics
 }
 
 // NewMetrics registers the kubelet counters.
@@ -185,6 +230,9 @@ func New(eng *sim.Engine, net *sim.Network, rec *sim.Recorder, sh *client.Shared
 	k.ensureTimer = eng.NewTimer(k, kindEnsureRetry)
 	k.statusTimer = eng.NewTimer(k, kindStatus)
 	k.registerTimer = eng.NewTimer(k, kindRegister)
+	if cfg.Pods != nil {
+		k.pods = newPodSide(k, rec, net, m)
+	}
 	return k
 }
 
@@ -214,6 +262,13 @@ func (k *Kubelet) StartRunning(lease, node api.Object, watch sim.StreamID) {
 	k.lastReport = sim.Time(-int64(k.rng.Float64() * float64(k.cfg.NodeStatusReportFrequency)))
 	// The loop's last tick was a random fraction of a period ago.
 	k.planStatus(k.eng.Now().Add(-time.Duration(k.rng.Float64() * float64(k.cfg.NodeStatusUpdateFrequency))))
+	if k.pods != nil {
+		if n, ok := node.Body.(*objects.Node); ok {
+			k.pods.seedImages(n.Images)
+		}
+		// The pod loops run at random phases; the pod reflector lists.
+		k.pods.begin(k.eng.Now().Add(-time.Duration(k.rng.Float64() * float64(time.Second))))
+	}
 }
 
 // Stop kills the kubelet process: timers stop, outstanding requests are
@@ -228,6 +283,9 @@ func (k *Kubelet) Stop() {
 	k.statusTimer.Stop()
 	k.registerTimer.Stop()
 	k.informer.Stop()
+	if k.pods != nil {
+		k.pods.stop()
+	}
 	k.heartbeat.Stop()
 	k.main.Stop()
 }
@@ -247,6 +305,9 @@ func (k *Kubelet) Start() {
 	k.statusBusy = false
 	k.lastReport = sim.Time(-1 << 62) // never reported: the first sync reports
 	k.informer.Start()
+	if k.pods != nil {
+		k.pods.begin(k.eng.Now())
+	}
 	k.syncLease()
 	k.syncStatus()
 }
@@ -279,7 +340,9 @@ func (k *Kubelet) Handle(ev *sim.Event) {
 		req := ev.Data.(*api.Request)
 		req.Via.HandleResponse(ev)
 	case api.KindWatchStarted, api.KindWatchEvent, sim.KindStreamClosed:
-		k.informer.HandleStream(ev)
+		if !k.informer.HandleStream(ev) && k.pods != nil {
+			k.pods.refl.HandleStream(ev)
+		}
 	case kindRenew:
 		k.syncLease()
 	case kindEnsureRetry:
@@ -288,14 +351,25 @@ func (k *Kubelet) Handle(ev *sim.Event) {
 		k.syncStatus()
 	case kindRegister:
 		k.tryRegister()
+	case kindPodStep:
+		k.pods.step(int32(ev.A))
+	case kindPodStatusBatch:
+		k.pods.batch()
+	case kindEvictionCheck:
+		k.pods.evictionCheck()
 	}
 }
 
 // OnResponse routes the outcome of the kubelet's own requests.
 func (k *Kubelet) OnResponse(req *api.Request) {
 	if req.Via == k.main {
-		// Only registration uses the main client for single requests.
+		// Registration and the status manager use the main client for
+		// single requests.
 		defer k.main.Release(req)
+		if req.Resource.Stored() == api.Pods {
+			k.pods.onResponse(req)
+			return
+		}
 		k.onRegisterResponse(req)
 		return
 	}

@@ -108,13 +108,16 @@ type commitRec struct {
 
 // observer records committed Lease and Node objects per ID.
 type observer struct {
-	leases, nodes map[int32][]commitRec
+	leases, nodes, pods map[int32][]commitRec
 }
 
 func (o *observer) Committed(now sim.Time, _ api.Object, _ bool, cur api.Object) {
 	m := o.leases
-	if cur.Resource == api.Nodes {
+	switch cur.Resource {
+	case api.Nodes:
 		m = o.nodes
+	case api.Pods:
+		m = o.pods
 	}
 	m[cur.ID] = append(m[cur.ID], commitRec{now, cur})
 }
@@ -170,7 +173,7 @@ func newRig(t *testing.T, seed uint64, n int, cfg Config) *rig {
 	p := &probe{net: net, server: srv.Endpoint()}
 	p.self = net.AddEndpoint("probe", p)
 	r := &rig{eng: eng, net: net, rec: rec, st: st, srv: srv, tap: tp, p: p, m: NewMetrics(rec),
-		obs: &observer{leases: map[int32][]commitRec{}, nodes: map[int32][]commitRec{}}}
+		obs: &observer{leases: map[int32][]commitRec{}, nodes: map[int32][]commitRec{}, pods: map[int32][]commitRec{}}}
 	st.SetObserver(r.obs)
 	sh := client.NewShared(rec)
 	for id := range int32(n) {

@@ -200,6 +200,10 @@ type PodSpec struct {
 	// DefaultTerminationGracePeriodSeconds), and NoGracePeriod an explicit
 	// 0; after Finish it is the period itself.
 	TerminationGracePeriod time.Duration
+	// Priority is spec.priority, which the Priority admission plugin
+	// resolves from priorityClassName (0 without one). The kubelet's
+	// eviction ranking reads it.
+	Priority int32
 
 	finished bool
 	requests Resources // what NodeResourcesFit checks and Requested sums
