@@ -22,27 +22,32 @@ func createdTimes(ps []*objects.Pod, after sim.Time) []time.Duration {
 }
 
 func TestCreatesMissingPodsInSlowStartBatches(t *testing.T) {
+	// A batch ends when its last create is answered: the second of two
+	// creates arriving together waits for the first one's 2ms commit.
+	const w, b2, b3 = workers, workers + writeRT, workers + 2*writeRT + 2*ms
 	for _, tc := range []struct {
-		have int
-		want []time.Duration // the new pods' creation times
+		replicas, have int
+		want           []time.Duration // the new pods' creation times
 	}{
 		// 3 of 3 missing: a batch of 1 at 100ms, then a batch of 2 once it
 		// answered (7ms later).
-		{0, []time.Duration{workers, workers + writeRT, workers + writeRT}},
+		{3, 0, []time.Duration{w, b2, b2}},
 		// 2 missing: a batch of 1, then a batch of min(2, 1) = 1.
-		{1, []time.Duration{workers, workers + writeRT}},
+		{3, 1, []time.Duration{w, b2}},
+		// 7 missing: 1, 2, 4.
+		{7, 0, []time.Duration{w, b2, b2, b3, b3, b3, b3}},
 	} {
-		t.Run(fmt.Sprintf("have%d", tc.have), func(t *testing.T) {
+		t.Run(fmt.Sprintf("%d-of-%d", tc.have, tc.replicas), func(t *testing.T) {
 			e := newEnv(t, 1, Config{})
-			rs := e.seedRS(0, 3)
+			rs := e.seedRS(0, int32(tc.replicas))
 			for i := range tc.have {
 				e.seedPod(int32(i), rs, running)
 			}
 			e.m.Start()
 			e.Run(t, time.Second)
 			ps := e.storedPods(0)
-			if len(ps) != 3 {
-				t.Fatalf("%d pods, want 3", len(ps))
+			if len(ps) != tc.replicas {
+				t.Fatalf("%d pods, want %d", len(ps), tc.replicas)
 			}
 			if got := createdTimes(ps, 1); !slices.Equal(got, tc.want) {
 				t.Fatalf("new pods created at %v, want %v", got, tc.want)
@@ -52,11 +57,11 @@ func TestCreatesMissingPodsInSlowStartBatches(t *testing.T) {
 					t.Fatalf("created pod %+v", p)
 				}
 			}
-			if n := e.m.ReplicaSets.PodsCreated(); n != int64(3-tc.have) {
+			if n := e.m.ReplicaSets.PodsCreated(); n != int64(tc.replicas-tc.have) {
 				t.Fatalf("controller_pods_created_total %d", n)
 			}
 			// The status counts the pods seen, Ready ones apart.
-			if st := e.storedRS(0).Status; st != (objects.ReplicaSetStatus{Replicas: 3, ReadyReplicas: int32(tc.have), AvailableReplicas: int32(tc.have)}) {
+			if st := e.storedRS(0).Status; st != (objects.ReplicaSetStatus{Replicas: int32(tc.replicas), ReadyReplicas: int32(tc.have), AvailableReplicas: int32(tc.have)}) {
 				t.Fatalf("status %+v", st)
 			}
 			if a, d := e.m.ReplicaSets.Expecting(0); a != 0 || d != 0 {
