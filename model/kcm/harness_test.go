@@ -79,6 +79,10 @@ func newEnv(t *testing.T, seed uint64, cfg Config) *env {
 		t.Fatal(err)
 	}
 	e.m = m
+	// Something stored, so that the store's revision is not 0: a
+	// reflector's watch from revision 0 fails and is retried after a
+	// backoff, which no real cluster (always at a revision) shows.
+	e.Seed(api.Object{Resource: api.ConfigMaps, ID: 0, Size: 1})
 	r.St.SetObserver(e)
 	e.kubelet = &apitest.Actor{}
 	e.kubelet.Self = r.Net.AddEndpoint("test-kubelet", e.kubelet)
