@@ -232,3 +232,20 @@ func TestUnhealthyOldPodsAreScaledDownWithinTheBudget(t *testing.T) {
 		}
 	}
 }
+
+func TestRollingUpdateIsDeterministic(t *testing.T) {
+	run := func() string {
+		e := newEnv(t, 7, Config{HandlerTime: nil})
+		d := e.deployment(0, 5, objects.RollingUpdate, objects.Percent(25), objects.Percent(25))
+		e.seedRolledOut(d, 0)
+		e.runKubelet(0, 70*ms)
+		e.m.Start()
+		e.setImage(time.Second, 0, "app:v2")
+		e.Run(t, 20*time.Second)
+		return fmt.Sprint(e.trace, e.m.ReplicaSets.PodsCreated(), e.m.ReplicaSets.PodsDeleted())
+	}
+	a, b := run(), run()
+	if a != b {
+		t.Fatalf("two runs differ:\n%s\n%s", a, b)
+	}
+}
