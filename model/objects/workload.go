@@ -9,6 +9,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/orrery-sim/orrery/sim"
 )
 
 // IntOrPercent is an intstr.IntOrString as maxSurge and maxUnavailable use
@@ -113,6 +115,26 @@ type ReplicaSet struct {
 	// Deployment owns (None for a stand-alone one).
 	TemplateHash Sym
 	Size         int32
+
+	// Created is metadata.creationTimestamp (what the deployment
+	// controller orders ReplicaSets by).
+	Created sim.Time
+	// Revision, DesiredReplicas and MaxReplicas are the deployment
+	// controller's annotations deployment.kubernetes.io/revision,
+	// desired-replicas and max-replicas (0: unset)
+	// (pkg/controller/deployment/util/deployment_util.go).
+	Revision        int64
+	DesiredReplicas int32
+	MaxReplicas     int32
+	// Status is the ReplicaSet controller's status.
+	Status ReplicaSetStatus
+}
+
+// ReplicaSetStatus is the part of a ReplicaSet's status the model keeps
+// (apps/v1 ReplicaSetStatus): the active pods it owns, the Ready ones,
+// and those Ready for at least minReadySeconds.
+type ReplicaSetStatus struct {
+	Replicas, ReadyReplicas, AvailableReplicas int32
 }
 
 // Deployment is the compact form of a Deployment's spec, with defaults
@@ -134,6 +156,22 @@ type Deployment struct {
 	// hash so that a hash collision can be stepped around.
 	CollisionCount int32
 	Size           int32
+
+	// Revision is the deployment.kubernetes.io/revision annotation: the
+	// revision of its newest ReplicaSet (0: none yet).
+	Revision int64
+	// Status is the deployment controller's status.
+	Status DeploymentStatus
+}
+
+// DeploymentStatus is the part of a Deployment's status the model keeps
+// (apps/v1 DeploymentStatus): the sums over its ReplicaSets, and the
+// Available condition.
+type DeploymentStatus struct {
+	Replicas, UpdatedReplicas, ReadyReplicas, AvailableReplicas, UnavailableReplicas int32
+	// Available is the Available condition: at least replicas minus
+	// maxUnavailable pods are available.
+	Available bool
 }
 
 // NewDeployment returns a deployment with upstream's defaults: 1 replica,

@@ -1,0 +1,97 @@
+// Package kcm is the workload half of kube-controller-manager: the
+// ReplicaSet and Deployment controllers on shared informers, each with its
+// own work queue (client-go's DefaultControllerRateLimiter), workers
+// (5 each, --concurrent-replicaset-syncs / --concurrent-deployment-syncs)
+// and client (20 qps, burst 30), as upstream runs them.
+//
+// # Manager
+//
+// A Manager is one kube-controller-manager process at endpoint
+// "kube-controller-manager": shared informers on Pods, ReplicaSets and
+// Deployments (one client), indexers of the pods each ReplicaSet controls
+// and the ReplicaSets each Deployment controls (by controller reference,
+// as upstream's controllerUIDIndex), and the controllers. Start lists and
+// watches, waits for every cache to sync (WaitForNamedCacheSync, polled
+// every 100ms), then starts the workers; Stop drops the caches, queues,
+// expectations and syncs in progress. They are the hooks leader election
+// drives (it is not built here).
+//
+// # ReplicaSet controller (pkg/controller/replicaset/replica_set.go)
+//
+// Handlers enqueue a ReplicaSet on its own add, update (resyncs included)
+// and delete, and on the add, update and delete of a pod it controls; a
+// pod's first update with a deletionTimestamp counts as its deletion. A
+// sync lists the active pods the ReplicaSet controls and, unless
+// expectations are pending (UIDTrackingControllerExpectations: creations
+// and deletions it asked for and has not seen, expiring after 5 minutes),
+// creates the missing ones in slow-start batches (1, 2, 4, ...: each sent
+// at once and awaited; a failure ends it) or deletes the surplus in
+// upstream's order (unscheduled, pending, not ready, doubled up on a node
+// with related pods, ready more recently, created more recently — by
+// logarithmic age buckets), at most 500 (burstReplicas) per sync. Pods are
+// stamped from the template: its labels and spec, a controller reference,
+// the creation time, a generated name. It then patches the status
+// (replicas, Ready, available after minReadySeconds) if it changed, and
+// requeues after minReadySeconds while Ready pods are not yet available.
+//
+// With EdgeTriggered, the edge-triggered variant replaces it (edge.go).
+//
+// # Deployment controller (pkg/controller/deployment)
+//
+// Handlers enqueue a Deployment on its own changes, on changes of the
+// ReplicaSets it controls, and, for Recreate, when its last pod is
+// deleted. A sync (plan.go) finds the new ReplicaSet (template equal
+// but for the pod-template-hash) and the old ones, then does what
+// syncDeployment does: proportional scaling on a scaling event (an active
+// ReplicaSet's desired-replicas annotation differs), else a rolling update
+// (create the new ReplicaSet named after the template hash with revision
+// max+1; scale it up within maxSurge; scale old ones down within
+// maxUnavailable, unhealthy pods first; when complete, delete old
+// ReplicaSets beyond revisionHistoryLimit) or a Recreate (old ones to 0;
+// once no old pod is left, the new one at full size); then the status
+// (replicas, updated, ready, available, unavailable, the Available
+// condition). Its writes go one at a time, each awaited, and the sync
+// stops at the first failure. ReplicaSet updates carry the
+// resourceVersion they were read at (a 409 fails the sync); Deployment
+// status updates carry the cached Deployment's, never refreshed, so the
+// sync that creates a new ReplicaSet, which writes the Deployment's
+// revision and then its status, gets a 409 on the second write and is
+// retried, as upstream's is.
+//
+// # Metrics
+//
+// Per controller (controller=replicaset, replicaset-edge, deployment):
+// controller_runtime_reconcile_total{result}, _reconcile_errors_total,
+// _reconcile_time_seconds, _active_workers; the work queues' workqueue_*
+// (name=<controller>); controller_pods_created_total,
+// controller_pods_deleted_total, controller_pod_create_failures_total,
+// controller_pod_delete_failures_total, controller_status_writes_total;
+// for the Deployment controller controller_replicasets_created_total,
+// _updated_total, _deleted_total and controller_write_conflicts_total;
+// controller_manager_starts_total{manager}; the informers' own metrics
+// (informer=kube-controller-manager/pods, ...).
+//
+// # What is left out
+//
+//   - Adoption and release (claimPods, ClaimReplicaSets): controllers act on
+//     objects whose controller reference names them; orphans matching a
+//     selector are ignored. Upstream lists every pod of the namespace per
+//     sync and filters; the model reads the index (the same pods).
+//   - The garbage collector: deleting a ReplicaSet or Deployment leaves its
+//     dependents.
+//   - Deployment pause, rollback, progressDeadlineSeconds and the
+//     Progressing condition, the revision-history annotation, collision
+//     handling (names are generated, so the hash never collides),
+//     DeletionTimestamp on ReplicaSets and Deployments, the "select
+//     everything" selector check, observedGeneration (cleanup deletes an
+//     old ReplicaSet whose spec and status replicas are 0).
+//   - A sync that finds its just-created ReplicaSet missing from the cache
+//     fails without a request; upstream sends a create that gets
+//     AlreadyExists first.
+//   - pod-deletion-cost and container restarts in the deletion order;
+//     statusUpdateRetries (the ReplicaSet status is a patch applied to the
+//     current object, which cannot conflict); events (the Event objects
+//     upstream records) are not written.
+//   - The creation timestamp of a pod or ReplicaSet is the controller's
+//     clock when it sends the create, not the API server's.
+package kcm

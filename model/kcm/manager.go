@@ -1,0 +1,351 @@
+package kcm
+
+import (
+	"errors"
+	"slices"
+	"time"
+
+	"github.com/orrery-sim/orrery/model/api"
+	"github.com/orrery-sim/orrery/model/client"
+	"github.com/orrery-sim/orrery/model/client/informer"
+	"github.com/orrery-sim/orrery/model/objects"
+	"github.com/orrery-sim/orrery/sim"
+)
+
+// syncedPollPeriod is how often WaitForCacheSync looks at HasSynced
+// (k8s.io/client-go/tools/cache/shared_informer.go: syncedPollPeriod 100ms).
+const syncedPollPeriod = 100 * time.Millisecond
+
+// Config is a controller manager running the ReplicaSet and Deployment
+// controllers.
+type Config struct {
+	// Name is the manager's endpoint ("" : "kube-controller-manager").
+	Name string
+	// In is the simulation's interner (required): template hashes and
+	// ReplicaSet names are interned.
+	In *objects.Interner
+	// Sizes are the serialized sizes of the pods and ReplicaSets the
+	// controllers create (zero: objects.DefaultSizes).
+	Sizes objects.Sizes
+	// InformerClient is the shared informers' client (QPS 0: 20, burst 30).
+	InformerClient client.Config
+	// ResyncPeriod is the shared informers' resync period (0: none; a
+	// cluster gives informer.KCMResyncPeriod).
+	ResyncPeriod time.Duration
+	// HandlerTime is each event handler's time per notification (nil: 0).
+	HandlerTime sim.Dist
+	ReplicaSet  ReplicaSetConfig
+	Deployment  LoopConfig
+}
+
+// ErrNoInterner is returned by New without Config.In.
+var ErrNoInterner = errors.New("kcm: Config.In (the interner) is required")
+
+// Manager is kube-controller-manager's workload half: shared informers on
+// Pods, ReplicaSets and Deployments, and the controllers that use them.
+// Start and Stop are the hooks leader election drives: a manager that
+// loses its lease stops, one that gains it starts cold.
+type Manager struct {
+	eng    *sim.Engine
+	net    *sim.Network
+	rec    *sim.Recorder
+	sh     *client.Shared
+	rng    *sim.Rand
+	cfg    Config
+	self   sim.EndpointID
+	server sim.EndpointID
+
+	ic                *client.Client
+	pods, rss, deps   *informer.Informer
+	idx               index
+	ReplicaSets       *ReplicaSetController
+	Deployments       *DeploymentController
+	started, running  bool
+	syncPoll          *sim.Timer
+	starts            *sim.Counter
+	informerByStreams [3]*informer.Informer
+}
+
+// New returns a stopped manager registered on the network as cfg.Name.
+func New(eng *sim.Engine, net *sim.Network, rec *sim.Recorder, sh *client.Shared, server sim.EndpointID, cfg Config) (*Manager, error) {
+	if cfg.In == nil {
+		return nil, ErrNoInterner
+	}
+	if cfg.Name == "" {
+		cfg.Name = "kube-controller-manager"
+	}
+	if cfg.Sizes == (objects.Sizes{}) {
+		cfg.Sizes = objects.DefaultSizes
+	}
+	if err := cfg.Sizes.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.InformerClient.QPS == 0 {
+		cfg.InformerClient.QPS, cfg.InformerClient.Burst = defaultClient.QPS, defaultClient.Burst
+	}
+	m := &Manager{eng: eng, net: net, rec: rec, sh: sh, cfg: cfg, server: server, rng: eng.Rand(cfg.Name)}
+	m.self = net.AddEndpoint(cfg.Name, m)
+	m.ic = client.New(eng, net, sh, m.self, server, cfg.InformerClient)
+	mk := func(res api.Resource, name string) *informer.Informer {
+		inf := informer.New(eng, net, rec, m.ic, m.rng.Fork("informer/"+name),
+			informer.Config{Name: cfg.Name + "/" + name, Resource: res, Selector: -1, ResyncPeriod: cfg.ResyncPeriod})
+		inf.Reflector().Relisted = rec.Counter("reflector_relists_total", "controller", cfg.Name+"/"+name)
+		return inf
+	}
+	m.pods, m.rss, m.deps = mk(api.Pods, "pods"), mk(api.ReplicaSets, "replicasets"), mk(api.Deployments, "deployments")
+	m.informerByStreams = [3]*informer.Informer{m.pods, m.rss, m.deps}
+	// The indexers first, so that a controller's handler sees them current.
+	m.pods.AddEventHandler(&podIndexer{m}, informer.HandlerOptions{Name: "index"})
+	m.rss.AddEventHandler(&rsIndexer{m}, informer.HandlerOptions{Name: "index"})
+	m.syncPoll = eng.NewTimer(pollTick{m}, kindSyncPoll)
+	m.starts = rec.Counter("controller_manager_starts_total", "manager", cfg.Name)
+	if !cfg.ReplicaSet.Disabled {
+		m.ReplicaSets = newReplicaSetController(m, cfg.ReplicaSet)
+	}
+	if !cfg.Deployment.Disabled {
+		m.Deployments = newDeploymentController(m, cfg.Deployment)
+	}
+	return m, nil
+}
+
+// Endpoint is the manager's network endpoint.
+func (m *Manager) Endpoint() sim.EndpointID { return m.self }
+
+// Informers returns the shared pod, ReplicaSet and Deployment informers.
+func (m *Manager) Informers() (pods, replicaSets, deployments *informer.Informer) {
+	return m.pods, m.rss, m.deps
+}
+
+// Running reports whether the controllers' workers run (the caches have
+// synced since the last Start).
+func (m *Manager) Running() bool { return m.running }
+
+// Start starts the informers and, once all have synced
+// (WaitForNamedCacheSync), the controllers' workers. Starting a started
+// manager does nothing.
+func (m *Manager) Start() {
+	if m.started {
+		return
+	}
+	m.started = true
+	m.starts.Inc()
+	for _, inf := range m.informerByStreams {
+		inf.Start()
+	}
+	m.pollSync()
+}
+
+// Stop stops the process: informers drop their caches, controllers their
+// queues, expectations and syncs in progress; requests in flight are
+// abandoned (a write already sent may still be applied).
+func (m *Manager) Stop() {
+	if !m.started {
+		return
+	}
+	m.started, m.running = false, false
+	m.syncPoll.Stop()
+	if m.ReplicaSets != nil {
+		m.ReplicaSets.stop()
+	}
+	if m.Deployments != nil {
+		m.Deployments.stop()
+	}
+	for _, inf := range m.informerByStreams {
+		inf.Stop()
+	}
+	m.ic.Stop()
+	m.idx = index{}
+}
+
+func (m *Manager) pollSync() {
+	if !m.started {
+		return
+	}
+	for _, inf := range m.informerByStreams {
+		if !inf.HasSynced() {
+			m.syncPoll.Reset(syncedPollPeriod)
+			return
+		}
+	}
+	m.running = true
+	if m.ReplicaSets != nil {
+		m.ReplicaSets.l.start()
+	}
+	if m.Deployments != nil {
+		m.Deployments.l.start()
+	}
+}
+
+type pollTick struct{ m *Manager }
+
+func (p pollTick) Handle(*sim.Event) { p.m.pollSync() }
+
+// Handle dispatches the manager's network messages: responses to their
+// client, stream messages to the informer whose watch they belong to.
+func (m *Manager) Handle(ev *sim.Event) {
+	switch ev.Kind {
+	case api.KindResponse:
+		ev.Data.(*api.Request).Via.HandleResponse(ev)
+	case api.KindWatchStarted, api.KindWatchEvent, sim.KindStreamClosed:
+		for _, inf := range m.informerByStreams {
+			if inf.HandleStream(ev) {
+				return
+			}
+		}
+	}
+}
+
+func (m *Manager) now() sim.Time { return m.eng.Now() }
+
+// index is the informers' indexers the controllers need: the pods each
+// ReplicaSet owns and the ReplicaSets each Deployment owns, by controller
+// reference (upstream's controllerUIDIndex), as sorted IDs.
+type index struct {
+	podsOf [][]int32 // by ReplicaSet ID
+	rssOf  [][]int32 // by Deployment ID
+}
+
+func insertID(tab [][]int32, owner, id int32) [][]int32 {
+	for int(owner) >= len(tab) {
+		tab = append(tab, nil)
+	}
+	if i, ok := slices.BinarySearch(tab[owner], id); !ok {
+		tab[owner] = slices.Insert(tab[owner], i, id)
+	}
+	return tab
+}
+
+func removeID(tab [][]int32, owner, id int32) {
+	if int(owner) >= len(tab) {
+		return
+	}
+	if i, ok := slices.BinarySearch(tab[owner], id); ok {
+		tab[owner] = slices.Delete(tab[owner], i, i+1)
+	}
+}
+
+func idsOf(tab [][]int32, owner int32) []int32 {
+	if owner < 0 || int(owner) >= len(tab) {
+		return nil
+	}
+	return tab[owner]
+}
+
+// ownerOf is the ReplicaSet that controls a pod object (-1: none).
+func podOwner(o api.Object) int32 {
+	if p, ok := o.Body.(*objects.Pod); ok && p.Owner.Kind == objects.OwnedByReplicaSet {
+		return p.Owner.ID
+	}
+	return -1
+}
+
+// rsOwner is the Deployment that controls a ReplicaSet object (-1: none).
+func rsOwner(o api.Object) int32 {
+	if rs, ok := o.Body.(*objects.ReplicaSet); ok && rs.Owner.Kind == objects.OwnedByDeployment {
+		return rs.Owner.ID
+	}
+	return -1
+}
+
+type podIndexer struct{ m *Manager }
+
+func (x *podIndexer) OnAdd(o api.Object, _ bool) {
+	if rs := podOwner(o); rs >= 0 {
+		x.m.idx.podsOf = insertID(x.m.idx.podsOf, rs, o.ID)
+	}
+}
+
+func (x *podIndexer) OnUpdate(old, cur api.Object) {
+	if a, b := podOwner(old), podOwner(cur); a != b {
+		if a >= 0 {
+			removeID(x.m.idx.podsOf, a, old.ID)
+		}
+		if b >= 0 {
+			x.m.idx.podsOf = insertID(x.m.idx.podsOf, b, cur.ID)
+		}
+	}
+}
+
+func (x *podIndexer) OnDelete(o api.Object) {
+	if rs := podOwner(o); rs >= 0 {
+		removeID(x.m.idx.podsOf, rs, o.ID)
+	}
+}
+
+type rsIndexer struct{ m *Manager }
+
+func (x *rsIndexer) OnAdd(o api.Object, _ bool) {
+	if d := rsOwner(o); d >= 0 {
+		x.m.idx.rssOf = insertID(x.m.idx.rssOf, d, o.ID)
+	}
+}
+
+func (x *rsIndexer) OnUpdate(old, cur api.Object) {
+	if a, b := rsOwner(old), rsOwner(cur); a != b {
+		if a >= 0 {
+			removeID(x.m.idx.rssOf, a, old.ID)
+		}
+		if b >= 0 {
+			x.m.idx.rssOf = insertID(x.m.idx.rssOf, b, cur.ID)
+		}
+	}
+}
+
+func (x *rsIndexer) OnDelete(o api.Object) {
+	if d := rsOwner(o); d >= 0 {
+		removeID(x.m.idx.rssOf, d, o.ID)
+	}
+}
+
+// podRef is a cached pod: its object and body.
+type podRef struct {
+	obj api.Object
+	p   *objects.Pod
+}
+
+// ownedPods returns the cached pods rs owns, in ID order; with activeOnly,
+// only the active ones (controller.FilterActivePods: not terminal, no
+// deletionTimestamp).
+func (m *Manager) ownedPods(rs int32, activeOnly bool, buf []podRef) []podRef {
+	for _, id := range idsOf(m.idx.podsOf, rs) {
+		o, ok := m.pods.Get(id)
+		if !ok {
+			continue
+		}
+		p, ok := o.Body.(*objects.Pod)
+		if !ok || activeOnly && !isPodActive(p) {
+			continue
+		}
+		buf = append(buf, podRef{obj: o, p: p})
+	}
+	return buf
+}
+
+// isPodActive is controller.IsPodActive (pkg/controller/controller_utils.go).
+func isPodActive(p *objects.Pod) bool {
+	return !p.Finished() && !p.Terminating
+}
+
+// rsRef is a cached ReplicaSet.
+type rsRef struct {
+	obj api.Object
+	rs  *objects.ReplicaSet
+}
+
+func (m *Manager) replicaSet(id int32) (rsRef, bool) {
+	o, ok := m.rss.Get(id)
+	if !ok {
+		return rsRef{}, false
+	}
+	rs, ok := o.Body.(*objects.ReplicaSet)
+	return rsRef{obj: o, rs: rs}, ok
+}
+
+func (m *Manager) deployment(id int32) (api.Object, *objects.Deployment, bool) {
+	o, ok := m.deps.Get(id)
+	if !ok {
+		return o, nil, false
+	}
+	d, ok := o.Body.(*objects.Deployment)
+	return o, d, ok
+}
