@@ -140,7 +140,7 @@ func newMember(c *Cluster, idx int, voters []uint64) *Member {
 	m.rng = c.eng.Rand("etcd/" + m.name)
 	m.raftRng = c.eng.Rand("etcd/" + m.name + "/raft")
 	m.fsync = c.cfg.fsyncOf(idx)
-	m.kv = mvcc.NewStore(mvcc.Config{QuotaBytes: c.cfg.QuotaBackendBytes})
+	m.kv = mvcc.NewStoreIn(mvcc.Config{QuotaBytes: c.cfg.QuotaBackendBytes}, c.arena)
 	m.wal = newWALLog()
 	m.wal.spareBusy, m.wal.poison = m.outboxHolds, c.pool.ents.poison
 	m.confState = &pb.ConfState{Voters: voters}
