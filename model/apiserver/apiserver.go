@@ -117,6 +117,8 @@ type Server struct {
 	rng     *sim.Rand
 	cfg     Config
 
+	freeOps []*api.StorageOp // ops the storage client handed back (RecycleOp)
+
 	up        bool
 	readyAt   sim.Time // the cache is initialised from then on
 	epoch     int32    // bumped by Stop: storage answers of an older epoch are dropped
@@ -233,6 +235,11 @@ func (s *Server) UseStorage(client Storage) { s.client = client }
 
 // StorageDone takes a storage call's answer from the storage client.
 func (s *Server) StorageDone(op *api.StorageOp) { s.storageDone(op) }
+
+// RecycleOp takes back an op of a finished call that nothing else holds
+// any more, for callStorage to reuse (the storage client decides when:
+// etcd.OpRecycler).
+func (s *Server) RecycleOp(op *api.StorageOp) { s.freeOps = append(s.freeOps, op) }
 
 // Observe takes a change from the storage client's watch.
 func (s *Server) Observe(we *api.WatchEvent) {
@@ -483,9 +490,17 @@ func writeNamespace(req *api.Request) api.NamespaceID {
 }
 
 func (s *Server) callStorage(at sim.Time, req *api.Request) {
-	// A fresh op per call, never reused: storage keys a call's timeout by
-	// its op, and a reused op could be failed by an earlier call's timeout.
-	op := &api.StorageOp{Resource: req.Resource.Stored(), ID: req.Name, Value: req.Object, Origin: req, Tag: s.epoch, Arrived: at}
+	// An op is reused only once the storage client handed it back
+	// (RecycleOp): storage keys state by op, and an op still held there
+	// could be answered or failed for an earlier call.
+	var op *api.StorageOp
+	if n := len(s.freeOps); n > 0 {
+		op = s.freeOps[n-1]
+		s.freeOps = s.freeOps[:n-1]
+	} else {
+		op = new(api.StorageOp)
+	}
+	*op = api.StorageOp{Resource: req.Resource.Stored(), ID: req.Name, Value: req.Object, Origin: req, Tag: s.epoch, Arrived: at}
 	if req.Verb.Mutating() {
 		// The object lives in the URL's namespace (upstream rejects a body
 		// that says otherwise).

@@ -15,6 +15,16 @@ type Owner interface {
 	Observe(ev *api.WatchEvent)
 }
 
+// OpRecycler is an Owner that reuses its ops. The client hands an op
+// back through RecycleOp once nothing can touch it any more: the member
+// that held it answered it, the op never went to another member, and the
+// owner is done with it (StorageDone returned with op.Origin nil). An op
+// failed by the client (a lost connection, no endpoint) or failed over to
+// another member is never handed back: a member may still hold it.
+type OpRecycler interface {
+	RecycleOp(op *api.StorageOp)
+}
+
 // Client is clientv3 inside the API server: one connection per member,
 // unary calls spread round-robin over the connected members (gRPC's
 // round_robin policy, client/v3/internal/resolver), one watch stream that
@@ -24,13 +34,14 @@ type Owner interface {
 // It lives in the API server's process: the owner calls it and it calls
 // the owner directly; it reaches members only over the network.
 type Client struct {
-	c     *Cluster
-	eng   *sim.Engine
-	net   *sim.Network
-	self  sim.EndpointID
-	name  string
-	rng   *sim.Rand
-	owner Owner
+	c        *Cluster
+	eng      *sim.Engine
+	net      *sim.Network
+	self     sim.EndpointID
+	name     string
+	rng      *sim.Rand
+	owner    Owner
+	recycler OpRecycler // owner, if it reuses ops
 
 	conns   []sim.StreamID // per member, NoStream when not connected
 	backoff []time.Duration
@@ -54,9 +65,10 @@ type Client struct {
 }
 
 type inflightCall struct {
-	op     *api.StorageOp
-	member int
-	sent   sim.Time
+	op      *api.StorageOp
+	member  int
+	sent    sim.Time
+	retried bool // failed over from another member, which may still hold op
 }
 
 const (
@@ -79,6 +91,7 @@ const (
 // compactEvery is --etcd-compaction-interval (0: no compactor).
 func NewClient(c *Cluster, owner Owner, name string, compactEvery time.Duration) *Client {
 	cl := &Client{c: c, eng: c.eng, net: c.net, name: name, owner: owner, rng: c.eng.Rand(name), compactEvery: compactEvery}
+	cl.recycler, _ = owner.(OpRecycler)
 	cl.self = c.net.AddEndpoint(name, cl)
 	cl.calls = c.rec.Counter("etcd_client_calls_total")
 	cl.failovers = c.rec.Counter("etcd_client_failovers_total")
@@ -110,7 +123,9 @@ func (cl *Client) Start() {
 func (cl *Client) Endpoint() sim.EndpointID { return cl.self }
 
 // Call sends op to a connected member after delay of local work.
-func (cl *Client) Call(after time.Duration, op *api.StorageOp) {
+func (cl *Client) Call(after time.Duration, op *api.StorageOp) { cl.call(after, op, false) }
+
+func (cl *Client) call(after time.Duration, op *api.StorageOp, retried bool) {
 	cl.calls.Inc()
 	i := cl.pick()
 	if i < 0 {
@@ -119,7 +134,7 @@ func (cl *Client) Call(after time.Duration, op *api.StorageOp) {
 		cl.owner.StorageDone(op)
 		return
 	}
-	cl.inflight = append(cl.inflight, inflightCall{op: op, member: i, sent: cl.eng.Now().Add(after)})
+	cl.inflight = append(cl.inflight, inflightCall{op: op, member: i, sent: cl.eng.Now().Add(after), retried: retried})
 	cl.net.SendAfter(after, cl.self, cl.c.Members[i].self, api.KindStorageOp, 0, 0, op)
 }
 
@@ -151,6 +166,9 @@ func (cl *Client) Handle(ev *sim.Event) {
 		}
 		cl.latency.Get(verbOf(op), op.Resource).Observe(cl.eng.Now().Sub(call.sent))
 		cl.owner.StorageDone(op)
+		if cl.recycler != nil && !call.retried && op.Origin == nil {
+			cl.recycler.RecycleOp(op)
+		}
 	case api.KindWatchEvent:
 		if ev.Stream != cl.watchStream {
 			return
@@ -238,7 +256,7 @@ func (cl *Client) connectionLost(i int) {
 			// Immutable calls are retried on another endpoint
 			// (client/v3/retry.go isSafeRetryImmutableRPC).
 			cl.failovers.Inc()
-			cl.Call(0, op)
+			cl.call(0, op, true)
 			continue
 		}
 		// Mutable calls are not: at-most-once (retry.go isSafeRetryMutableRPC).

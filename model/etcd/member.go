@@ -22,7 +22,7 @@ const (
 	kindBackendCommit                                      // timer: batch transaction commit
 	kindReadRetry                                          // timer: re-send ReadIndex, A = read ctx, B = epoch
 	kindReqTimeout                                         // deadline: a proposal timed out, A = proposal id
-	kindReadTimeout                                        // deadline: a read timed out, Data *api.StorageOp
+	kindReadTimeout                                        // deadline: a read timed out, Data *api.StorageOp, A = its pendingRead.seq
 	kindCompactBatch                                       // timer: delete one batch of compacted revisions, B = epoch
 	kindDefragDone                                         // timer: defragmentation finished, B = epoch
 	kindWatchCreate                                        // client → member on a watch stream, A = start revision
@@ -51,7 +51,15 @@ type proposal struct {
 // readWait is a batch of linearizable reads waiting for apply to reach index.
 type readWait struct {
 	index uint64
-	ops   []*api.StorageOp
+	ops   []pendingRead
+}
+
+// pendingRead is a linearizable read the member holds. seq names the call
+// for its deadline: the owner may reuse an op for a later call once this
+// one is answered (OpRecycler), so the op alone does not.
+type pendingRead struct {
+	op  *api.StorageOp
+	seq int64
 }
 
 // Member is one etcd member: a raft RawNode driven by the engine's ticks,
@@ -104,9 +112,10 @@ type Member struct {
 	dataSlab      []byte      // proposals' entry data is cut from here
 	alarmProposed bool
 
-	readQ      []*api.StorageOp // waiting for the next ReadIndex
-	readBatch  []*api.StorageOp // the ReadIndex in flight
-	readCtx    uint64           // the last ReadIndex context: member ID << 48 | sequence
+	readQ      []pendingRead // waiting for the next ReadIndex
+	readBatch  []pendingRead // the ReadIndex in flight
+	readSeq    int64
+	readCtx    uint64 // the last ReadIndex context: member ID << 48 | sequence
 	readActive bool
 	readWaits  []readWait
 
@@ -140,7 +149,7 @@ func newMember(c *Cluster, idx int, voters []uint64) *Member {
 	m.rng = c.eng.Rand("etcd/" + m.name)
 	m.raftRng = c.eng.Rand("etcd/" + m.name + "/raft")
 	m.fsync = c.cfg.fsyncOf(idx)
-	m.kv = mvcc.NewStore(mvcc.Config{QuotaBytes: c.cfg.QuotaBackendBytes})
+	m.kv = mvcc.NewStoreIn(mvcc.Config{QuotaBytes: c.cfg.QuotaBackendBytes}, c.arena)
 	m.wal = newWALLog()
 	m.wal.spareBusy, m.wal.poison = m.outboxHolds, c.pool.ents.poison
 	m.confState = &pb.ConfState{Voters: voters}
@@ -293,7 +302,7 @@ func (m *Member) Handle(ev *sim.Event) {
 	case kindReqTimeout:
 		m.proposalTimedOut(uint64(ev.A))
 	case kindReadTimeout:
-		m.readTimedOut(ev.Data.(*api.StorageOp))
+		m.readTimedOut(ev.Data.(*api.StorageOp), ev.A)
 	case kindCompactBatch:
 		if ev.B == m.epoch {
 			m.compactBatch()
@@ -804,8 +813,7 @@ func (m *Member) Live(kind int32, a int64, data any) bool {
 	if kind == kindReqTimeout {
 		return m.findProposal(uint64(a)) >= 0
 	}
-	op := data.(*api.StorageOp)
-	return m.readPending(op) // a crash empties the queues
+	return m.readPending(pendingRead{data.(*api.StorageOp), a}) // a crash empties the queues
 }
 
 func (m *Member) proposalTimedOut(id uint64) {
@@ -844,8 +852,9 @@ func (m *Member) read(op *api.StorageOp) {
 		m.serveRead(op)
 		return
 	}
-	m.readQ = append(m.readQ, op)
-	m.c.eng.DeadlineQueue(m.c.cfg.reqTimeout()).Add(m, kindReadTimeout, 0, op)
+	m.readSeq++
+	m.readQ = append(m.readQ, pendingRead{op, m.readSeq})
+	m.c.eng.DeadlineQueue(m.c.cfg.reqTimeout()).Add(m, kindReadTimeout, m.readSeq, op)
 	if !m.readActive {
 		m.startReadBatch()
 	}
@@ -879,8 +888,8 @@ func (m *Member) readState(rs raft.ReadState) {
 func (m *Member) serveReadyReads() {
 	n := 0
 	for n < len(m.readWaits) && m.readWaits[n].index <= m.applied {
-		for _, op := range m.readWaits[n].ops {
-			m.serveRead(op)
+		for _, r := range m.readWaits[n].ops {
+			m.serveRead(r.op)
 		}
 		n++
 	}
@@ -907,20 +916,20 @@ func (m *Member) serveRead(op *api.StorageOp) {
 	m.c.net.SendAfter(wait+m.c.cfg.ReadCost.Sample(m.rng), m.self, op.ReplyTo, api.KindStorageOp, 0, 0, op)
 }
 
-func (m *Member) readPending(op *api.StorageOp) bool {
+func (m *Member) readPending(r pendingRead) bool {
 	for _, o := range m.readQ {
-		if o == op {
+		if o == r {
 			return true
 		}
 	}
 	for _, o := range m.readBatch {
-		if o == op {
+		if o == r {
 			return true
 		}
 	}
 	for _, w := range m.readWaits {
 		for _, o := range w.ops {
-			if o == op {
+			if o == r {
 				return true
 			}
 		}
@@ -928,10 +937,11 @@ func (m *Member) readPending(op *api.StorageOp) bool {
 	return false
 }
 
-func (m *Member) readTimedOut(op *api.StorageOp) {
-	drop := func(list []*api.StorageOp) []*api.StorageOp {
+func (m *Member) readTimedOut(op *api.StorageOp, seq int64) {
+	r := pendingRead{op, seq}
+	drop := func(list []pendingRead) []pendingRead {
 		for i, o := range list {
-			if o == op {
+			if o == r {
 				return append(list[:i], list[i+1:]...)
 			}
 		}

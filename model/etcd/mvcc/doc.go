@@ -7,10 +7,12 @@
 // # Model
 //
 // A Store holds etcd's in-memory index — a B-tree (google/btree, degree
-// 32) of keyIndex{key, modified, generations{ver, created, revs}}, with
-// key_index.go's put/tombstone/get/compact semantics — over a
-// revision-ordered log of stored revisions with their values, standing in
-// for bbolt's key bucket. Keys are integers (Key: resource<<32 | id) and
+// 32) of keyIndex, with key_index.go's put/tombstone/get/compact
+// semantics — over a revision-ordered log of stored revisions with their
+// values, standing in for bbolt's key bucket. The index entry holds the
+// key's current version's revisions; its generations (etcd's
+// {ver, created, revs}) are a chain through the log, each entry linking
+// to its key's previous one (index.go). Keys are integers (Key: resource<<32 | id) and
 // values are api.Objects; a value's byte size is Object.Size.
 //
 // Commands are what the Kubernetes API server sends (Command): a txn on
@@ -29,8 +31,10 @@
 // commands still work.
 //
 // Applying a write costs no allocation beyond amortised slice growth (a
-// new key allocates its index entry); compaction shifts slices down in
-// place, so a steady workload reuses its memory. No Go map is used.
+// new key may allocate a chunk of index entries); compaction shifts the
+// log down in place, so a steady workload reuses its memory. No Go map is
+// used. The members of one cluster keep their index entries in one Arena,
+// each key's side by side, for cache locality only.
 //
 // # Backend size model
 //

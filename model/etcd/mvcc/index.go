@@ -1,164 +1,108 @@
 package mvcc
 
-import "github.com/orrery-sim/orrery/model/api"
-
 // This file is etcd's in-memory index (etcd-io/etcd
 // server/storage/mvcc/key_index.go, index.go) with integer keys. A
 // revision here is etcd's Revision.Main alone: every txn in this model
 // changes at most one key, so Sub is always 0.
+//
+// etcd's keyIndex keeps, per key, its generations — one per life of the
+// key, from creation to deletion — each with the revisions of its
+// versions. Here the index entry holds only what a write needs (the
+// current version's revisions) and the rest of the history is a chain
+// through the log: every log entry carries the revision of its key's
+// previous retained entry (logEntry.prev). The generations are the chain
+// cut at tombstones (generations), with key_index.go's meaning; a write
+// appends nothing to a per-key array, which in a 5000-node run was a cold
+// cache line per apply.
 
-// generation is one life of a key, from its creation to its deletion: the
-// revisions of its versions in ascending order, the last of them the
-// tombstone if the key was deleted.
+// keyIndex is one key's entry in a store's index. It takes 32 bytes, so
+// that the entries of one key for the four slots of an Arena block fill
+// two adjacent cache lines (the pair the hardware fetches together).
+type keyIndex struct {
+	key Key
+	// modified is the revision of the key's last retained entry: its
+	// current version, or the tombstone that deleted it. 0 marks a free
+	// Arena slot (every entry has a revision ≥ 2).
+	modified int64
+	// created and ver are, while the key exists, the current version's
+	// CreateRevision and Version; created is 0 while the key is deleted.
+	created, ver int64
+}
+
+// live reports whether the key exists at the current revision.
+func (ki *keyIndex) live() bool { return ki.created != 0 }
+
+// generation is one life of a key, from its creation to its deletion, as
+// key_index.go has it: the retained revisions of its versions in ascending
+// order, the last of them the tombstone if the key was deleted.
+//
+// For example put(1) put(2) delete(3) put(4) delete(5) gives generations
+// {1, 2, 3t} {4, 5t} {}. Compaction at rev removes, in every generation,
+// the revisions ≤ rev except the largest, and drops whole generations
+// whose tombstone is < rev: compact(2) leaves {2, 3t} {4, 5t} {},
+// compact(4) {4, 5t} {}, compact(5) {5t} {}, and compact(6) {} — an empty
+// key, removed from the index. Equivalently: per key, compaction keeps
+// the latest revision ≤ rev unless it is a tombstone below rev
+// (applyCompact).
 type generation struct {
 	ver     int64   // number of revisions ever added, compacted ones included
 	created int64   // revision of the put that created the key
 	revs    []int64 // retained revisions
 }
 
-// keyIndex holds every retained revision of one key. Its last generation
-// is empty while the key is deleted.
-//
-// For example put(1) put(2) delete(3) put(4) delete(5) gives
-// generations {1, 2, 3t} {4, 5t} {}. Compaction at rev removes, in every
-// generation, the revisions ≤ rev except the largest, and drops whole
-// generations whose tombstone is < rev: compact(2) leaves {2, 3t} {4, 5t} {},
-// compact(4) {4, 5t} {}, compact(5) {5t} {}, and compact(6) {} — an empty
-// key, removed from the index.
-//
-// It takes 128 bytes, so that it lies in two adjacent cache lines (the size
-// class is 128-byte aligned) which one miss brings in together: every
-// apply of every member touches all of it, each time cold (at 160 bytes it
-// straddled three or four lines, a tenth of a 5000-node run).
-type keyIndex struct {
-	key         Key
-	modified    int64 // revision of the last change
-	generations []generation
-	// gen0 holds the generations while there is only one (most keys are
-	// never deleted), so a write finds it next to the rest of the key.
-	gen0 [1]generation
-	// curValue is the value at modified while the key is live, sparing a
-	// search of the log on every write. The rest of the current version
-	// is the last generation's: CreateRevision is its created and Version
-	// its ver (Verify checks both against the log).
-	curValue api.Object
-}
-
-// put adds a put (or, through tombstone, a delete) at rev > modified.
-func (ki *keyIndex) put(rev int64) {
-	if len(ki.generations) == 0 {
-		if cap(ki.generations) == 0 {
-			ki.generations = ki.gen0[:0]
+// generations derives ki's generations from the log (for Digest,
+// snapshots and Verify; nothing on a write's path needs them). The last
+// one is empty while the key is deleted. nil if the chain is broken (a
+// store that fails Verify).
+func (s *Store) generations(ki *keyIndex) []generation {
+	var revs []int64
+	for r := ki.modified; r != 0; {
+		e := s.entryAt(r)
+		if e == nil || e.kv.Key != ki.key || e.prev >= r {
+			return nil
 		}
-		ki.generations = append(ki.generations, generation{})
+		revs = append(revs, r)
+		r = e.prev
 	}
-	g := &ki.generations[len(ki.generations)-1]
-	if len(g.revs) == 0 {
-		g.created = rev
-	}
-	g.revs = append(g.revs, rev)
-	g.ver++
-	ki.modified = rev
-}
-
-// tombstone ends the current (non-empty) generation at rev and opens an
-// empty one.
-func (ki *keyIndex) tombstone(rev int64) {
-	ki.put(rev)
-	ki.generations = append(ki.generations, generation{})
-}
-
-// live reports whether the key exists at the current revision.
-func (ki *keyIndex) live() bool {
-	return len(ki.generations[len(ki.generations)-1].revs) > 0
-}
-
-// isEmpty reports whether nothing is left of the key.
-func (ki *keyIndex) isEmpty() bool {
-	return len(ki.generations) == 1 && len(ki.generations[0].revs) == 0
-}
-
-// get returns the revision of the key's version at atRev, or ok=false if
-// the key did not exist at atRev (key_index.go get; the creation revision
-// and version etcd also returns are in the stored KeyValue here).
-func (ki *keyIndex) get(atRev int64) (modified int64, ok bool) {
-	g := ki.findGeneration(atRev)
-	if g == nil {
-		return 0, false
-	}
-	n := g.findRevisionIndex(atRev)
-	if n < 0 {
-		return 0, false
-	}
-	return g.revs[n], true
-}
-
-// findGeneration returns the generation holding rev, or nil if the key did
-// not exist at rev (it falls after a tombstone or before any revision).
-func (ki *keyIndex) findGeneration(rev int64) *generation {
-	last := len(ki.generations) - 1
-	for i := last; i >= 0; i-- {
-		g := &ki.generations[i]
-		if len(g.revs) == 0 {
-			continue
-		}
-		if i != last && g.revs[len(g.revs)-1] <= rev {
-			return nil // deleted at or before rev
-		}
-		if g.revs[0] <= rev {
-			return g
-		}
-	}
-	return nil
-}
-
-// findRevisionIndex is the index of the last revision ≤ atRev, or -1.
-func (g *generation) findRevisionIndex(atRev int64) int {
-	lo, hi, res := 0, len(g.revs)-1, -1
-	for lo <= hi {
-		mid := int(uint(lo+hi) >> 1)
-		if g.revs[mid] <= atRev {
-			res, lo = mid, mid+1
+	gens := []generation{{}}
+	for i := len(revs) - 1; i >= 0; i-- {
+		e := s.entryAt(revs[i])
+		g := &gens[len(gens)-1]
+		g.revs = append(g.revs, revs[i])
+		g.created = e.kv.CreateRevision
+		if e.tomb {
+			g.ver = e.kv.Version + 1 // the tombstone counts
+			gens = append(gens, generation{})
 		} else {
-			hi = mid - 1
+			g.ver = e.kv.Version
 		}
 	}
-	return res
+	return gens
 }
 
-// compact removes the revisions ≤ atRev except the largest one of the
-// generation that holds atRev, and every generation deleted before atRev
-// (key_index.go compact/doCompact). A tombstone at exactly atRev is kept.
-// Slices are shifted down in place so their capacity is reused.
-func (ki *keyIndex) compact(atRev int64) {
-	genIdx := 0
-	for genIdx < len(ki.generations)-1 {
-		g := &ki.generations[genIdx]
-		if g.revs[len(g.revs)-1] >= atRev {
-			break
+// versionAt is the log entry of the key's version at atRev, or nil if
+// the key did not exist at atRev (key_index.go get). atRev must not be
+// below the compaction revision: the chain back from the current version
+// then ends at or before atRev on a retained entry, or at 0 where the key
+// did not exist (a tombstone dropped by compaction leaves its successor's
+// link at 0).
+func (s *Store) versionAt(ki *keyIndex, atRev int64) *logEntry {
+	r := ki.modified
+	for r > atRev {
+		e := s.entryAt(r)
+		if e == nil {
+			return nil // unreachable while Verify holds
 		}
-		genIdx++
+		r = e.prev
 	}
-	g := &ki.generations[genIdx]
-	if n := g.findRevisionIndex(atRev); n > 0 {
-		g.revs = g.revs[:copy(g.revs, g.revs[n:])]
+	if r == 0 {
+		return nil
 	}
-	if genIdx > 0 {
-		n := copy(ki.generations, ki.generations[genIdx:])
-		clear(ki.generations[n:])
-		ki.generations = ki.generations[:n]
+	e := s.entryAt(r)
+	if e == nil || e.tomb {
+		return nil
 	}
-}
-
-// keptRev is the revision ≤ atRev that the last compact(atRev) kept, or 0:
-// after compaction only the first generation can hold one, as its first
-// revision.
-func (ki *keyIndex) keptRev(atRev int64) int64 {
-	g := &ki.generations[0]
-	if len(g.revs) > 0 && g.revs[0] <= atRev {
-		return g.revs[0]
-	}
-	return 0
+	return e
 }
 
 // lessKeyIndex orders the index by key.

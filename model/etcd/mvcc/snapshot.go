@@ -1,6 +1,7 @@
 package mvcc
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -32,11 +33,12 @@ func (s *Store) AppendSnapshot(b []byte) []byte {
 	}
 	b = le.AppendUint32(b, uint32(s.index.Len()))
 	s.index.Ascend(func(ki *keyIndex) bool {
+		gens := s.generations(ki)
 		b = le.AppendUint64(b, uint64(ki.key))
 		b = le.AppendUint64(b, uint64(ki.modified))
-		b = le.AppendUint32(b, uint32(len(ki.generations)))
-		for i := range ki.generations {
-			g := &ki.generations[i]
+		b = le.AppendUint32(b, uint32(len(gens)))
+		for i := range gens {
+			g := &gens[i]
 			b = le.AppendUint64(b, uint64(g.ver))
 			b = le.AppendUint64(b, uint64(g.created))
 			b = le.AppendUint32(b, uint32(len(g.revs)))
@@ -143,32 +145,17 @@ func (s *Store) RestoreSnapshot(b []byte) error {
 			n.alarms[i] = r.u64()
 		}
 	}
+	// The index section is derived from the log (generations): it is
+	// skipped here, the index rebuilt from the log, and the snapshot
+	// accepted only if it is the one the rebuilt store makes.
 	nk := r.count(8 + 8 + 4)
-	var prev *keyIndex
 	for i := 0; i < nk && r.err == nil; i++ {
-		ki := &keyIndex{key: Key(r.u64()), modified: r.i64()}
+		r.take(8 + 8)
 		ng := r.count(8 + 8 + 4)
-		if ng == 0 {
-			r.fail("key %#x has no generation", ki.key)
-			break
+		for j := 0; j < ng && r.err == nil; j++ {
+			r.take(8 + 8)
+			r.take(8 * r.count(8))
 		}
-		ki.generations = make([]generation, ng)
-		for j := range ki.generations {
-			g := &ki.generations[j]
-			g.ver, g.created = r.i64(), r.i64()
-			if nr := r.count(8); nr > 0 {
-				g.revs = make([]int64, nr)
-				for k := range g.revs {
-					g.revs[k] = r.i64()
-				}
-			}
-		}
-		if prev != nil && ki.key <= prev.key {
-			r.fail("keys out of order at %#x", ki.key)
-			break
-		}
-		prev = ki
-		n.insertIndex(ki)
 	}
 	if nl := r.count(8 + 1 + kvEncodedBytes + objectBytes); nl > 0 {
 		for i := 0; i < nl; i++ {
@@ -200,19 +187,47 @@ func (s *Store) RestoreSnapshot(b []byte) error {
 	if r.err != nil {
 		return r.err
 	}
-	n.index.Ascend(func(ki *keyIndex) bool {
-		if len(ki.generations) > 0 && ki.live() {
-			n.live++
-			if e := n.entryAt(ki.modified); e != nil {
-				ki.curValue = e.kv.Value
-			}
-		}
-		return true
-	})
+	if err := n.rebuildIndex(); err != nil {
+		return fmt.Errorf("%w: %w", ErrBadSnapshot, err)
+	}
 	if err := n.Verify(); err != nil {
 		return fmt.Errorf("%w: %w", ErrBadSnapshot, err)
 	}
+	if !bytes.Equal(n.AppendSnapshot(make([]byte, 0, len(b))), b) {
+		return fmt.Errorf("%w: the index does not match the log", ErrBadSnapshot)
+	}
 	*s = *n
+	return nil
+}
+
+// rebuildIndex builds the index, the chains and the live count of a store
+// whose log, revisions and backend were just restored.
+func (s *Store) rebuildIndex() error {
+	var last int64
+	for i := 0; i < s.log.len(); i++ {
+		e := s.log.at(i)
+		if e.rev <= last {
+			return fmt.Errorf("log entry %d: revision %d after %d", i, e.rev, last)
+		}
+		last = e.rev
+		if e.rev <= s.compactRev {
+			s.sparse = i + 1
+		}
+		ki := s.lookup(e.kv.Key)
+		if ki == nil {
+			ki = s.newIndex(e.kv.Key)
+		} else if ki.live() {
+			s.live--
+		}
+		e.prev = ki.modified
+		ki.modified = e.rev
+		if e.tomb {
+			ki.created, ki.ver = 0, 0
+		} else {
+			ki.created, ki.ver = max(e.kv.CreateRevision, 1), e.kv.Version
+			s.live++
+		}
+	}
 	return nil
 }
 
@@ -254,6 +269,10 @@ func (s *Store) Verify() error {
 			return fmt.Errorf("put at %d: %+v", e.rev, *kv)
 		}
 	}
+	if base := s.denseBase(); s.sparse > s.log.len() || int64(s.log.len()-s.sparse) != s.currentRev-base ||
+		(s.sparse > 0 && s.log.at(s.sparse-1).rev > base) || (s.sparse < s.log.len() && s.log.at(s.sparse).rev != base+1) {
+		return fmt.Errorf("log: %d entries, %d of them at or below %d, current revision %d", s.log.len(), s.sparse, base, s.currentRev)
+	}
 	var err error
 	indexed, live, direct := 0, 0, 0
 	var prevKey Key
@@ -271,12 +290,11 @@ func (s *Store) Verify() error {
 		if _, _, ok := directSlot(ki.key); ok {
 			direct++
 		}
-		if err = s.verifyKey(ki); err != nil {
+		var n int
+		if n, err = s.verifyKey(ki); err != nil {
 			return false
 		}
-		for i := range ki.generations {
-			indexed += len(ki.generations[i].revs)
-		}
+		indexed += n
 		if ki.live() {
 			live++
 		}
@@ -285,10 +303,12 @@ func (s *Store) Verify() error {
 	if err != nil {
 		return err
 	}
-	for _, row := range s.direct {
-		for _, ki := range row {
-			if ki != nil {
-				direct--
+	for _, row := range s.arena.rows {
+		for _, ch := range row {
+			for i := s.slot; i < len(ch); i += 1 << s.arena.shift {
+				if ch[i].modified != 0 {
+					direct--
+				}
 			}
 		}
 	}
@@ -304,50 +324,56 @@ func (s *Store) Verify() error {
 	return nil
 }
 
-func (s *Store) verifyKey(ki *keyIndex) error {
-	if len(ki.generations) == 0 || ki.isEmpty() {
-		return fmt.Errorf("key %#x: empty index entry", ki.key)
+// verifyKey checks ki's chain and generations against the log and
+// returns the number of revisions it holds.
+func (s *Store) verifyKey(ki *keyIndex) (int, error) {
+	if ki.modified == 0 {
+		return 0, fmt.Errorf("key %#x: empty index entry", ki.key)
+	}
+	gens := s.generations(ki)
+	if gens == nil {
+		return 0, fmt.Errorf("key %#x: broken chain from revision %d", ki.key, ki.modified)
 	}
 	var last int64
-	for gi := range ki.generations {
-		g := &ki.generations[gi]
-		final := gi == len(ki.generations)-1
+	n := 0
+	for gi := range gens {
+		g := &gens[gi]
+		final := gi == len(gens)-1
 		if !final && len(g.revs) == 0 {
-			return fmt.Errorf("key %#x: empty generation %d", ki.key, gi)
+			return 0, fmt.Errorf("key %#x: empty generation %d", ki.key, gi)
 		}
 		if len(g.revs) > 0 && (g.created < 1 || g.created > g.revs[0] || g.ver < int64(len(g.revs))) {
-			return fmt.Errorf("key %#x generation %d: created %d, ver %d, revs %v", ki.key, gi, g.created, g.ver, g.revs)
+			return 0, fmt.Errorf("key %#x generation %d: created %d, ver %d, revs %v", ki.key, gi, g.created, g.ver, g.revs)
 		}
 		for j, rev := range g.revs {
-			if rev <= last {
-				return fmt.Errorf("key %#x: revision %d after %d", ki.key, rev, last)
-			}
 			last = rev
+			n++
 			e := s.entryAt(rev)
-			if e == nil || e.kv.Key != ki.key {
-				return fmt.Errorf("key %#x: revision %d not stored under it", ki.key, rev)
-			}
 			tomb := !final && j == len(g.revs)-1
 			if e.tomb != tomb {
-				return fmt.Errorf("key %#x: revision %d tombstone %v, index says %v", ki.key, rev, e.tomb, tomb)
+				return 0, fmt.Errorf("key %#x: revision %d tombstone %v, index says %v", ki.key, rev, e.tomb, tomb)
 			}
 			ver := g.ver - int64(len(g.revs)-j-1)
 			if tomb {
 				ver-- // the tombstone counts in ver; the deleted version is one less
 			}
 			if e.kv.Version != ver || e.kv.CreateRevision != g.created {
-				return fmt.Errorf("key %#x: revision %d has version %d created %d, index says %d created %d",
+				return 0, fmt.Errorf("key %#x: revision %d has version %d created %d, index says %d created %d",
 					ki.key, rev, e.kv.Version, e.kv.CreateRevision, ver, g.created)
 			}
 		}
 	}
 	if ki.modified != last {
-		return fmt.Errorf("key %#x: modified %d, last revision %d", ki.key, ki.modified, last)
+		return 0, fmt.Errorf("key %#x: modified %d, last revision %d", ki.key, ki.modified, last)
 	}
-	if ki.live() && s.entryAt(last).kv.Value != ki.curValue {
-		return fmt.Errorf("key %#x: cached value differs from revision %d's", ki.key, last)
+	if cur := &gens[len(gens)-1]; len(cur.revs) == 0 {
+		if ki.created != 0 || ki.ver != 0 {
+			return 0, fmt.Errorf("key %#x: deleted, but the index has created %d version %d", ki.key, ki.created, ki.ver)
+		}
+	} else if ki.created != cur.created || ki.ver != cur.ver {
+		return 0, fmt.Errorf("key %#x: created %d version %d, the log says %d and %d", ki.key, ki.created, ki.ver, cur.created, cur.ver)
 	}
-	return nil
+	return n, nil
 }
 
 // Digest is a deterministic 64-bit hash of the whole logical state: every
@@ -363,9 +389,10 @@ func (s *Store) Digest() uint64 {
 	}
 	h.add(uint64(s.index.Len()))
 	s.index.Ascend(func(ki *keyIndex) bool {
-		h.add(uint64(ki.key), uint64(ki.modified), uint64(len(ki.generations)))
-		for i := range ki.generations {
-			g := &ki.generations[i]
+		gens := s.generations(ki)
+		h.add(uint64(ki.key), uint64(ki.modified), uint64(len(gens)))
+		for i := range gens {
+			g := &gens[i]
 			h.add(uint64(g.ver), uint64(g.created), uint64(len(g.revs)))
 			for _, r := range g.revs {
 				h.add(uint64(r))

@@ -106,7 +106,11 @@ type Result struct {
 	Err error
 	// Prev is the key's version before the txn; on a failed compare it is
 	// the current version, the Else branch's Get. PrevFound is false if the
-	// key was absent.
+	// key was absent. Its Value is there where etcd's response carries the
+	// previous value — the Else branch's Get, a delete's prevKV — and zero
+	// after a successful put: etcd's put reads only the index (the created
+	// revision and version, kvstore_txn.go put) and the API server does
+	// not ask for the previous value (ValueAt reads it).
 	Prev      KeyValue
 	PrevFound bool
 	// Event is the change made, if HasEvent.
@@ -128,7 +132,10 @@ type Result struct {
 // logEntry is one stored revision: the bbolt key bucket's pair
 // (revision → KeyValue), in revision order.
 type logEntry struct {
-	rev  int64
+	rev int64
+	// prev is the revision of the key's previous retained entry, 0 if
+	// none: the chain that holds the key's history (see index.go).
+	prev int64
 	tomb bool
 	// kv is the version a put wrote, or for a tombstone the version it
 	// deleted (so a delete event can carry Prev without a lookup).
@@ -142,21 +149,28 @@ type logEntry struct {
 // NOSPACE alarm state. It is single-threaded and deterministic: the same
 // commands in the same order give the same state (Digest).
 type Store struct {
-	cfg        Config
-	index      *btree.BTreeG[*keyIndex]
-	direct     [256][]*keyIndex // see lookup
-	log        revLog
+	cfg   Config
+	index *btree.BTreeG[*keyIndex]
+	arena *Arena // the entries of direct-table keys (see lookup)
+	slot  int    // this store's slot in arena
+	log   revLog
+	// sparse is the number of log entries at or below the compaction
+	// revision, at most one per key; every revision above it has an entry,
+	// so those entries lie densely from position sparse on (entryAt).
+	sparse     int
 	currentRev int64
 	compactRev int64
 	alarms     []uint64 // members with an active NOSPACE alarm, ascending
 	live       int      // keys that exist at currentRev
 	be         Backend
 
-	probe   keyIndex    // search key for index lookups
-	probeHi keyIndex    // upper bound for range scans
-	ev      Event       // EventsSince's callback argument
-	empty   []*keyIndex // compaction scratch: keys left empty
-	kept    []int64     // compaction scratch: revisions kept
+	probe   keyIndex // search key for index lookups
+	probeHi keyIndex // upper bound for range scans
+	ev      Event    // EventsSince's callback argument
+	// Compaction scratch: the keys met so far, a bit per direct-table
+	// slot and a sorted list for the others.
+	seen      [256][]uint64
+	seenOther []Key
 }
 
 // btreeDegree is etcd's treeIndex degree (index.go newTreeIndex).
@@ -166,13 +180,29 @@ const btreeDegree = 32
 // revision 1, so the first write gets revision 2, and has never been
 // compacted (CompactRev -1) (kvstore.go NewStore: currentRev 1,
 // compactMainRev -1).
-func NewStore(cfg Config) *Store {
+func NewStore(cfg Config) *Store { return NewStoreIn(cfg, nil) }
+
+// NewStoreIn is NewStore with the store's index entries in a slot of a
+// shared Arena (nil, or an arena without a free slot: a private one).
+// Stores that apply the same commands share one for locality; their
+// states stay independent.
+func NewStoreIn(cfg Config, a *Arena) *Store {
 	if cfg.NameBytes <= 0 {
 		cfg.NameBytes = DefaultNameBytes
+	}
+	slot := -1
+	if a != nil {
+		slot = a.claim()
+	}
+	if slot < 0 {
+		a = NewArena(1)
+		slot = a.claim()
 	}
 	return &Store{
 		cfg:        cfg,
 		index:      btree.NewG(btreeDegree, lessKeyIndex),
+		arena:      a,
+		slot:       slot,
 		currentRev: 1,
 		compactRev: -1,
 		be:         newBackend(),
@@ -187,13 +217,9 @@ func (s *Store) Clone() *Store {
 	c := NewStore(s.cfg)
 	c.currentRev, c.compactRev, c.live, c.be = s.currentRev, s.compactRev, s.live, s.be
 	c.alarms = slices.Clone(s.alarms)
-	c.log = s.log.clone()
+	c.log, c.sparse = s.log.clone(), s.sparse
 	s.index.Ascend(func(ki *keyIndex) bool {
-		k := &keyIndex{key: ki.key, modified: ki.modified, generations: make([]generation, len(ki.generations)), curValue: ki.curValue}
-		for i, g := range ki.generations {
-			k.generations[i] = generation{ver: g.ver, created: g.created, revs: slices.Clone(g.revs)}
-		}
-		c.insertIndex(k)
+		*c.newIndex(ki.key) = *ki
 		return true
 	})
 	return c
@@ -220,13 +246,14 @@ func (s *Store) Len() int { return s.live }
 func (s *Store) Backend() *Backend { return &s.be }
 
 // lookup returns the index entry of k, or nil. Point lookups go through
-// direct, a table by resource and object ID that mirrors the B-tree: the
-// tree keeps the order that ranges and compaction walk, the table spares
-// every apply a tree descent (profiled at a tenth of a 5000-node run).
+// the arena, a table by resource and object ID that holds the entries the
+// B-tree points at: the tree keeps the order that ranges walk, the table
+// spares every apply a tree descent (profiled at a tenth of a 5000-node
+// run).
 func (s *Store) lookup(k Key) *keyIndex {
 	if row, id, ok := directSlot(k); ok {
-		if t := s.direct[row]; id < uint32(len(t)) {
-			return t[id]
+		if ki := s.arena.at(row, id, s.slot); ki != nil && ki.modified != 0 {
+			return ki
 		}
 		return nil
 	}
@@ -249,25 +276,27 @@ func directSlot(k Key) (row uint8, id uint32, ok bool) {
 	return row, id, k>>40 == 0 && id < maxDirectID
 }
 
-func (s *Store) insertIndex(ki *keyIndex) {
+// newIndex adds an entry for the absent key k to the index and returns
+// it, zero but for its key; the caller sets modified (≠ 0) at once.
+func (s *Store) newIndex(k Key) *keyIndex {
+	var ki *keyIndex
+	if row, id, ok := directSlot(k); ok {
+		ki = s.arena.alloc(row, id, s.slot)
+	} else {
+		ki = new(keyIndex)
+	}
+	ki.key = k
 	s.index.ReplaceOrInsert(ki)
-	row, id, ok := directSlot(ki.key)
-	if !ok {
-		return
-	}
-	t := &s.direct[row]
-	if int(id) >= len(*t) {
-		*t = append(*t, make([]*keyIndex, int(id)+1-len(*t))...)
-	}
-	(*t)[id] = ki
+	return ki
 }
 
 func (s *Store) deleteIndex(ki *keyIndex) {
 	s.index.Delete(ki)
-	if row, id, ok := directSlot(ki.key); ok && id < uint32(len(s.direct[row])) {
-		s.direct[row][id] = nil
-	}
+	*ki = keyIndex{} // frees an arena slot
 }
+
+// denseBase is the revision after which every revision has a log entry.
+func (s *Store) denseBase() int64 { return max(s.compactRev, 1) }
 
 // entryAt returns the log entry of revision rev, or nil.
 func (s *Store) entryAt(rev int64) *logEntry {
@@ -278,9 +307,14 @@ func (s *Store) entryAt(rev int64) *logEntry {
 	return nil
 }
 
-// searchLog is the index of the first log entry with revision ≥ rev.
+// searchLog is the index of the first log entry with revision ≥ rev:
+// computed above the compaction revision, where the log is dense, and
+// searched for among the entries kept at or below it.
 func (s *Store) searchLog(rev int64) int {
-	lo, hi := 0, s.log.len()
+	if base := s.denseBase(); rev > base {
+		return min(s.sparse+int(rev-base-1), s.log.len())
+	}
+	lo, hi := 0, s.sparse
 	for lo < hi {
 		mid := int(uint(lo+hi) >> 1)
 		if s.log.at(mid).rev < rev {
@@ -292,17 +326,33 @@ func (s *Store) searchLog(rev int64) int {
 	return lo
 }
 
-// current sets *dst to the key's current version and reports whether it
-// exists. Field by field: a KeyValue built and then copied is copied with
-// wide loads straddling the narrow stores that built it.
+// current sets *dst to the key's current version, but for its Value
+// (fillValue), and reports whether it exists. Field by field: a KeyValue
+// built and then copied is copied with wide loads straddling the narrow
+// stores that built it.
 func (s *Store) current(ki *keyIndex, dst *KeyValue) bool {
 	if ki == nil || !ki.live() {
 		return false
 	}
-	g := &ki.generations[len(ki.generations)-1]
-	dst.Key, dst.CreateRevision, dst.ModRevision, dst.Version = ki.key, g.created, ki.modified, g.ver
-	dst.Value = ki.curValue
+	dst.Key, dst.CreateRevision, dst.ModRevision, dst.Version = ki.key, ki.created, ki.modified, ki.ver
 	return true
+}
+
+// fillValue sets kv.Value to the value stored at kv.ModRevision.
+func (s *Store) fillValue(kv *KeyValue) {
+	if e := s.entryAt(kv.ModRevision); e != nil && !e.tomb {
+		kv.Value = e.kv.Value
+	}
+}
+
+// ValueAt is the value stored at revision rev, if rev is a retained put —
+// for instance a successful put's Prev.ModRevision, until the next
+// compaction.
+func (s *Store) ValueAt(rev int64) (v api.Object, ok bool) {
+	if e := s.entryAt(rev); e != nil && !e.tomb {
+		return e.kv.Value, true
+	}
+	return v, false
 }
 
 // keyBytes is the modeled key length of k under this store's config.
@@ -420,8 +470,11 @@ func (s *Store) applyTxn(c *Command, r *Result) {
 		if c.Then == TxnPut {
 			s.put(ki, c, r)
 		} else if r.PrevFound {
+			s.fillValue(&r.Prev)
 			s.delete(ki, r)
 		}
+	} else if r.PrevFound {
+		s.fillValue(&r.Prev) // the Else branch's Get
 	}
 	r.Revision = s.currentRev
 	if !quotaOK {
@@ -442,15 +495,16 @@ func (s *Store) put(ki *keyIndex, c *Command, r *Result) {
 	} else {
 		s.live++
 	}
+	var prev int64
 	if ki == nil {
-		ki = &keyIndex{key: c.Key}
-		s.insertIndex(ki)
+		ki = s.newIndex(c.Key)
+	} else {
+		prev = ki.modified // the key's last entry: its version, or a tombstone
 	}
-	ki.put(rev)
-	ki.curValue = c.Value
+	ki.modified, ki.created, ki.ver = rev, create, ver
 	// The new version is written in place, field by field (see current).
 	e := s.log.add()
-	e.rev, e.tomb = rev, false
+	e.rev, e.prev, e.tomb = rev, prev, false
 	setKV(&e.kv, c.Key, create, rev, ver, &c.Value)
 	s.be.write(s.entryBytes(e))
 	s.currentRev = rev
@@ -464,13 +518,14 @@ func setKV(d *KeyValue, k Key, create, mod, ver int64, v *api.Object) {
 	d.Value = *v
 }
 
-// delete deletes the (existing) key at the next revision
-// (kvstore_txn.go delete).
+// delete deletes the (existing) key, whose version r.Prev is, at the next
+// revision (kvstore_txn.go delete).
 func (s *Store) delete(ki *keyIndex, r *Result) {
 	rev := s.currentRev + 1
-	ki.tombstone(rev)
+	prev := ki.modified
+	ki.modified, ki.created, ki.ver = rev, 0, 0
 	s.live--
-	s.be.write(s.entryBytes(s.log.push(logEntry{rev: rev, tomb: true, kv: r.Prev})))
+	s.be.write(s.entryBytes(s.log.push(logEntry{rev: rev, prev: prev, tomb: true, kv: r.Prev})))
 	s.currentRev = rev
 	r.Event = Event{Type: EventDelete, KV: KeyValue{Key: r.Prev.Key, ModRevision: rev}, Prev: r.Prev}
 	r.HasEvent = true
@@ -489,47 +544,100 @@ func (s *Store) applyCompact(rev int64) Result {
 	if rev > s.currentRev {
 		return Result{Revision: s.currentRev, Err: ErrFutureRev}
 	}
-	s.compactRev = rev
+	upto := s.searchLog(rev + 1) // the entries ≤ rev
 
-	// Compact the index, collecting the revisions ≤ rev it kept (at most
-	// one per key) and the keys left empty.
-	s.empty, s.kept = s.empty[:0], s.kept[:0]
-	s.index.Ascend(func(ki *keyIndex) bool {
-		ki.compact(rev)
-		if ki.isEmpty() {
-			s.empty = append(s.empty, ki)
-		} else if kr := ki.keptRev(rev); kr != 0 {
-			s.kept = append(s.kept, kr)
-		}
-		return true
-	})
-	for _, ki := range s.empty {
-		s.deleteIndex(ki)
-	}
-	clear(s.empty)
-	slices.Sort(s.kept)
-
-	// Delete every other stored revision ≤ rev, shifting the log down.
-	r := Result{Revision: s.currentRev}
-	upto := s.searchLog(rev + 1)
-	w, j := 0, 0
-	for i := 0; i < upto; i++ {
+	// Walk them newest first: the first entry of a key met is its latest
+	// ≤ rev, kept (and now the oldest of its chain) unless it is a
+	// tombstone below rev; the key's other entries ≤ rev go. A doomed
+	// entry is marked prev = -1 until the log is shifted.
+	for i := upto - 1; i >= 0; i-- {
 		e := s.log.at(i)
-		if j < len(s.kept) && s.kept[j] == e.rev {
-			j++
-			*s.log.at(w) = *e
-			w++
+		if s.met(e.kv.Key) {
+			e.prev = -1
 			continue
 		}
-		r.FreedRevisions++
-		r.FreedBytes += s.entryBytes(e)
+		if !e.tomb || e.rev == rev {
+			e.prev = 0
+			continue
+		}
+		// A tombstone below rev: the generation it ended goes whole.
+		if ki := s.lookup(e.kv.Key); ki != nil {
+			s.unlink(ki, e.rev)
+		}
+		e.prev = -1
 	}
+	s.clearMet()
+
+	// Delete the marked entries, shifting the log down.
+	r := Result{Revision: s.currentRev}
+	w := 0
+	for i := 0; i < upto; i++ {
+		e := s.log.at(i)
+		if e.prev < 0 {
+			r.FreedRevisions++
+			r.FreedBytes += s.entryBytes(e)
+			continue
+		}
+		*s.log.at(w) = *e
+		w++
+	}
+	kept := w
 	for i := upto; i < s.log.len(); i++ {
 		*s.log.at(w) = *s.log.at(i)
 		w++
 	}
 	s.log.truncate(w)
+	s.compactRev, s.sparse = rev, kept
 	return r
+}
+
+// unlink drops the tombstone at rev, the key's latest entry ≤ the
+// compaction revision, from ki's chain: the key leaves the index if that
+// was its last entry; otherwise the next generation's first entry is now
+// where its chain ends.
+func (s *Store) unlink(ki *keyIndex, rev int64) {
+	if ki.modified == rev {
+		s.deleteIndex(ki)
+		return
+	}
+	for r := ki.modified; r > rev; {
+		e := s.entryAt(r)
+		if e.prev == rev {
+			e.prev = 0
+			return
+		}
+		r = e.prev
+	}
+}
+
+// met reports whether the current compaction met k before, and records
+// it.
+func (s *Store) met(k Key) bool {
+	if row, id, ok := directSlot(k); ok {
+		t := &s.seen[row]
+		w := int(id >> 6)
+		if w >= len(*t) {
+			*t = append(*t, make([]uint64, w+1-len(*t))...)
+		}
+		bit := uint64(1) << (id & 63)
+		if (*t)[w]&bit != 0 {
+			return true
+		}
+		(*t)[w] |= bit
+		return false
+	}
+	i, found := slices.BinarySearch(s.seenOther, k)
+	if !found {
+		s.seenOther = slices.Insert(s.seenOther, i, k)
+	}
+	return found
+}
+
+func (s *Store) clearMet() {
+	for i := range s.seen {
+		clear(s.seen[i])
+	}
+	s.seenOther = s.seenOther[:0]
 }
 
 func (s *Store) activate(member uint64) {
@@ -589,38 +697,29 @@ func (s *Store) Range(start, end Key, rev int64, limit int, fn func(*KeyValue) b
 		if ki == nil {
 			return cur, 0, nil
 		}
-		mod, ok := ki.get(rev)
-		if !ok {
+		e := s.versionAt(ki, rev)
+		if e == nil {
 			return cur, 0, nil
 		}
 		if fn != nil {
-			s.callKV(mod, fn)
+			fn(&e.kv)
 		}
 		return cur, 1, nil
 	}
 	count, emitting := 0, fn != nil
 	s.probe.key, s.probeHi.key = start, end
 	s.index.AscendRange(&s.probe, &s.probeHi, func(ki *keyIndex) bool {
-		mod, ok := ki.get(rev)
-		if !ok {
+		e := s.versionAt(ki, rev)
+		if e == nil {
 			return true
 		}
 		count++
 		if emitting && (limit <= 0 || count <= limit) {
-			emitting = s.callKV(mod, fn)
+			emitting = fn(&e.kv)
 		}
 		return true
 	})
 	return cur, count, nil
-}
-
-// callKV calls fn with the stored version of revision mod.
-func (s *Store) callKV(mod int64, fn func(*KeyValue) bool) bool {
-	e := s.entryAt(mod)
-	if e == nil || e.tomb {
-		return true // unreachable while the index and log agree (Verify)
-	}
-	return fn(&e.kv)
 }
 
 // Get returns the version of key k at rev (≤ 0: current), with Range's

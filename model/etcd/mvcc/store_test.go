@@ -91,8 +91,15 @@ func TestPutDeleteRecreate(t *testing.T) {
 		t.Fatalf("first put event %+v, want %+v", r.Event, want)
 	}
 	r = mustPut(t, s, keyA, 2)
-	if r.Revision != 3 || !r.PrevFound || r.Prev != want {
+	// A successful put's Prev carries no value (as etcd's put response has
+	// none); ValueAt reads it.
+	wantPrev := want
+	wantPrev.Value = api.Object{}
+	if r.Revision != 3 || !r.PrevFound || r.Prev != wantPrev {
 		t.Fatalf("update: %+v", r)
+	}
+	if v, ok := s.ValueAt(r.Prev.ModRevision); !ok || v != want.Value {
+		t.Fatalf("value at %d: %+v %v, want %+v", r.Prev.ModRevision, v, ok, want.Value)
 	}
 	if kv := r.Event.KV; kv.CreateRevision != 2 || kv.ModRevision != 3 || kv.Version != 2 {
 		t.Fatalf("update kv %+v", kv)
@@ -320,7 +327,7 @@ func TestCompaction(t *testing.T) {
 			return nil
 		}
 		var out [][]int64
-		for _, g := range ki.generations {
+		for _, g := range s.generations(ki) {
 			out = append(out, append([]int64{}, g.revs...))
 		}
 		return out
