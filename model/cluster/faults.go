@@ -260,8 +260,8 @@ func (t *Tracker) Ready() int { return t.ready }
 // NotReadyTransitions counts stored Ready→not-Ready transitions.
 func (t *Tracker) NotReadyTransitions() int64 { return t.transitions.Value }
 
-// Committed implements storage.CommitObserver.
-func (t *Tracker) Committed(now sim.Time, prev api.Object, existed bool, cur api.Object) {
+// Committed implements etcd.CommitObserver.
+func (t *Tracker) Committed(now sim.Time, existed bool, cur *api.Object) {
 	if cur.Resource != api.Nodes || int(cur.ID) >= len(t.nodes) {
 		return
 	}

@@ -12,9 +12,13 @@ import (
 
 // CommitObserver is a metering hook: the run's bookkeeping (not another
 // component) is told of every committed change, once, when the first
-// member applies it.
+// member applies it. cur is the object as written, valid only during the
+// call (a delete's carries only its resource, ID and revision, as a watch
+// event's KV does); existed, whether the key existed before. The previous
+// value is not passed: a put reads only the key's index, not its old
+// value (mvcc.Result.Prev).
 type CommitObserver interface {
-	Committed(now sim.Time, prev api.Object, existed bool, cur api.Object)
+	Committed(now sim.Time, existed bool, cur *api.Object)
 }
 
 // Cluster is the set of etcd members and the bookkeeping that watches them
@@ -31,6 +35,7 @@ type Cluster struct {
 
 	observer    CommitObserver
 	observedRev int64
+	committed   api.Object // the observer's argument
 
 	proposedAt map[uint64]sim.Time // proposal id → when proposed, for commit latency
 
@@ -260,12 +265,8 @@ func (c *Cluster) applied(m *Member, cmd *mvcc.Command, res *mvcc.Result) {
 		c.m.writeBytes.Add(int64(res.Event.KV.Value.Size))
 		if c.observer != nil {
 			ev := &res.Event
-			cur := objectOf(&ev.KV)
-			prev := res.Prev
-			if res.PrevFound && ev.Type == mvcc.EventPut {
-				prev.Value, _ = m.kv.ValueAt(prev.ModRevision) // a put's result leaves it out
-			}
-			c.observer.Committed(c.eng.Now(), objectOf(&prev), res.PrevFound, cur)
+			setObject(&c.committed, &ev.KV)
+			c.observer.Committed(c.eng.Now(), res.PrevFound, &c.committed)
 		}
 	}
 }

@@ -1,5 +1,7 @@
 package mvcc
 
+import "math/bits"
+
 // bbolt layout constants (etcd-io/bbolt v1.5.0).
 const (
 	// pageSize is the OS page size bbolt uses for a new database on
@@ -44,14 +46,7 @@ const (
 )
 
 // varintBytes is the length of x's protobuf varint encoding.
-func varintBytes(x uint64) int {
-	n := 1
-	for x >= 0x80 {
-		x >>= 7
-		n++
-	}
-	return n
-}
+func varintBytes(x uint64) int { return (bits.Len64(x|1) + 6) / 7 }
 
 // kvBytes is the size of the mvccpb.KeyValue protobuf etcd stores for a
 // put (kvstore_txn.go put: Key, Value, CreateRevision, ModRevision,

@@ -164,6 +164,10 @@ type Store struct {
 	live       int      // keys that exist at currentRev
 	be         Backend
 
+	sizeMemo [16]struct {
+		kv    int // 0: empty (a KeyValue is never 0 bytes)
+		bytes int64
+	}
 	probe   keyIndex // search key for index lookups
 	probeHi keyIndex // upper bound for range scans
 	ev      Event    // EventsSince's callback argument
@@ -365,7 +369,17 @@ func (s *Store) entryBytes(e *logEntry) int64 {
 		return revisionBytes(tombstoneKVBytes(kl), true)
 	}
 	kv := &e.kv
-	return revisionBytes(kvBytes(kl, kv.CreateRevision, kv.ModRevision, kv.Version, int(kv.Value.Size)), false)
+	return s.putBytes(kvBytes(kl, kv.CreateRevision, kv.ModRevision, kv.Version, int(kv.Value.Size)))
+}
+
+// putBytes is revisionBytes(kv, false), remembered: a workload writes a
+// few sizes over and over, and the page packing costs three divisions.
+func (s *Store) putBytes(kv int) int64 {
+	m := &s.sizeMemo[kv&(len(s.sizeMemo)-1)]
+	if m.kv != kv {
+		m.kv, m.bytes = kv, revisionBytes(kv, false)
+	}
+	return m.bytes
 }
 
 // QuotaCost is the command's charge against the quota (etcd-io/etcd
