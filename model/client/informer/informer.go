@@ -68,10 +68,6 @@ type Config struct {
 	// Selector is a metadata.name field selector: the one object ID to
 	// watch, or -1 for every object of the resource.
 	Selector int32
-	// ByNode and Node select the pods bound to one node (a
-	// spec.nodeName field selector).
-	ByNode bool
-	Node   int32
 	// ResyncPeriod is the default handler resync period and the initial
 	// resync check period (NewSharedIndexInformer's
 	// defaultEventHandlerResyncPeriod); 0: no resyncs.
@@ -124,7 +120,6 @@ func New(eng *sim.Engine, net *sim.Network, rec *sim.Recorder, c *client.Client,
 	inf.st.inf = inf
 	inf.tick.inf = inf
 	inf.refl = client.NewReflector(c, net, rng.Fork("reflector"), rec, cfg.Resource, cfg.Selector, &inf.st)
-	inf.refl.ByNode, inf.refl.Node = cfg.ByNode, cfg.Node
 	inf.resyncTimer = eng.NewTimer(&inf.tick, kindResyncCheck)
 	inf.resyncs = rec.Counter("informer_resyncs_total", "informer", cfg.Name)
 	return inf
