@@ -1,6 +1,7 @@
 package kubelet
 
 import (
+	"cmp"
 	"slices"
 	"time"
 
@@ -348,8 +349,18 @@ func (ps *podSide) Apply(ev *api.WatchEvent) {
 	ps.upsert(ev.Object)
 }
 
+// workIndex and rtIndex find a pod in the kubelet's and the runtime's
+// tables, both sorted by ID: its index, or where it would go.
+func (ps *podSide) workIndex(id int32) (int, bool) {
+	return slices.BinarySearchFunc(ps.work, id, func(w *podWork, id int32) int { return cmp.Compare(w.id, id) })
+}
+
+func (ps *podSide) rtIndex(id int32) (int, bool) {
+	return slices.BinarySearchFunc(ps.rt, id, func(r *runtimePod, id int32) int { return cmp.Compare(r.id, id) })
+}
+
 func (ps *podSide) find(id int32) *podWork {
-	i, ok := slices.BinarySearchFunc(ps.work, id, func(w *podWork, id int32) int { return int(w.id - id) })
+	i, ok := ps.workIndex(id)
 	if !ok {
 		return nil
 	}
@@ -357,7 +368,7 @@ func (ps *podSide) find(id int32) *podWork {
 }
 
 func (ps *podSide) runtime(id int32) *runtimePod {
-	i, ok := slices.BinarySearchFunc(ps.rt, id, func(r *runtimePod, id int32) int { return int(r.id - id) })
+	i, ok := ps.rtIndex(id)
 	if !ok {
 		return nil
 	}
@@ -365,7 +376,7 @@ func (ps *podSide) runtime(id int32) *runtimePod {
 }
 
 func (ps *podSide) ensureRuntime(id int32, spec *objects.PodSpec) *runtimePod {
-	i, ok := slices.BinarySearchFunc(ps.rt, id, func(r *runtimePod, id int32) int { return int(r.id - id) })
+	i, ok := ps.rtIndex(id)
 	if ok {
 		return ps.rt[i]
 	}
@@ -379,11 +390,10 @@ func (ps *podSide) upsert(obj api.Object) {
 	if !ok || p.NodeName != ps.k.id || p.Spec == nil {
 		return
 	}
-	w := ps.find(obj.ID)
-	if w == nil {
-		w = &podWork{id: obj.ID, pod: p, timer: ps.k.eng.NewTimer(ps.k, kindPodStep)}
+	i, ok := ps.workIndex(obj.ID)
+	if !ok {
+		w := &podWork{id: obj.ID, pod: p, timer: ps.k.eng.NewTimer(ps.k, kindPodStep)}
 		w.timer.SetArg(int64(obj.ID))
-		i, _ := slices.BinarySearchFunc(ps.work, obj.ID, func(w *podWork, id int32) int { return int(w.id - id) })
 		ps.work = slices.Insert(ps.work, i, w)
 		// ObservedPodOnWatch tracks only pods the kubelet has not
 		// acknowledged yet (no status.startTime).
@@ -398,6 +408,7 @@ func (ps *podSide) upsert(obj api.Object) {
 		}
 		return
 	}
+	w := ps.work[i]
 	w.pod = p
 	switch {
 	case w.state < wsKilling && p.Terminating:
@@ -415,17 +426,17 @@ func (ps *podSide) upsert(obj api.Object) {
 // remove tears a pod down at once: it was deleted from the API (a force
 // delete, or the status manager's own final delete) or never listed.
 func (ps *podSide) remove(id int32) {
-	if w := ps.find(id); w != nil {
+	if i, ok := ps.workIndex(id); ok {
+		w := ps.work[i]
 		ps.detach(w)
 		w.gone = true
-		i, _ := slices.BinarySearchFunc(ps.work, id, func(w *podWork, id int32) int { return int(w.id - id) })
 		ps.work = slices.Delete(ps.work, i, i+1)
 	}
 	ps.dropRuntime(id)
 }
 
 func (ps *podSide) dropRuntime(id int32) {
-	i, ok := slices.BinarySearchFunc(ps.rt, id, func(r *runtimePod, id int32) int { return int(r.id - id) })
+	i, ok := ps.rtIndex(id)
 	if !ok {
 		return
 	}
