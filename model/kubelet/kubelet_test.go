@@ -8,6 +8,7 @@ import (
 	"github.com/orrery-sim/orrery/model/api"
 	"github.com/orrery-sim/orrery/model/apiserver"
 	"github.com/orrery-sim/orrery/model/client"
+	"github.com/orrery-sim/orrery/model/objects"
 	"github.com/orrery-sim/orrery/model/storage"
 	"github.com/orrery-sim/orrery/sim"
 )
@@ -159,6 +160,13 @@ type rig struct {
 // watch. The kubelets talk to the API server through the tap.
 func newRig(t *testing.T, seed uint64, n int, cfg Config) *rig {
 	t.Helper()
+	return newRigNodes(t, seed, n, cfg, nil)
+}
+
+// newRigNodes is newRig with each Node's body (its allocatable resources,
+// images) given by body; nil: Nodes without a body.
+func newRigNodes(t *testing.T, seed uint64, n int, cfg Config, body func(id int32) *objects.Node) *rig {
+	t.Helper()
 	eng := sim.NewEngine(seed)
 	net := sim.NewNetwork(eng, sim.Constant(lat))
 	rec := sim.NewRecorder(time.Second)
@@ -177,7 +185,11 @@ func newRig(t *testing.T, seed uint64, n int, cfg Config) *rig {
 	st.SetObserver(r.obs)
 	sh := client.NewShared(rec)
 	for id := range int32(n) {
-		node := st.Seed(api.Object{Resource: api.Nodes, ID: id, Size: cfg.NodeSize, Ready: api.ConditionTrue})
+		obj := api.Object{Resource: api.Nodes, ID: id, Size: cfg.NodeSize, Ready: api.ConditionTrue}
+		if body != nil {
+			obj.Body = body(id)
+		}
+		node := st.Seed(obj)
 		srv.SeedCache(node)
 		lease := st.Seed(api.Object{Resource: api.Leases, ID: id, Size: cfg.LeaseSize})
 		srv.SeedCache(lease)

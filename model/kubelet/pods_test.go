@@ -491,3 +491,157 @@ func TestPodLifecycleProperties(t *testing.T) {
 		}
 	}
 }
+
+// TestFailedStatusSyncIsRetriedByTheBatchSync: a status PATCH that fails
+// is not retried at once; the status manager's batch sync, at its next
+// tick, GETs the pod again and PATCHes the latest status.
+func TestFailedStatusSyncIsRetriedByTheBatchSync(t *testing.T) {
+	r := newRig(t, 8, 1, podsConfig(podTestConfig()))
+	// Every status PATCH before 5s fails.
+	r.tap.answer = func(req *api.Request) (api.Code, bool) {
+		return api.InternalError, req.Verb == api.Patch && r.eng.Now() < at(5*time.Second)
+	}
+	r.createPod(100*ms, 0, spec(t, imgA, 0, 0))
+	r.bindPod(200*ms, 0, 0)
+	var before *objects.Pod
+	r.at(9*time.Second, func() { before = r.pod(t, 0) })
+	r.run(t, 30*time.Second)
+
+	if before.StartTime != 0 || before.Phase == objects.PodRunning {
+		t.Fatalf("pod 0 at 9s: %+v, want no status written yet", before)
+	}
+	ps := r.ks[0].pods
+	calls := r.podCalls(0)
+	if len(calls) != 6 {
+		t.Fatalf("kubelet pod calls %+v, want 6", calls)
+	}
+	// Pending, then Running: each a GET and a failed PATCH. The first
+	// failure arms the batch sync's next tick; the second finds it armed.
+	tick := nextTick(ps.smFrom, 10*time.Second, calls[1].at.Add(lat))
+	want := []struct {
+		at   sim.Time
+		verb api.Verb
+	}{
+		{calls[0].at, api.Get}, {calls[0].at.Add(readRTT), api.Patch},
+		{calls[2].at, api.Get}, {calls[2].at.Add(readRTT), api.Patch},
+		{tick.Add(lat), api.Get}, {tick.Add(lat + readRTT), api.Patch},
+	}
+	for i, w := range want {
+		if c := calls[i]; c.at != w.at || c.verb != w.verb {
+			t.Fatalf("call %d: %v at %v, want %v at %v (batch tick %v)", i, c.verb, c.at, w.verb, w.at, tick)
+		}
+	}
+	// The retry writes the latest status as the kubelet set it: Ready
+	// since the relist that saw the container, not since the retry.
+	p := r.pod(t, 0)
+	if p.Phase != objects.PodRunning || !p.Ready || p.ReadySince >= calls[2].at || p.StartTime == 0 {
+		t.Fatalf("pod 0 after the batch sync: %+v", p)
+	}
+}
+
+// TestNodeStatusGivesImagesAndMemoryCapacity: the Node's status.images
+// are in the runtime's image store from the start (no pull), and without
+// PodConfig.MemoryCapacity the node's memory capacity is its allocatable
+// memory plus the hard eviction threshold.
+func TestNodeStatusGivesImagesAndMemoryCapacity(t *testing.T) {
+	const mi = 1 << 20
+	r := newRigNodes(t, 9, 1, podsConfig(podTestConfig()), func(id int32) *objects.Node {
+		return &objects.Node{ID: id, Allocatable: objects.Resources{Memory: 1024 * mi}, Images: []objects.NodeImage{{Name: imgA, Size: 100 * mi}}}
+	})
+	r.createPod(100*ms, 0, spec(t, imgA, 0, 0))
+	r.bindPod(200*ms, 0, 0)
+	k := r.ks[0]
+	// 1024Mi used of 1124Mi: 100Mi available, not under the 100Mi
+	// threshold. One more Mi is.
+	r.at(10*time.Second, func() { k.SetPodMemoryUsage(0, 1024*mi) })
+	var early int64
+	r.at(30*time.Second, func() {
+		early = r.m.Pods.Evictions.Value
+		k.SetPodMemoryUsage(0, 1025*mi)
+	})
+	r.run(t, 60*time.Second)
+
+	m := r.m.Pods
+	if m.ImagePulls.Value != 0 || m.ImageCacheHits.Value != 1 {
+		t.Fatalf("pulls %d, cache hits %d; want the node's image used", m.ImagePulls.Value, m.ImageCacheHits.Value)
+	}
+	p := r.pod(t, 0)
+	if early != 0 || m.Evictions.Value != 1 || p.Phase != objects.PodFailed || p.Reason != "Evicted" {
+		t.Fatalf("evictions %d by 30s, %d in all; pod %v %q", early, m.Evictions.Value, p.Phase, p.Reason)
+	}
+}
+
+// TestRelistDropsPodsDeletedWhileTheKubeletWasDown: a pod force-deleted
+// while its kubelet is stopped keeps running in the runtime until the
+// restarted kubelet's list lacks it (HandlePodCleanups); the other pod
+// keeps running, and the kubelet sends nothing about the deleted one.
+func TestRelistDropsPodsDeletedWhileTheKubeletWasDown(t *testing.T) {
+	r := newRig(t, 10, 1, podsConfig(podTestConfig()))
+	r.createPod(100*ms, 0, spec(t, imgA, 0, 0))
+	r.createPod(100*ms, 1, spec(t, imgA, 0, 0))
+	r.bindPod(200*ms, 0, 0)
+	r.bindPod(200*ms, 1, 0)
+	k := r.ks[0]
+	r.at(20*time.Second, k.Stop)
+	r.send(21*time.Second, api.Request{Verb: api.Delete, Resource: api.Pods, Name: 0, GraceSet: true})
+	var down float64
+	r.at(29*time.Second, func() { down = r.m.Pods.RunningPods.Value() })
+	r.at(30*time.Second, k.Start)
+	r.run(t, 40*time.Second)
+
+	if _, ok := r.st.Get(api.Pods, 0); ok {
+		t.Fatal("pod 0 not deleted")
+	}
+	if down != 2 {
+		t.Fatalf("%v pods running while the kubelet was down, want 2", down)
+	}
+	ps := k.pods
+	if ps.runtime(0) != nil || ps.find(0) != nil {
+		t.Fatal("pod 0 still in the runtime or the kubelet")
+	}
+	if rp := ps.runtime(1); rp == nil || !rp.running {
+		t.Fatal("pod 1 no longer running")
+	}
+	m := r.m.Pods
+	if m.running != 1 || m.RunningPods.Value() != 1 || m.ContainerStarts.Value != 2 {
+		t.Fatalf("running %d (gauge %v), containers started %d", m.running, m.RunningPods.Value(), m.ContainerStarts.Value)
+	}
+	for _, e := range r.podCalls(0) {
+		if e.at > at(30*time.Second) && e.name == 0 {
+			t.Fatalf("the kubelet sent %v %v about pod 0 after its restart", e.verb, e.res)
+		}
+	}
+}
+
+// TestEvictionRanksLowerPriorityFirst: of two pods both above their
+// requests, the lower-priority one is evicted even though the other uses
+// more memory (rankMemoryPressure: priority before usage).
+func TestEvictionRanksLowerPriorityFirst(t *testing.T) {
+	const mi = 1 << 20
+	pc := podTestConfig()
+	pc.MemoryCapacity = 1 << 30
+	r := newRig(t, 11, 1, podsConfig(pc))
+	high := spec(t, imgA, 0, 0)
+	high.Priority = 1000
+	r.createPod(100*ms, 0, high)
+	r.createPod(100*ms, 1, spec(t, imgA, 0, 0))
+	r.bindPod(200*ms, 0, 0)
+	r.bindPod(200*ms, 1, 0)
+	k := r.ks[0]
+	// 950Mi of 1Gi used: 74Mi available.
+	r.at(10*time.Second, func() {
+		k.SetPodMemoryUsage(0, 600*mi)
+		k.SetPodMemoryUsage(1, 350*mi)
+	})
+	r.run(t, 60*time.Second)
+
+	if p := r.pod(t, 1); p.Phase != objects.PodFailed || p.Reason != "Evicted" {
+		t.Fatalf("pod 1 (priority 0) is %v %q, want evicted", p.Phase, p.Reason)
+	}
+	if p := r.pod(t, 0); p.Phase != objects.PodRunning {
+		t.Fatalf("pod 0 (priority 1000) is %v, want running", p.Phase)
+	}
+	if r.m.Pods.Evictions.Value != 1 {
+		t.Fatalf("%d evictions, want 1", r.m.Pods.Evictions.Value)
+	}
+}
