@@ -455,7 +455,7 @@ func TestPodLifecycleProperties(t *testing.T) {
 				}
 				continue
 			}
-			p := o.Body.(*objects.Pod)
+			p, _ := o.Body.(*objects.Pod)
 			if !ok || p.Phase != objects.PodRunning || !p.Ready || p.StartTime == 0 || p.ReadySince < p.StartTime {
 				t.Fatalf("seed %d: pod %d: %+v", seed, id, p)
 			}
