@@ -200,13 +200,14 @@ func (st podStatus) mutate(cur *api.Object) (api.Object, api.Code) {
 
 // podWork is the kubelet's memory of one pod: its pod worker, its entry
 // in the status manager and in the startup latency tracker. It is lost
-// when the kubelet restarts.
+// when the kubelet restarts. Nothing holds one that has left podSide.work:
+// its timer is stopped, the pull queue and the pulls let go of it (detach,
+// stop), and responses find their pod by ID.
 type podWork struct {
 	id    int32
 	pod   *objects.Pod // as last seen on the watch
 	timer *sim.Timer
 	state workState
-	gone  bool // deleted from the API, or the kubelet stopped
 
 	pullImg  objects.Sym
 	pulled   bool // the image of the next container was just pulled
@@ -296,7 +297,6 @@ func (ps *podSide) stop() {
 	ps.refl.Stop()
 	for _, w := range ps.work {
 		w.timer.Stop()
-		w.gone = true
 	}
 	for _, pl := range ps.pulls {
 		pl.timer.Stop() // the runtime's pull is cancelled with the kubelet's call
@@ -429,7 +429,6 @@ func (ps *podSide) remove(id int32) {
 	if i, ok := ps.workIndex(id); ok {
 		w := ps.work[i]
 		ps.detach(w)
-		w.gone = true
 		ps.work = slices.Delete(ps.work, i, i+1)
 	}
 	ps.dropRuntime(id)
@@ -726,7 +725,7 @@ func (ps *podSide) pullDone(pl *pull) {
 	ps.addImage(pl.img)
 	now := ps.k.eng.Now()
 	ps.m.ImagePullDuration.Observe(now.Sub(pl.start))
-	if w := pl.w; w != nil && !w.gone && w.state == wsPullWait {
+	if w := pl.w; w != nil && w.state == wsPullWait {
 		w.lastPull, w.pulled = now, true
 		ps.advance(w, ps.runtime(w.id))
 	}
@@ -756,7 +755,7 @@ func (ps *podSide) canBeDeleted(w *podWork) bool {
 // server, PATCH its status if it differs, then, if the pod can be
 // deleted, DELETE it with grace 0. One sync per pod at a time.
 func (ps *podSide) syncStatus(w *podWork) {
-	if w.busy || w.gone || (w.apiVer == w.ver && !ps.canBeDeleted(w)) {
+	if w.busy || (w.apiVer == w.ver && !ps.canBeDeleted(w)) {
 		return
 	}
 	w.busy, w.sending, w.sendingStatus = true, w.ver, w.status
