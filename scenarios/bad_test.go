@@ -89,6 +89,7 @@ var badCases = []badCase{
 	{"zones empty", strings.Replace(base, "[zone-a, zone-b]", "[]", 1), 11, "spec.cluster.nodePools[0].zones", "at least one zone"},
 	{"zone duplicated", strings.Replace(base, "[zone-a, zone-b]", "[zone-a, zone-a]", 1), 11, "spec.cluster.nodePools[0].zones[1]", `duplicate zone "zone-a"`},
 	{"zone not a string", strings.Replace(base, "[zone-a, zone-b]", "[zone-a, [x]]", 1), 11, "spec.cluster.nodePools[0].zones[1]", "expected a string, got a list"},
+	{"zone not a label value", strings.Replace(base, "[zone-a, zone-b]", "[zone-a, zone_]", 1), 11, "spec.cluster.nodePools[0].zones[1]", `must be a label value (at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit), got "zone_"`},
 	{"zones is a mapping", strings.Replace(base, "[zone-a, zone-b]", "{a: b}", 1), 11, "spec.cluster.nodePools[0].zones", "expected a list, got a mapping"},
 	{"bad quantity", base + "        cpu: 1.2.3\n", 12, "spec.cluster.nodePools[0].cpu", `invalid quantity "1.2.3"`},
 	{"negative quantity", base + "        memory: -1Gi\n", 12, "spec.cluster.nodePools[0].memory", "must not be negative, got -1Gi"},

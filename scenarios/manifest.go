@@ -323,13 +323,8 @@ func (d *decoder) objectMeta(m *mapping, o *Object) (labels objects.Labels) {
 	return labels
 }
 
-var (
-	// dns1123Subdomain: object names (apimachinery IsDNS1123Subdomain).
-	dns1123Subdomain = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
-	// qualifiedNamePart: a label key's name part and a label value
-	// (apimachinery IsQualifiedName, IsValidLabelValue).
-	qualifiedNamePart = regexp.MustCompile(`^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$`)
-)
+// dns1123Subdomain: object names (apimachinery IsDNS1123Subdomain).
+var dns1123Subdomain = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
 
 // subdomain checks an object name, as ValidateObjectMeta does.
 func (d *decoder) subdomain(path, name string) bool {
