@@ -266,16 +266,7 @@ func (d *decoder) manifest(n *yaml.Node, path string, out *[]Object) {
 }
 
 // lineOf is the line of path, or of its nearest ancestor the file names.
-func (d *decoder) lineOf(path string) int {
-	for p := path; ; p = parentPath(p) {
-		if line, ok := d.lines[p]; ok {
-			return line
-		}
-		if p == "" {
-			return 0
-		}
-	}
-}
+func (d *decoder) lineOf(path string) int { return lineIn(d.lines, path) }
 
 // failObjects reports an error from model/objects' validation at the
 // field it names (its message starts "objects: FIELD: ..."), under path.

@@ -57,9 +57,13 @@ func (v *validator) fail(path, format string, args ...any) {
 
 // lineOf finds path's line, or that of its nearest ancestor in the file:
 // a defaulted field is reported where its enclosing mapping is.
-func (v *validator) lineOf(path string) int {
+func (v *validator) lineOf(path string) int { return lineIn(v.lines, path) }
+
+// lineIn is the line of path in lines, or of its nearest ancestor there; 0
+// if none is.
+func lineIn(lines map[string]int, path string) int {
 	for p := path; p != ""; p = parentPath(p) {
-		if line, ok := v.lines[p]; ok {
+		if line, ok := lines[p]; ok {
 			return line
 		}
 	}
