@@ -529,3 +529,25 @@ func TestManifestFileProblems(t *testing.T) {
 		t.Errorf("missing manifest: %v", err)
 	}
 }
+
+// Objects built in code are checked for their body: one, matching the
+// kind. Such objects are left out of the replay of the actions.
+func TestValidateObjectBodies(t *testing.T) {
+	s := mustParse(t, objectsBase)
+	w := &s.Spec.Workload
+	w.Objects[1].Kind = KindDeployment  // a ReplicaSet body
+	w.Objects[3].Pod = w.Objects[2].Pod // a Node with a Pod body too
+	got := Errors(s.Validate())
+	want := []string{
+		"good.yaml:50: spec.workload.objects[1]: a Deployment object needs its Deployment form and no other",
+		"good.yaml:62: spec.workload.objects[3]: a Node object needs its Node form and no other",
+	}
+	if len(got) != len(want) {
+		t.Fatalf("errors:\n%v", s.Validate())
+	}
+	for i := range want {
+		if got[i].Error() != want[i] {
+			t.Errorf("error %d = %q, want %q", i, got[i], want[i])
+		}
+	}
+}
