@@ -611,8 +611,9 @@ func (d *decoder) podTemplate(n *yaml.Node, path string, dst *objects.PodTemplat
 	return len(d.errs) == before
 }
 
-// workloadIgnored are fields of Deployments and ReplicaSets, and of all
-// objects, orrery does not model.
+// Fields orrery does not model: the status of a Deployment, ReplicaSet or
+// Pod (topIgnored; a Node's is read), and of a Deployment's spec
+// (deploymentIgnored).
 var (
 	topIgnored        = []string{"status"}
 	deploymentIgnored = []string{"paused"}
@@ -620,8 +621,7 @@ var (
 
 func (d *decoder) deploymentObject(n *yaml.Node, path string, o *Object) {
 	m, _ := d.k8sMapping(n, path, []string{"apiVersion", "kind", "metadata", "spec"}, topIgnored...)
-	labels := d.objectMeta(m, o)
-	_ = labels // a Deployment's own labels are not modeled
+	d.objectMeta(m, o) // a Deployment's own labels are checked, not kept
 	dep := objects.NewDeployment()
 	dep.Namespace, dep.Name = d.in.Intern(o.Namespace), d.in.Intern(o.Name)
 	o.Deployment = &dep
@@ -664,7 +664,7 @@ func (d *decoder) checkSelector(specPath string, sel *objects.LabelSelector, t *
 	sp := childPath(specPath, "selector")
 	switch {
 	case sel.Empty():
-		d.fail(d.lineOf(sp), sp, "empty selector is invalid for a %s", "workload")
+		d.fail(d.lineOf(sp), sp, "empty selector is invalid for a workload")
 	case !sel.Matches(t.Labels, d.in):
 		lp := childPath(specPath, "template.metadata.labels")
 		d.fail(d.lineOf(lp), lp, "selector does not match template labels")
