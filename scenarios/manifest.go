@@ -168,7 +168,10 @@ func (d *decoder) manifestFile(n *yaml.Node, path string, out *[]Object) {
 		d.errs = append(d.errs, sub.errs...)
 		d.warns = append(d.warns, sub.warns...)
 		if len(*out) > MaxObjects {
+			// Dropped, so that the workload's own count does not report
+			// the same excess again.
 			d.fail(n.Line, path, "more than %d objects", MaxObjects)
+			*out = (*out)[:before]
 			return
 		}
 	}

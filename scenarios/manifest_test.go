@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -623,7 +624,7 @@ func TestManifestListNodesAndStrategy(t *testing.T) {
 }
 
 // A manifest file must be a regular file of at most MaxManifestBytes, and
-// hold an object; one of only kinds orrery does not model is warned about,
+// hold an object but at most MaxObjects; one of only kinds orrery does not model is warned about,
 // not refused. A built-in scenario's manifest must exist.
 func TestManifestFileLimits(t *testing.T) {
 	dir := t.TempDir()
@@ -635,6 +636,12 @@ func TestManifestFileLimits(t *testing.T) {
 	write("empty.yaml", "# nothing yet\n---\n")
 	write("service.yaml", "apiVersion: v1\nkind: Service\nmetadata: {name: web}\n")
 	write("huge.yaml", strings.Repeat("#", MaxManifestBytes+1))
+	var many strings.Builder
+	many.WriteString("apiVersion: v1\nkind: List\nitems:\n")
+	for i := 0; i <= MaxObjects; i++ {
+		fmt.Fprintf(&many, "  - {apiVersion: v1, kind: Node, metadata: {name: n%d}}\n", i)
+	}
+	write("many.yaml", many.String())
 	if err := os.Mkdir(filepath.Join(dir, "sub.yaml"), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -646,6 +653,7 @@ func TestManifestFileLimits(t *testing.T) {
 		{"empty.yaml", "manifest " + filepath.Join(dir, "empty.yaml") + " holds no objects"},
 		{"huge.yaml", "manifest " + filepath.Join(dir, "huge.yaml") + " is larger than 16777216 bytes"},
 		{"sub.yaml", "reading manifest: " + filepath.Join(dir, "sub.yaml") + " is not a regular file"},
+		{"many.yaml", "more than 10000 objects"},
 	} {
 		errs, _ := parse(c.file)
 		if len(errs) != 1 || errs[0].Line != 14 || errs[0].Field != "spec.workload.objects[0].file" || errs[0].Msg != c.want {
