@@ -41,7 +41,10 @@ var objectKinds = []string{string(KindPod), string(KindReplicaSet), string(KindD
 // from one manifest each).
 const MaxObjects = 10000
 
-// MaxManifestBytes bounds a manifest file.
+// MaxManifestBytes bounds a manifest file: an orrery limit, against
+// reading a wrong file whole. Kubernetes bounds each object instead: the
+// API server decodes request bodies of at most 3 MiB (k8s.io/apiserver
+// pkg/server/config.go NewConfig, MaxRequestBodyBytes).
 const MaxManifestBytes = 16 << 20
 
 // manifestReader returns how a scenario read from file reads the manifest
