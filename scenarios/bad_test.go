@@ -89,6 +89,7 @@ var badCases = []badCase{
 	{"zones empty", strings.Replace(base, "[zone-a, zone-b]", "[]", 1), 11, "spec.cluster.nodePools[0].zones", "at least one zone"},
 	{"zone duplicated", strings.Replace(base, "[zone-a, zone-b]", "[zone-a, zone-a]", 1), 11, "spec.cluster.nodePools[0].zones[1]", `duplicate zone "zone-a"`},
 	{"zone not a string", strings.Replace(base, "[zone-a, zone-b]", "[zone-a, [x]]", 1), 11, "spec.cluster.nodePools[0].zones[1]", "expected a string, got a list"},
+	{"zone not a label value", strings.Replace(base, "[zone-a, zone-b]", "[zone-a, zone_]", 1), 11, "spec.cluster.nodePools[0].zones[1]", `must be a label value (at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit), got "zone_"`},
 	{"zones is a mapping", strings.Replace(base, "[zone-a, zone-b]", "{a: b}", 1), 11, "spec.cluster.nodePools[0].zones", "expected a list, got a mapping"},
 	{"bad quantity", base + "        cpu: 1.2.3\n", 12, "spec.cluster.nodePools[0].cpu", `invalid quantity "1.2.3"`},
 	{"negative quantity", base + "        memory: -1Gi\n", 12, "spec.cluster.nodePools[0].memory", "must not be negative, got -1Gi"},
@@ -734,6 +735,12 @@ var objectBadCases = []badCase{
 		"spec.workload.objects[0].metadata.name", `node "node-1" is already a node of a pool`},
 	{"node taint without effect", base + "  workload:\n    objects:\n      - {apiVersion: v1, kind: Node, metadata: {name: n}, spec: {taints: [{key: k}]}}\n", 14,
 		"spec.workload.objects[0].spec.taints[0].effect", "required field is missing"},
+	{"node image without names", base + "  workload:\n    objects:\n      - {apiVersion: v1, kind: Node, metadata: {name: n}, status: {images: [{names: [], sizeBytes: 1}]}}\n", 14,
+		"spec.workload.objects[0].status.images[0].names", "must list at least one name"},
+	{"node image size negative", base + "  workload:\n    objects:\n      - {apiVersion: v1, kind: Node, metadata: {name: n}, status: {images: [{names: [a], sizeBytes: -1}]}}\n", 14,
+		"spec.workload.objects[0].status.images[0].sizeBytes", "must not be negative, got -1"},
+	{"List item without spec", base + "  workload:\n    objects:\n      - {apiVersion: v1, kind: List, items: [{apiVersion: v1, kind: Pod, metadata: {name: p}}]}\n", 14,
+		"spec.workload.objects[0].items[0].spec", "required field is missing"},
 
 	// actions
 	{"action type typo", act("{at: 1m, type: scael, object: deployment/web, replicas: 3}"), 27, "spec.workload.actions[0].type", `unknown action type "scael" (did you mean "scale"?)`},

@@ -67,7 +67,7 @@
 //	      nodeStatusUpdateFrequency: 10s
 //	      nodeStatusReportFrequency: 5m # coalescing: an unchanged status is reported this often
 //	      jitter: true                  # the 4% JitterUntil of both loops
-//	      nodeLease: true               # false: legacy mode, full NodeStatus every update, no Lease
+//	      nodeLease: true               # false: legacy mode, full NodeStatus every update, no Lease (not yet simulated)
 //	    nodeLifecycle:
 //	      monitorPeriod: 5s
 //	      gracePeriod: 40s              # must exceed monitorPeriod
@@ -463,6 +463,17 @@
 // each one its lifetime (drawn per pod from the distribution) after it was
 // created: the steady churn of short-lived pods of the reference cluster
 // (sig-scalability's SLOs assume at most 20 pods/s).
+//
+// # Not yet simulated
+//
+// Runs (model/cluster) do not act on the workload's objects, actions and
+// pod churn yet: the scheduler, the kubelet's pod side and the workload
+// controllers are modeled (model/kubescheduler, model/kubelet, model/kcm)
+// but not wired into scenarios. Parse reads and checks them in full. Nor
+// does a run use a node pool's cpu, memory, pods, labels, taints and
+// images, spec.cluster.objectSizes (its Leases and Nodes have
+// model/cluster's 300 B and 15 kB, the defaults) or kubelet.nodeLease:
+// false (the kubelet model has no legacy heartbeat mode yet).
 //
 // # Built-in scenarios
 //

@@ -72,8 +72,9 @@ func joinErrors(errs []*Error) error {
 	return errors.Join(out...)
 }
 
-// sortProblems orders problems by line, those of the scenario file (the
-// first problem's) first, then those of each manifest file it names.
+// sortProblems orders problems by line within each file, the files in the
+// order they first have a problem: the scenario file's come first unless
+// a manifest file it names has a problem before the scenario's first.
 func sortProblems(errs []*Error) {
 	if len(errs) == 0 {
 		return

@@ -41,7 +41,10 @@ var objectKinds = []string{string(KindPod), string(KindReplicaSet), string(KindD
 // from one manifest each).
 const MaxObjects = 10000
 
-// MaxManifestBytes bounds a manifest file.
+// MaxManifestBytes bounds a manifest file: an orrery limit, against
+// reading a wrong file whole. Kubernetes bounds each object instead: the
+// API server decodes request bodies of at most 3 MiB (k8s.io/apiserver
+// pkg/server/config.go NewConfig, MaxRequestBodyBytes).
 const MaxManifestBytes = 16 << 20
 
 // manifestReader returns how a scenario read from file reads the manifest
@@ -168,7 +171,10 @@ func (d *decoder) manifestFile(n *yaml.Node, path string, out *[]Object) {
 		d.errs = append(d.errs, sub.errs...)
 		d.warns = append(d.warns, sub.warns...)
 		if len(*out) > MaxObjects {
+			// Dropped, so that the workload's own count does not report
+			// the same excess again.
 			d.fail(n.Line, path, "more than %d objects", MaxObjects)
+			*out = (*out)[:before]
 			return
 		}
 	}
@@ -266,16 +272,7 @@ func (d *decoder) manifest(n *yaml.Node, path string, out *[]Object) {
 }
 
 // lineOf is the line of path, or of its nearest ancestor the file names.
-func (d *decoder) lineOf(path string) int {
-	for p := path; ; p = parentPath(p) {
-		if line, ok := d.lines[p]; ok {
-			return line
-		}
-		if p == "" {
-			return 0
-		}
-	}
-}
+func (d *decoder) lineOf(path string) int { return lineIn(d.lines, path) }
 
 // failObjects reports an error from model/objects' validation at the
 // field it names (its message starts "objects: FIELD: ..."), under path.
@@ -323,13 +320,8 @@ func (d *decoder) objectMeta(m *mapping, o *Object) (labels objects.Labels) {
 	return labels
 }
 
-var (
-	// dns1123Subdomain: object names (apimachinery IsDNS1123Subdomain).
-	dns1123Subdomain = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
-	// qualifiedNamePart: a label key's name part and a label value
-	// (apimachinery IsQualifiedName, IsValidLabelValue).
-	qualifiedNamePart = regexp.MustCompile(`^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$`)
-)
+// dns1123Subdomain: object names (apimachinery IsDNS1123Subdomain).
+var dns1123Subdomain = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
 
 // subdomain checks an object name, as ValidateObjectMeta does.
 func (d *decoder) subdomain(path, name string) bool {
@@ -625,8 +617,9 @@ func (d *decoder) podTemplate(n *yaml.Node, path string, dst *objects.PodTemplat
 	return len(d.errs) == before
 }
 
-// workloadIgnored are fields of Deployments and ReplicaSets, and of all
-// objects, orrery does not model.
+// Fields orrery does not model: the status of a Deployment, ReplicaSet or
+// Pod (topIgnored; a Node's is read), and of a Deployment's spec
+// (deploymentIgnored).
 var (
 	topIgnored        = []string{"status"}
 	deploymentIgnored = []string{"paused"}
@@ -634,8 +627,7 @@ var (
 
 func (d *decoder) deploymentObject(n *yaml.Node, path string, o *Object) {
 	m, _ := d.k8sMapping(n, path, []string{"apiVersion", "kind", "metadata", "spec"}, topIgnored...)
-	labels := d.objectMeta(m, o)
-	_ = labels // a Deployment's own labels are not modeled
+	d.objectMeta(m, o) // a Deployment's own labels are checked, not kept
 	dep := objects.NewDeployment()
 	dep.Namespace, dep.Name = d.in.Intern(o.Namespace), d.in.Intern(o.Name)
 	o.Deployment = &dep
@@ -678,7 +670,7 @@ func (d *decoder) checkSelector(specPath string, sel *objects.LabelSelector, t *
 	sp := childPath(specPath, "selector")
 	switch {
 	case sel.Empty():
-		d.fail(d.lineOf(sp), sp, "empty selector is invalid for a %s", "workload")
+		d.fail(d.lineOf(sp), sp, "empty selector is invalid for a workload")
 	case !sel.Matches(t.Labels, d.in):
 		lp := childPath(specPath, "template.metadata.labels")
 		d.fail(d.lineOf(lp), lp, "selector does not match template labels")

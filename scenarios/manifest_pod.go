@@ -99,11 +99,10 @@ func (d *decoder) podSpec(n *yaml.Node, path string, t *objects.PodTemplate, pod
 func (d *decoder) container(init bool) decodeFunc[objects.Container] {
 	return func(n *yaml.Node, path string, dst *objects.Container) bool {
 		modeled := []string{"name", "image", "resources"}
-		ignored := containerIgnored
 		if init {
 			modeled = append(modeled, "restartPolicy")
 		}
-		m, ok := d.k8sMapping(n, path, modeled, ignored...)
+		m, ok := d.k8sMapping(n, path, modeled, containerIgnored...)
 		if !ok {
 			return false
 		}

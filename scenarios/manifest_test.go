@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -527,5 +528,171 @@ func TestManifestFileProblems(t *testing.T) {
 	_, err = ParseFile(scenario)
 	if es := Errors(err); len(es) != 1 || es[0].Line != 14 || es[0].Field != "spec.workload.objects[0].file" || !strings.Contains(es[0].Msg, "reading manifest") {
 		t.Errorf("missing manifest: %v", err)
+	}
+}
+
+// Objects built in code are checked for their body: one, matching the
+// kind. Such objects are left out of the replay of the actions.
+func TestValidateObjectBodies(t *testing.T) {
+	s := mustParse(t, objectsBase)
+	w := &s.Spec.Workload
+	w.Objects[1].Kind = KindDeployment  // a ReplicaSet body
+	w.Objects[3].Pod = w.Objects[2].Pod // a Node with a Pod body too
+	got := Errors(s.Validate())
+	want := []string{
+		"good.yaml:50: spec.workload.objects[1]: a Deployment object needs its Deployment form and no other",
+		"good.yaml:62: spec.workload.objects[3]: a Node object needs its Node form and no other",
+	}
+	if len(got) != len(want) {
+		t.Fatalf("errors:\n%v", s.Validate())
+	}
+	for i := range want {
+		if got[i].Error() != want[i] {
+			t.Errorf("error %d = %q, want %q", i, got[i], want[i])
+		}
+	}
+}
+
+// A v1 List holds several objects; a Node's namespace, and its capacity
+// beside allocatable, are warnings; a Node with capacity only gets it as
+// allocatable. A Recreate Deployment has no surge, and a pod spec keeps
+// its overhead, sidecars and pod-affinity namespaces.
+func TestManifestListNodesAndStrategy(t *testing.T) {
+	doc := base + `  workload:
+    objects:
+      - apiVersion: v1
+        kind: List
+        metadata: {resourceVersion: "1"}
+        items:
+          - apiVersion: v1
+            kind: Node
+            metadata: {name: cap, namespace: default}
+            status: {capacity: {cpu: "2", memory: 4Gi, pods: "50"}}
+          - apiVersion: v1
+            kind: Node
+            metadata: {name: both}
+            status:
+              allocatable: {cpu: 1500m}
+              capacity: {cpu: "2"}
+      - apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: db}
+        spec:
+          selector: {matchLabels: {app: db}}
+          strategy: {type: Recreate}
+          template:
+            metadata: {labels: {app: db}}
+            spec:
+              overhead: {cpu: 250m, memory: 120Mi}
+              initContainers: [{name: proxy, image: envoy, restartPolicy: Always}]
+              containers: [{name: db, image: postgres}]
+              affinity:
+                podAffinity:
+                  requiredDuringSchedulingIgnoredDuringExecution:
+                    - {labelSelector: {matchLabels: {app: web}}, namespaces: [shop, default], topologyKey: kubernetes.io/hostname}
+`
+	s := mustParse(t, doc)
+	objs := s.Spec.Workload.Objects
+	if len(objs) != 3 || objs[0].Node == nil || objs[1].Node == nil || objs[2].Deployment == nil {
+		t.Fatalf("objects %+v", objs)
+	}
+	wantWarnings := []string{
+		"good.yaml:16: spec.workload.objects[0].metadata: not modeled by orrery; ignored",
+		"good.yaml:20: spec.workload.objects[0].items[0].metadata.namespace: a Node is cluster-scoped; namespace ignored",
+		"good.yaml:27: spec.workload.objects[0].items[1].status.capacity: not modeled by orrery beside allocatable; ignored",
+	}
+	if got := warningTexts(s); !slices.Equal(got, wantWarnings) {
+		t.Errorf("warnings:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(wantWarnings, "\n"))
+	}
+	if n := objs[0].Node; objs[0].Namespace != "" || n.Allocatable != (objects.Resources{MilliCPU: 2000, Memory: 4 << 30}) || n.MaxPods != 50 || n.ID != 5 {
+		t.Errorf("node cap: namespace %q, %+v", objs[0].Namespace, n)
+	}
+	if n := objs[1].Node; n.Allocatable != (objects.Resources{MilliCPU: 1500}) || n.ID != 6 {
+		t.Errorf("node both: %+v", n)
+	}
+	dep := objs[2].Deployment
+	if dep.Strategy != objects.Recreate || dep.MaxSurge != (objects.IntOrPercent{}) || dep.MaxUnavailable != (objects.IntOrPercent{}) {
+		t.Errorf("recreate deployment %+v", dep)
+	}
+	spec := dep.Template.Spec
+	if spec.Overhead != (objects.Resources{MilliCPU: 250, Memory: 120 * mi}) || len(spec.InitContainers) != 1 || !spec.InitContainers[0].Sidecar {
+		t.Errorf("overhead %+v, init containers %+v", spec.Overhead, spec.InitContainers)
+	}
+	if req := spec.PodAffinity.Required; len(req) != 1 || !slices.Equal(req[0].Namespaces, []objects.Sym{sym(s, "shop"), sym(s, "default")}) {
+		t.Errorf("pod affinity %+v", spec.PodAffinity)
+	}
+}
+
+// A manifest file must be a regular file of at most MaxManifestBytes, and
+// hold an object but at most MaxObjects; one of only kinds orrery does not model is warned about,
+// not refused. A built-in scenario's manifest must exist.
+func TestManifestFileLimits(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, data string) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("empty.yaml", "# nothing yet\n---\n")
+	write("service.yaml", "apiVersion: v1\nkind: Service\nmetadata: {name: web}\n")
+	write("huge.yaml", strings.Repeat("#", MaxManifestBytes+1))
+	var many strings.Builder
+	many.WriteString("apiVersion: v1\nkind: List\nitems:\n")
+	for i := 0; i <= MaxObjects; i++ {
+		fmt.Fprintf(&many, "  - {apiVersion: v1, kind: Node, metadata: {name: n%d}}\n", i)
+	}
+	write("many.yaml", many.String())
+	if err := os.Mkdir(filepath.Join(dir, "sub.yaml"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	parse := func(name string) ([]*Error, *Scenario) {
+		s, err := Parse(filepath.Join(dir, "s.yaml"), []byte(base+"  workload:\n    objects:\n      - file: "+name+"\n"))
+		return Errors(err), s
+	}
+	for _, c := range []struct{ file, want string }{
+		{"empty.yaml", "manifest " + filepath.Join(dir, "empty.yaml") + " holds no objects"},
+		{"huge.yaml", "manifest " + filepath.Join(dir, "huge.yaml") + " is larger than 16777216 bytes"},
+		{"sub.yaml", "reading manifest: " + filepath.Join(dir, "sub.yaml") + " is not a regular file"},
+		{"many.yaml", "more than 10000 objects"},
+	} {
+		errs, _ := parse(c.file)
+		if len(errs) != 1 || errs[0].Line != 14 || errs[0].Field != "spec.workload.objects[0].file" || errs[0].Msg != c.want {
+			t.Errorf("%s: %v, want line 14 %q", c.file, errs, c.want)
+		}
+	}
+	errs, s := parse("service.yaml")
+	if len(errs) != 0 || len(s.Spec.Workload.Objects) != 0 || len(s.Warnings()) != 1 ||
+		!strings.Contains(s.Warnings()[0].Error(), "kind Service is not modeled by orrery") {
+		t.Errorf("service only: errors %v, warnings %v", errs, s.Warnings())
+	}
+	_, err := Parse("builtin:x", []byte(base+"  workload:\n    objects:\n      - file: manifests/none.yaml\n"))
+	if es := Errors(err); len(es) != 1 || es[0].Msg != `no built-in manifest "manifests/none.yaml"` {
+		t.Errorf("missing built-in manifest: %v", err)
+	}
+}
+
+// Problems are grouped by file, in the order the files first have one (the
+// scenario's line 12 before the manifest's line 4), and ordered by line
+// within each.
+func TestProblemsGroupedByFile(t *testing.T) {
+	dir := t.TempDir()
+	manifest := "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c}]}\n"
+	if err := os.WriteFile(filepath.Join(dir, "m.yaml"), []byte(manifest), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	doc := base + "        pods: many\n  workload:\n    objects:\n      - file: m.yaml\n"
+	_, err := Parse(filepath.Join(dir, "s.yaml"), []byte(doc))
+	got := Errors(err)
+	want := []string{
+		filepath.Join(dir, "s.yaml") + `:12: spec.cluster.nodePools[0].pods: expected an integer, got the string "many"`,
+		filepath.Join(dir, "m.yaml") + ":4: spec.containers[0].image: required field is missing",
+	}
+	if len(got) != len(want) {
+		t.Fatalf("errors:\n%v", err)
+	}
+	for i := range want {
+		if got[i].Error() != want[i] {
+			t.Errorf("error %d = %q, want %q", i, got[i], want[i])
+		}
 	}
 }

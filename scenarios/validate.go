@@ -22,8 +22,11 @@ const (
 // checked separately for a clearer message).
 var dns1123Label = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
 
-// zoneName is a Kubernetes label value, what topology.kubernetes.io/zone holds.
-var zoneName = regexp.MustCompile(`^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$`)
+// qualifiedNamePart is a label key's name part and a non-empty label value
+// (apimachinery IsQualifiedName, IsValidLabelValue), such as a zone
+// (topology.kubernetes.io/zone); the 63-character limit is checked
+// separately.
+var qualifiedNamePart = regexp.MustCompile(`^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$`)
 
 // Validate checks a complete (defaulted) scenario: ranges, cross-field
 // rules and references from faults to nodes. Parse already ran it; it is
@@ -54,9 +57,13 @@ func (v *validator) fail(path, format string, args ...any) {
 
 // lineOf finds path's line, or that of its nearest ancestor in the file:
 // a defaulted field is reported where its enclosing mapping is.
-func (v *validator) lineOf(path string) int {
+func (v *validator) lineOf(path string) int { return lineIn(v.lines, path) }
+
+// lineIn is the line of path in lines, or of its nearest ancestor there; 0
+// if none is.
+func lineIn(lines map[string]int, path string) int {
 	for p := path; p != ""; p = parentPath(p) {
-		if line, ok := v.lines[p]; ok {
+		if line, ok := lines[p]; ok {
 			return line
 		}
 	}
@@ -225,7 +232,7 @@ func (v *validator) zones(path string, zones []string) {
 	for i, z := range zones {
 		zp := itemPath(path, i)
 		switch {
-		case len(z) > 63 || !zoneName.MatchString(z):
+		case len(z) > 63 || !qualifiedNamePart.MatchString(z):
 			v.fail(zp, "must be a label value (at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit), got %q", z)
 		case slices.Index(zones, z) < i:
 			v.fail(zp, "duplicate zone %q", z)

@@ -118,15 +118,8 @@ func (v *validator) workloadObjects(path string, w *Workload, sp *Spec) {
 // object checks what its manifest could not: that its body matches its
 // kind (for objects built in code), and its references to nodes.
 func (v *validator) object(o *Object, sp *Spec) {
-	bodies := 0
-	for _, set := range []bool{o.Pod != nil, o.ReplicaSet != nil, o.Deployment != nil, o.Node != nil} {
-		if set {
-			bodies++
-		}
-	}
-	ok := bodies == 1 && (o.Kind == KindPod && o.Pod != nil || o.Kind == KindReplicaSet && o.ReplicaSet != nil ||
-		o.Kind == KindDeployment && o.Deployment != nil || o.Kind == KindNode && o.Node != nil)
-	if !ok {
+	bodies := btoi(o.Pod != nil) + btoi(o.ReplicaSet != nil) + btoi(o.Deployment != nil) + btoi(o.Node != nil)
+	if bodies != 1 || !o.bodyMatches() {
 		v.failAt(o.File, o.Line, o.path, "a %s object needs its %s form and no other", o.Kind, o.Kind)
 		return
 	}
@@ -238,7 +231,7 @@ func (v *validator) replay(path string, w *Workload, sp *Spec) {
 	}
 	for i := range w.Objects {
 		o := &w.Objects[i]
-		if o.Deferred || !v.bodyMatches(o) {
+		if o.Deferred || !o.bodyMatches() {
 			continue
 		}
 		if l := alive[o.Ref()]; l != nil {
@@ -263,7 +256,7 @@ func (v *validator) replay(path string, w *Workload, sp *Spec) {
 				v.fail(ap+".object", "no %s in spec.workload.objects to create", a.Object)
 			}
 			for _, j := range a.Objects {
-				if j < 0 || j >= len(w.Objects) || !v.bodyMatches(&w.Objects[j]) {
+				if j < 0 || j >= len(w.Objects) || !w.Objects[j].bodyMatches() {
 					continue
 				}
 				o := &w.Objects[j]
@@ -309,9 +302,9 @@ func (v *validator) replay(path string, w *Workload, sp *Spec) {
 	}
 }
 
-// bodyMatches reports whether an object has the one body its kind needs
-// (object reports those that do not).
-func (v *validator) bodyMatches(o *Object) bool {
+// bodyMatches reports whether an object has the body its kind needs
+// (validator.object reports those that do not, or have another too).
+func (o *Object) bodyMatches() bool {
 	switch o.Kind {
 	case KindPod:
 		return o.Pod != nil

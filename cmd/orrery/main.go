@@ -241,19 +241,15 @@ func cmdValidate(args []string, stdout, stderr io.Writer) int {
 		return exitBadInput
 	}
 	printWarnings(sc, stderr)
-	nodes := 0
-	for _, p := range sc.Spec.Cluster.NodePools {
-		nodes += p.Count
-	}
-	variants := ""
+	extra := ""
 	if n := len(sc.Spec.Workload.Objects); n > 0 {
-		variants += fmt.Sprintf(", %d workload objects", n)
+		extra += fmt.Sprintf(", %d workload objects", n)
 	}
 	if n := len(sc.Spec.Variants); n > 0 {
-		variants += fmt.Sprintf(", %d variants", n)
+		extra += fmt.Sprintf(", %d variants", n)
 	}
 	fmt.Fprintf(stdout, "ok: %s (%s): %d nodes, %v of virtual time, %d faults, %d expectations%s\n",
-		sc.Metadata.Name, sc.File, nodes, sc.Spec.Duration, len(sc.Spec.Faults), len(sc.Spec.Expect), variants)
+		sc.Metadata.Name, sc.File, sc.PoolNodes(), sc.Spec.Duration, len(sc.Spec.Faults), len(sc.Spec.Expect), extra)
 	return exitOK
 }
 

@@ -151,6 +151,11 @@ func TestValidatePrintsManifestWarnings(t *testing.T) {
 	if errs != want {
 		t.Errorf("stderr %q, want %q", errs, want)
 	}
+	// run prints them too, before the report.
+	code, _, errs = runCLI(t, "run", scenario)
+	if code != exitOK || errs != want {
+		t.Errorf("run: exit %d, stderr %q, want %q", code, errs, want)
+	}
 }
 
 func TestRunHelp(t *testing.T) {
