@@ -1,8 +1,9 @@
 // Package kcm is the workload half of kube-controller-manager: the
 // ReplicaSet and Deployment controllers on shared informers, each with its
-// own work queue (client-go's DefaultControllerRateLimiter), workers
-// (5 each, --concurrent-replicaset-syncs / --concurrent-deployment-syncs)
-// and client (20 qps, burst 30), as upstream runs them.
+// own work queue (client-go's DefaultControllerRateLimiter) and workers
+// (model/controllers' Workers; 5 each, --concurrent-replicaset-syncs /
+// --concurrent-deployment-syncs) and client (20 qps, burst 30), as
+// upstream runs them.
 //
 // # Manager
 //

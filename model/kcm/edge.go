@@ -112,7 +112,7 @@ func (h *edgePodHandler) OnDelete(o api.Object) {
 
 // syncEdge carries out one event's action, then writes the status.
 func (c *ReplicaSetController) syncEdge(t *task) {
-	key := t.key
+	key := t.key()
 	act, ok := c.edge.actions[key]
 	delete(c.edge.actions, key)
 	if !ok {

@@ -8,13 +8,10 @@ import (
 	"github.com/orrery-sim/orrery/model/api"
 	"github.com/orrery-sim/orrery/model/client"
 	"github.com/orrery-sim/orrery/model/client/informer"
+	"github.com/orrery-sim/orrery/model/controllers"
 	"github.com/orrery-sim/orrery/model/objects"
 	"github.com/orrery-sim/orrery/sim"
 )
-
-// syncedPollPeriod is how often WaitForCacheSync looks at HasSynced
-// (k8s.io/client-go/tools/cache/shared_informer.go: syncedPollPeriod 100ms).
-const syncedPollPeriod = 100 * time.Millisecond
 
 // Config is a controller manager running the ReplicaSet and Deployment
 // controllers.
@@ -81,7 +78,7 @@ func New(eng *sim.Engine, net *sim.Network, rec *sim.Recorder, sh *client.Shared
 		return nil, err
 	}
 	if cfg.InformerClient.QPS == 0 {
-		cfg.InformerClient.QPS, cfg.InformerClient.Burst = defaultClient.QPS, defaultClient.Burst
+		cfg.InformerClient.QPS, cfg.InformerClient.Burst = controllers.KCMClient.QPS, controllers.KCMClient.Burst
 	}
 	m := &Manager{eng: eng, net: net, rec: rec, sh: sh, cfg: cfg, server: server, rng: eng.Rand(cfg.Name)}
 	m.self = net.AddEndpoint(cfg.Name, m)
@@ -163,7 +160,7 @@ func (m *Manager) pollSync() {
 	}
 	for _, inf := range m.informerByStreams {
 		if !inf.HasSynced() {
-			m.syncPoll.Reset(syncedPollPeriod)
+			m.syncPoll.Reset(controllers.SyncedPollPeriod)
 			return
 		}
 	}

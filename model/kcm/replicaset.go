@@ -81,7 +81,7 @@ func (c *ReplicaSetController) Name() string { return c.l.name }
 
 // Reconciles returns the numbers of successful and failed syncs.
 func (c *ReplicaSetController) Reconciles() (ok, failed int64) {
-	return c.l.okTotal.Value, c.l.errTotal.Value
+	return c.l.ws.Reconciles()
 }
 
 // PodsCreated and PodsDeleted count the successful creates and deletes.
@@ -89,7 +89,7 @@ func (c *ReplicaSetController) PodsCreated() int64 { return c.created.Value }
 func (c *ReplicaSetController) PodsDeleted() int64 { return c.deleted.Value }
 
 // QueueLen is the number of keys waiting in the work queue.
-func (c *ReplicaSetController) QueueLen() int { return c.l.q.Len() }
+func (c *ReplicaSetController) QueueLen() int { return c.l.ws.Queue().Len() }
 
 // Expecting returns the creations and deletions rs still expects to see.
 func (c *ReplicaSetController) Expecting(rs int32) (adds, dels int64) { return c.exp.pending(rs) }
@@ -177,7 +177,7 @@ func (h *rsPodHandler) OnDelete(o api.Object) {
 // sync is syncReplicaSet.
 func (c *ReplicaSetController) sync(t *task) {
 	m := c.m
-	key := t.key
+	key := t.key()
 	ref, ok := m.replicaSet(key)
 	if !ok {
 		c.exp.remove(key)
