@@ -32,7 +32,6 @@ type ReplicaSetConfig struct {
 // edge-triggered variant.
 type ReplicaSetController struct {
 	m     *Manager
-	cfg   ReplicaSetConfig
 	l     *loop
 	exp   expectations
 	edge  *edgeState
@@ -47,7 +46,7 @@ type ReplicaSetController struct {
 const ReplicaSetControllerName = "replicaset"
 
 func newReplicaSetController(m *Manager, cfg ReplicaSetConfig) *ReplicaSetController {
-	c := &ReplicaSetController{m: m, cfg: cfg, exp: newExpectations(), burst: cfg.BurstReplicas}
+	c := &ReplicaSetController{m: m, exp: newExpectations(), burst: cfg.BurstReplicas}
 	if c.burst <= 0 {
 		c.burst = BurstReplicas
 	}
@@ -396,8 +395,5 @@ func (c *ReplicaSetController) requeueAfter(rs int32, d time.Duration) {
 		c.l.addAfter(rs, d)
 		return
 	}
-	key := c.edge.next
-	c.edge.next++
-	c.edge.actions[key] = edgeAction{rs: rs}
-	c.l.addAfter(key, d)
+	c.l.addAfter(c.edge.item(edgeAction{rs: rs}), d)
 }
