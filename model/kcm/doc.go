@@ -89,6 +89,9 @@
 //   - A sync that finds its just-created ReplicaSet missing from the cache
 //     fails without a request; upstream sends a create that gets
 //     AlreadyExists first.
+//   - The Deployment controller's handleErr drops a key after 15 failed
+//     syncs in a row (maxRetries, pkg/controller/deployment); the model
+//     retries it for ever, as the ReplicaSet controller does.
 //   - pod-deletion-cost and container restarts in the deletion order;
 //     statusUpdateRetries (the ReplicaSet status is a patch applied to the
 //     current object, which cannot conflict); events (the Event objects
