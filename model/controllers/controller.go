@@ -15,21 +15,6 @@ import (
 // FailForever as Config.FailUntil makes every reconcile fail.
 const FailForever = sim.Time(math.MaxInt64)
 
-// defaultWorkers is the workers of a controller that sets none: the
-// default of kube-controller-manager's --concurrent-deployment-syncs (and
-// of the other "concurrent syncs" flags of the same size),
-// pkg/controller/apis/config/v1alpha1/defaults.go: ConcurrentDeploymentSyncs 5.
-const defaultWorkers = 5
-
-// defaultClient is kube-controller-manager's client: --kube-api-qps 20,
-// --kube-api-burst 30 (k8s.io/controller-manager/config/v1alpha1 defaults:
-// KubeAPIQPS 20, KubeAPIBurst 30).
-var defaultClient = client.Config{QPS: 20, Burst: 30}
-
-// syncedPollPeriod is how often WaitForCacheSync looks at HasSynced
-// (k8s.io/client-go/tools/cache/shared_informer.go: syncedPollPeriod 100ms).
-const syncedPollPeriod = 100 * time.Millisecond
-
 // staleVersion is a resourceVersion precondition no object has: a write
 // that carries it is answered 409 Conflict.
 const staleVersion = int64(1) << 62
@@ -39,7 +24,7 @@ type Config struct {
 	// Name is the controller's queue's and informer's name and its
 	// metrics' controller label; its endpoint is "controller/<Name>".
 	Name string
-	// Workers is the number of workers (0: 5, see defaultWorkers).
+	// Workers is the number of workers (0: DefaultWorkers).
 	Workers int
 	// Client is the controller's client (QPS 0: QPS 20, burst 30).
 	Client client.Config
@@ -100,42 +85,29 @@ type Controller struct {
 	c    *client.Client
 	inf  *informer.Informer
 	reg  *informer.Registration
-	q    *workqueue.RateLimitingQueue[int32]
+	ws   *Workers
 	evts events
 
-	workers  []*worker
-	idle     int
-	waking   int    // wake events scheduled and not yet run
-	epoch    uint32 // bumped by Stop: older wake events are ignored
-	running  bool
+	workers  []*worker // by Worker.Index
 	syncPoll *sim.Timer
 	attempts []Attempt
-	// lastStart is when the last reconcile began, lastOK when the last
-	// successful one ended (-1: none yet).
-	lastStart, lastOK sim.Time
+	// lastOK is when the last successful reconcile ended (-1: none yet).
+	lastOK sim.Time
 
-	rec                         *sim.Recorder
 	observed, dropped, restarts *sim.Counter
-	okTotal, errTotal           *sim.Counter
-	errors                      *sim.Counter
-	reconcileTime               *sim.LatencySeries
-	active                      *sim.Gauge
 }
 
 // New returns a stopped controller registered on the network as
 // "controller/<cfg.Name>".
 func New(eng *sim.Engine, net *sim.Network, rec *sim.Recorder, sh *client.Shared, server sim.EndpointID, cfg Config) *Controller {
-	if cfg.Workers <= 0 {
-		cfg.Workers = defaultWorkers
-	}
 	if cfg.Client.QPS == 0 {
-		cfg.Client.QPS, cfg.Client.Burst = defaultClient.QPS, defaultClient.Burst
+		cfg.Client.QPS, cfg.Client.Burst = KCMClient.QPS, KCMClient.Burst
 	}
 	if cfg.Sources != nil {
 		cfg.Sources = slices.Clone(cfg.Sources)
 		slices.Sort(cfg.Sources)
 	}
-	ctl := &Controller{eng: eng, cfg: cfg, rng: eng.Rand("controller/" + cfg.Name), lastStart: -1, lastOK: -1}
+	ctl := &Controller{eng: eng, cfg: cfg, rng: eng.Rand("controller/" + cfg.Name), lastOK: -1}
 	ctl.evts.ctl = ctl
 	self := net.AddEndpoint("controller/"+cfg.Name, ctl)
 	ctl.c = client.New(eng, net, sh, self, server, cfg.Client)
@@ -143,22 +115,15 @@ func New(eng *sim.Engine, net *sim.Network, rec *sim.Recorder, sh *client.Shared
 		informer.Config{Name: cfg.Name, Resource: api.ConfigMaps, Selector: -1, ResyncPeriod: cfg.ResyncPeriod})
 	ctl.inf.Reflector().Relisted = rec.Counter("reflector_relists_total", "controller", cfg.Name)
 	ctl.reg = ctl.inf.AddEventHandler(&ctl.evts, informer.HandlerOptions{Name: cfg.Name, HandlingTime: cfg.HandlerTime})
-	ctl.rec = rec
-	ctl.newQueue()
-	ctl.syncPoll = eng.NewTimer(ctl, kindSyncPoll)
-	for range cfg.Workers {
-		w := &worker{ctl: ctl}
-		w.timer = eng.NewTimer(w, kindReconciled)
-		ctl.workers = append(ctl.workers, w)
+	ctl.ws = NewWorkers(eng, rec, WorkersConfig{Name: cfg.Name, Workers: cfg.Workers, SyncTime: cfg.ReconcileTime,
+		Rand: ctl.rng, MaxRetries: cfg.MaxRetries, Sync: ctl.reconcile})
+	for _, w := range ctl.ws.workers {
+		ctl.workers = append(ctl.workers, &worker{ctl: ctl, w: w})
 	}
+	ctl.syncPoll = eng.NewTimer(ctl, kindSyncPoll)
 	ctl.observed = rec.Counter("controller_events_observed_total", "controller", cfg.Name)
 	ctl.dropped = rec.Counter("controller_keys_dropped_total", "controller", cfg.Name)
 	ctl.restarts = rec.Counter("controller_restarts_total", "controller", cfg.Name)
-	ctl.okTotal = rec.Counter("controller_runtime_reconcile_total", "controller", cfg.Name, "result", "success")
-	ctl.errTotal = rec.Counter("controller_runtime_reconcile_total", "controller", cfg.Name, "result", "error")
-	ctl.errors = rec.Counter("controller_runtime_reconcile_errors_total", "controller", cfg.Name)
-	ctl.reconcileTime = rec.Latency("controller_runtime_reconcile_time_seconds", "controller", cfg.Name)
-	ctl.active = rec.Gauge("controller_runtime_active_workers", "controller", cfg.Name)
 	return ctl
 }
 
@@ -175,14 +140,7 @@ func (ctl *Controller) Client() *client.Client { return ctl.c }
 func (ctl *Controller) Informer() *informer.Informer { return ctl.inf }
 
 // Queue is the controller's work queue.
-func (ctl *Controller) Queue() *workqueue.RateLimitingQueue[int32] { return ctl.q }
-
-// newQueue makes the controller's work queue: client-go's
-// DefaultControllerRateLimiter, and a worker woken per queued key.
-func (ctl *Controller) newQueue() {
-	ctl.q = workqueue.NewRateLimiting[int32](ctl.eng, workqueue.DefaultControllerRateLimiter[int32](ctl.eng), workqueue.Config{Name: ctl.cfg.Name, Recorder: ctl.rec})
-	ctl.q.SetNotify(ctl.notify)
-}
+func (ctl *Controller) Queue() *workqueue.RateLimitingQueue[int32] { return ctl.ws.Queue() }
 
 // Start starts the informer and, once it has synced, the workers.
 func (ctl *Controller) Start() {
@@ -192,20 +150,13 @@ func (ctl *Controller) Start() {
 
 // Stop kills the controller's process: the informer stops and drops its
 // cache, the work queue and the reconciles in progress are forgotten (a
-// write already sent may still be applied), and the client abandons its
-// requests.
+// write already sent may still be applied; the next Start has a fresh
+// queue and rate limiter), and the client abandons its requests.
 func (ctl *Controller) Stop() {
-	ctl.epoch++
-	ctl.running, ctl.waking = false, 0
 	ctl.syncPoll.Stop()
-	for _, w := range ctl.workers {
-		w.timer.Stop()
-		w.busy = false
-	}
-	ctl.q.Discard()
+	ctl.ws.Stop()
 	ctl.inf.Stop()
 	ctl.c.Stop()
-	ctl.setActive()
 }
 
 // Restart stops the process and starts it cold, with a fresh work queue
@@ -214,7 +165,6 @@ func (ctl *Controller) Stop() {
 func (ctl *Controller) Restart() {
 	ctl.restarts.Inc()
 	ctl.Stop()
-	ctl.newQueue()
 	ctl.Start()
 }
 
@@ -223,25 +173,16 @@ func (ctl *Controller) Restart() {
 // running before time 0 and had nothing left to do.
 func (ctl *Controller) StartRunning(objs []api.Object, rv int64, stream sim.StreamID) {
 	ctl.inf.StartRunning(objs, rv, stream)
-	ctl.startWorkers()
+	ctl.ws.Start()
 }
 
 // pollSync is WaitForCacheSync: check at once, then every 100ms.
 func (ctl *Controller) pollSync() {
 	if ctl.inf.HasSynced() {
-		ctl.startWorkers()
+		ctl.ws.Start()
 		return
 	}
-	ctl.syncPoll.Reset(syncedPollPeriod)
-}
-
-func (ctl *Controller) startWorkers() {
-	if ctl.running {
-		return
-	}
-	ctl.running = true
-	ctl.idle = len(ctl.workers)
-	ctl.notify()
+	ctl.syncPoll.Reset(SyncedPollPeriod)
 }
 
 // Handle dispatches the controller's events.
@@ -253,41 +194,6 @@ func (ctl *Controller) Handle(ev *sim.Event) {
 		ctl.inf.HandleStream(ev)
 	case kindSyncPoll:
 		ctl.pollSync()
-	case kindWake:
-		if uint32(ev.A) == ctl.epoch {
-			ctl.wake()
-		}
-	}
-}
-
-// notify runs when the queue has work (workqueue.SetNotify): it wakes one
-// idle worker per queued key, as the queue's condition variable would.
-func (ctl *Controller) notify() {
-	if !ctl.running {
-		return
-	}
-	for ctl.idle > ctl.waking && ctl.waking < ctl.q.Len() {
-		ctl.waking++
-		ctl.eng.Schedule(sim.Event{At: ctl.eng.Now(), Target: ctl, Kind: kindWake, A: int64(ctl.epoch), From: sim.NoEndpoint, To: sim.NoEndpoint, Stream: sim.NoStream})
-	}
-}
-
-// wake hands a queued key to the first idle worker.
-func (ctl *Controller) wake() {
-	ctl.waking--
-	if ctl.idle == 0 {
-		return
-	}
-	key, ok := ctl.q.Get()
-	if !ok {
-		return
-	}
-	for _, w := range ctl.workers {
-		if !w.busy {
-			ctl.idle--
-			w.begin(key)
-			return
-		}
 	}
 }
 
@@ -302,7 +208,7 @@ func (ctl *Controller) isSource(id int32) bool {
 func (ctl *Controller) enqueue(id int32) {
 	if ctl.isSource(id) {
 		ctl.observed.Inc()
-		ctl.q.Add(id)
+		ctl.ws.Queue().Add(id)
 	}
 }
 
@@ -310,10 +216,10 @@ func (ctl *Controller) enqueue(id int32) {
 func (ctl *Controller) Observed() int64 { return ctl.observed.Value }
 
 // Reconciles returns the numbers of successful and failed reconciles.
-func (ctl *Controller) Reconciles() (ok, failed int64) { return ctl.okTotal.Value, ctl.errTotal.Value }
+func (ctl *Controller) Reconciles() (ok, failed int64) { return ctl.ws.Reconciles() }
 
 // LastStart is when the last reconcile began (-1: none has).
-func (ctl *Controller) LastStart() sim.Time { return ctl.lastStart }
+func (ctl *Controller) LastStart() sim.Time { return ctl.ws.LastStart() }
 
 // LastSuccess is when the last successful reconcile ended (-1: none has).
 func (ctl *Controller) LastSuccess() sim.Time { return ctl.lastOK }
@@ -323,12 +229,7 @@ func (ctl *Controller) LastSuccess() sim.Time { return ctl.lastOK }
 func (ctl *Controller) Attempts() []Attempt { return ctl.attempts }
 
 // Busy is the number of workers reconciling.
-func (ctl *Controller) Busy() int {
-	if !ctl.running {
-		return 0
-	}
-	return len(ctl.workers) - ctl.idle
-}
+func (ctl *Controller) Busy() int { return ctl.ws.Busy() }
 
 // events is the controller's informer handler: every change to a source
 // enqueues its key.
@@ -338,54 +239,30 @@ func (e *events) OnAdd(obj api.Object, _ bool) { e.ctl.enqueue(obj.ID) }
 func (e *events) OnUpdate(_, obj api.Object)   { e.ctl.enqueue(obj.ID) }
 func (e *events) OnDelete(obj api.Object)      { e.ctl.enqueue(obj.ID) }
 
-func (ctl *Controller) setActive() { ctl.active.Set(ctl.eng.Now(), float64(ctl.Busy())) }
-
-func (ctl *Controller) sample(d sim.Dist) time.Duration {
-	if d == nil {
-		return 0
-	}
-	return d.Sample(ctl.rng)
-}
-
-// worker is one of the controller's workers: it reconciles one key at a
-// time, from Get to Done.
+// worker takes the answers to w's reconcile writes.
 type worker struct {
-	ctl   *Controller
-	busy  bool
-	key   int32
-	start sim.Time
-	timer *sim.Timer
+	ctl *Controller
+	w   *Worker
 }
-
-// Handle ends the reconcile's own work.
-func (w *worker) Handle(*sim.Event) { w.reconcile() }
 
 // OnResponse takes the answer to the reconcile's write.
 func (w *worker) OnResponse(req *api.Request) {
 	ok := req.Code.Success()
 	w.ctl.c.Release(req)
-	w.finish(ok)
-}
-
-// begin takes key: the reconcile's own work runs for ReconcileTime.
-func (w *worker) begin(key int32) {
-	w.busy, w.key, w.start = true, key, w.ctl.eng.Now()
-	w.ctl.lastStart = w.start
-	w.ctl.setActive()
-	w.timer.Reset(w.ctl.sample(w.ctl.cfg.ReconcileTime))
+	w.ctl.finish(w.w, ok)
 }
 
 // reconcile is the end of the sync handler's work: it fails, or writes the
 // status derived from the cached source, or has nothing to write.
-func (w *worker) reconcile() {
-	ctl := w.ctl
+func (ctl *Controller) reconcile(w *Worker) {
 	cfg := &ctl.cfg
+	key, resp := w.Key(), ctl.workers[w.Index()]
 	if ctl.eng.Now() < cfg.FailUntil {
 		if !cfg.FailWrite {
-			w.finish(false)
+			ctl.finish(w, false)
 			return
 		}
-		target := w.key + cfg.StatusOffset // the source itself with no status objects
+		target := key + cfg.StatusOffset // the source itself with no status objects
 		req := ctl.c.NewRequest(api.Update, api.ConfigMaps, target)
 		req.Namespace = cfg.Namespace
 		req.ResourceVersion = staleVersion
@@ -393,15 +270,15 @@ func (w *worker) reconcile() {
 		if cur, ok := ctl.inf.Get(target); ok {
 			req.Object.Size = cur.Size
 		}
-		ctl.c.Do(req, w)
+		ctl.c.Do(req, resp)
 		return
 	}
-	src, ok := ctl.inf.Get(w.key)
+	src, ok := ctl.inf.Get(key)
 	if !ok || cfg.StatusOffset == 0 {
-		w.finish(true)
+		ctl.finish(w, true)
 		return
 	}
-	id := w.key + cfg.StatusOffset
+	id := key + cfg.StatusOffset
 	verb := api.Create
 	cur, exists := ctl.inf.Get(id)
 	if exists {
@@ -413,40 +290,19 @@ func (w *worker) reconcile() {
 	if exists && cfg.StatusPrecondition {
 		req.ResourceVersion = cur.ResourceVersion
 	}
-	ctl.c.Do(req, w)
+	ctl.c.Do(req, resp)
 }
 
-// finish is the rest of processNextWorkItem: Forget or AddRateLimited,
-// then Done; then the worker takes the next key, if any.
-func (w *worker) finish(ok bool) {
-	ctl := w.ctl
+// finish ends w's reconcile: traced, and handed back to the work queue.
+func (ctl *Controller) finish(w *Worker, ok bool) {
 	now := ctl.eng.Now()
-	key := w.key
-	ctl.reconcileTime.Observe(now.Sub(w.start))
 	if ctl.cfg.Trace {
-		ctl.attempts = append(ctl.attempts, Attempt{Key: key, Start: w.start, End: now, OK: ok})
+		ctl.attempts = append(ctl.attempts, Attempt{Key: w.Key(), Start: w.Started(), End: now, OK: ok})
 	}
-	switch {
-	case ok:
-		ctl.okTotal.Inc()
+	if ok {
 		ctl.lastOK = now
-		ctl.q.Forget(key)
-	case ctl.cfg.MaxRetries > 0 && ctl.q.NumRequeues(key) >= ctl.cfg.MaxRetries:
-		ctl.errTotal.Inc()
-		ctl.errors.Inc()
+	}
+	if w.Finish(ok) {
 		ctl.dropped.Inc()
-		ctl.q.Forget(key)
-	default:
-		ctl.errTotal.Inc()
-		ctl.errors.Inc()
-		ctl.q.AddRateLimited(key)
 	}
-	ctl.q.Done(key)
-	w.busy = false
-	if next, more := ctl.q.Get(); more {
-		w.begin(next)
-		return
-	}
-	ctl.idle++
-	ctl.setActive()
 }

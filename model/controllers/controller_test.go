@@ -314,3 +314,29 @@ func TestRestartStartsColdAndForgetsWorkInProgress(t *testing.T) {
 		t.Fatalf("depth %v, busy %d at the end", d, ctl.Busy())
 	}
 }
+
+// Stop then Start is a restart too: a stopped controller does nothing, and
+// its next Start has a fresh queue, lists and reconciles every object.
+func TestStopThenStartStartsCold(t *testing.T) {
+	e := newEnv(1)
+	var objs []api.Object
+	for id := range int32(3) {
+		objs = append(objs, e.seed(id, 10+id), e.seed(100+id, 10+id))
+	}
+	ctl := newController(e, Config{Workers: 1, Client: unthrottled, FirstID: 0, Objects: 3, StatusOffset: 100,
+		ReconcileTime: sim.Constant(50 * ms), Trace: true})
+	e.startRunning(ctl, objs...)
+	e.At(30*ms, ctl.Stop)
+	e.Write(100*ms, api.Update, 1, 99)
+	e.At(500*ms, ctl.Start)
+	e.Run(t, time.Second)
+	// Nothing while stopped; the list is back at 503ms, the sync seen at
+	// the 600ms poll, then the three sources, 50ms each plus a 7ms write.
+	want := "[0 600ms→657ms true] [1 657ms→714ms true] [2 714ms→771ms true] "
+	if got := attemptsString(ctl.Attempts()); got != want {
+		t.Fatalf("reconciles %s, want %s", got, want)
+	}
+	if st := e.get(101); st.Size != 99 {
+		t.Fatalf("status 1 after the start: %+v", st)
+	}
+}

@@ -1,7 +1,9 @@
 // Package controllers holds small, generic API clients written the
 // client-go way, for demo scenarios: a level-triggered controller over
 // ConfigMaps, and a read-modify-write writer that resolves optimistic
-// concurrency conflicts with retry.RetryOnConflict.
+// concurrency conflicts with retry.RetryOnConflict. Its Workers, a
+// controller's work queue and worker pool, also run model/kcm's
+// controllers.
 //
 // # Controller
 //
@@ -17,10 +19,10 @@
 //     being reconciled is queued once more when its reconcile is Done. So a
 //     burst of updates to one object costs a handful of reconciles, each
 //     reading the latest state.
-//   - Workers do what processNextWorkItem does: Get a key, reconcile it,
-//     then Forget (success) or AddRateLimited (failure; after MaxRetries,
-//     if set, Forget and drop, as the deployment controller's handleErr),
-//     and Done. Retries of one key wait 5ms·2^n, capped at 1000s, or longer
+//   - Workers (the Workers type) do what processNextWorkItem does: Get a
+//     key, reconcile it, then Forget (success) or AddRateLimited (failure;
+//     after MaxRetries, if set, Forget and drop, as the deployment
+//     controller's handleErr), and Done. Retries of one key wait 5ms·2^n, capped at 1000s, or longer
 //     when the overall 10 qps / burst 100 bucket is empty.
 //   - A reconcile spends ReconcileTime (the sync handler's own work), then
 //     reads the source from the informer's cache and writes a status

@@ -48,11 +48,11 @@ func newDeploymentController(m *Manager, cfg LoopConfig) *DeploymentController {
 
 // Reconciles returns the numbers of successful and failed syncs.
 func (c *DeploymentController) Reconciles() (ok, failed int64) {
-	return c.l.okTotal.Value, c.l.errTotal.Value
+	return c.l.ws.Reconciles()
 }
 
 // QueueLen is the number of keys waiting in the work queue.
-func (c *DeploymentController) QueueLen() int { return c.l.q.Len() }
+func (c *DeploymentController) QueueLen() int { return c.l.ws.Queue().Len() }
 
 func (c *DeploymentController) stop() {
 	c.l.stop()
@@ -136,19 +136,19 @@ func (h *depPodHandler) OnDelete(o api.Object) {
 
 // sync is syncDeployment.
 func (c *DeploymentController) sync(t *task) {
-	dObj, d, ok := c.m.deployment(t.key)
+	dObj, d, ok := c.m.deployment(t.key())
 	if !ok {
-		delete(c.awaiting, t.key)
+		delete(c.awaiting, t.key())
 		t.done(true)
 		return
 	}
-	if id, ok := c.awaiting[t.key]; ok {
+	if id, ok := c.awaiting[t.key()]; ok {
 		if _, seen := c.m.replicaSet(id); !seen {
 			// The create succeeded but the informer has not shown it yet.
 			t.done(false)
 			return
 		}
-		delete(c.awaiting, t.key)
+		delete(c.awaiting, t.key())
 	}
 	p := newPlan(c.m, dObj, d, c.collect(d.ID))
 	switch {

@@ -2,6 +2,7 @@ package kcm
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -247,5 +248,42 @@ func TestRollingUpdateIsDeterministic(t *testing.T) {
 	a, b := run(), run()
 	if a != b {
 		t.Fatalf("two runs differ:\n%s\n%s", a, b)
+	}
+}
+
+func TestCleanupDeletesOldReplicaSetsBeyondTheHistoryLimit(t *testing.T) {
+	// A complete rollout to revision 4 with revisionHistoryLimit 1 and
+	// three old ReplicaSets: the two oldest by revision are beyond the
+	// limit; revision 1 still reports a pod, so only revision 2 goes. An
+	// incomplete rollout deletes none.
+	for _, complete := range []bool{true, false} {
+		e := newEnv(t, 1, Config{})
+		d := e.deployment(0, 3, objects.RollingUpdate, objects.Int(1), objects.Int(0))
+		d.RevisionHistoryLimit, d.Revision = 1, 4
+		d.Status = objects.DeploymentStatus{Replicas: 3, UpdatedReplicas: 3, ReadyReplicas: 3, AvailableReplicas: 3, Available: true}
+		if !complete {
+			d.Status.UpdatedReplicas = 2
+		}
+		old := func(id int32, rev int64, pods int32) *rsView {
+			return &rsView{obj: api.Object{ID: id}, rs: objects.ReplicaSet{ID: id, Revision: rev, Created: at(time.Duration(rev) * time.Second),
+				Status: objects.ReplicaSetStatus{Replicas: pods}}}
+		}
+		nw := &rsView{obj: api.Object{ID: 4}, rs: objects.ReplicaSet{ID: 4, Revision: 4, Replicas: 3, DesiredReplicas: 3, MaxReplicas: 4,
+			Created: at(4 * time.Second), Template: d.Template, Status: objects.ReplicaSetStatus{Replicas: 3, ReadyReplicas: 3, AvailableReplicas: 3}}}
+		p := newPlan(e.m, api.Object{ID: 0}, d, []*rsView{old(3, 3, 0), nw, old(1, 1, 1), old(2, 2, 0)})
+		p.rolloutRolling()
+		var deleted []int32
+		for _, s := range p.steps {
+			if s.kind == stepDeleteRS {
+				deleted = append(deleted, s.view.obj.ID)
+			}
+		}
+		want := []int32{2}
+		if !complete {
+			want = nil
+		}
+		if !slices.Equal(deleted, want) {
+			t.Fatalf("complete %v: deleted %v, want %v", complete, deleted, want)
+		}
 	}
 }

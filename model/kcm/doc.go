@@ -1,8 +1,9 @@
 // Package kcm is the workload half of kube-controller-manager: the
 // ReplicaSet and Deployment controllers on shared informers, each with its
-// own work queue (client-go's DefaultControllerRateLimiter), workers
-// (5 each, --concurrent-replicaset-syncs / --concurrent-deployment-syncs)
-// and client (20 qps, burst 30), as upstream runs them.
+// own work queue (client-go's DefaultControllerRateLimiter) and workers
+// (model/controllers' Workers; 5 each, --concurrent-replicaset-syncs /
+// --concurrent-deployment-syncs) and client (20 qps, burst 30), as
+// upstream runs them.
 //
 // # Manager
 //
@@ -88,6 +89,9 @@
 //   - A sync that finds its just-created ReplicaSet missing from the cache
 //     fails without a request; upstream sends a create that gets
 //     AlreadyExists first.
+//   - The Deployment controller's handleErr drops a key after 15 failed
+//     syncs in a row (maxRetries, pkg/controller/deployment); the model
+//     retries it for ever, as the ReplicaSet controller does.
 //   - pod-deletion-cost and container restarts in the deletion order;
 //     statusUpdateRetries (the ReplicaSet status is a patch applied to the
 //     current object, which cannot conflict); events (the Event objects

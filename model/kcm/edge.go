@@ -55,12 +55,16 @@ func (e *edgeState) own(pod int32) bool {
 	return ok
 }
 
-func (c *ReplicaSetController) enqueueEdge(rs, delta int32) {
-	e := c.edge
+// item records act under a new event number and returns it.
+func (e *edgeState) item(act edgeAction) int32 {
 	key := e.next
 	e.next++
-	e.actions[key] = edgeAction{rs: rs, delta: delta}
-	c.l.add(key)
+	e.actions[key] = act
+	return key
+}
+
+func (c *ReplicaSetController) enqueueEdge(rs, delta int32) {
+	c.l.add(c.edge.item(edgeAction{rs: rs, delta: delta}))
 }
 
 type edgeRSHandler struct{ c *ReplicaSetController }
@@ -112,7 +116,7 @@ func (h *edgePodHandler) OnDelete(o api.Object) {
 
 // syncEdge carries out one event's action, then writes the status.
 func (c *ReplicaSetController) syncEdge(t *task) {
-	key := t.key
+	key := t.key()
 	act, ok := c.edge.actions[key]
 	delete(c.edge.actions, key)
 	if !ok {

@@ -8,13 +8,10 @@ import (
 	"github.com/orrery-sim/orrery/model/api"
 	"github.com/orrery-sim/orrery/model/client"
 	"github.com/orrery-sim/orrery/model/client/informer"
+	"github.com/orrery-sim/orrery/model/controllers"
 	"github.com/orrery-sim/orrery/model/objects"
 	"github.com/orrery-sim/orrery/sim"
 )
-
-// syncedPollPeriod is how often WaitForCacheSync looks at HasSynced
-// (k8s.io/client-go/tools/cache/shared_informer.go: syncedPollPeriod 100ms).
-const syncedPollPeriod = 100 * time.Millisecond
 
 // Config is a controller manager running the ReplicaSet and Deployment
 // controllers.
@@ -81,7 +78,7 @@ func New(eng *sim.Engine, net *sim.Network, rec *sim.Recorder, sh *client.Shared
 		return nil, err
 	}
 	if cfg.InformerClient.QPS == 0 {
-		cfg.InformerClient.QPS, cfg.InformerClient.Burst = defaultClient.QPS, defaultClient.Burst
+		cfg.InformerClient.QPS, cfg.InformerClient.Burst = controllers.KCMClient.QPS, controllers.KCMClient.Burst
 	}
 	m := &Manager{eng: eng, net: net, rec: rec, sh: sh, cfg: cfg, server: server, rng: eng.Rand(cfg.Name)}
 	m.self = net.AddEndpoint(cfg.Name, m)
@@ -95,8 +92,8 @@ func New(eng *sim.Engine, net *sim.Network, rec *sim.Recorder, sh *client.Shared
 	m.pods, m.rss, m.deps = mk(api.Pods, "pods"), mk(api.ReplicaSets, "replicasets"), mk(api.Deployments, "deployments")
 	m.informerByStreams = [3]*informer.Informer{m.pods, m.rss, m.deps}
 	// The indexers first, so that a controller's handler sees them current.
-	m.pods.AddEventHandler(&podIndexer{m}, informer.HandlerOptions{Name: "index"})
-	m.rss.AddEventHandler(&rsIndexer{m}, informer.HandlerOptions{Name: "index"})
+	m.pods.AddEventHandler(&ownerIndexer{&m.idx.podsOf, podOwner}, informer.HandlerOptions{Name: "index"})
+	m.rss.AddEventHandler(&ownerIndexer{&m.idx.rssOf, rsOwner}, informer.HandlerOptions{Name: "index"})
 	m.syncPoll = eng.NewTimer(pollTick{m}, kindSyncPoll)
 	m.starts = rec.Counter("controller_manager_starts_total", "manager", cfg.Name)
 	if !cfg.ReplicaSet.Disabled {
@@ -163,7 +160,7 @@ func (m *Manager) pollSync() {
 	}
 	for _, inf := range m.informerByStreams {
 		if !inf.HasSynced() {
-			m.syncPoll.Reset(syncedPollPeriod)
+			m.syncPoll.Reset(controllers.SyncedPollPeriod)
 			return
 		}
 	}
@@ -231,7 +228,7 @@ func idsOf(tab [][]int32, owner int32) []int32 {
 	return tab[owner]
 }
 
-// ownerOf is the ReplicaSet that controls a pod object (-1: none).
+// podOwner is the ReplicaSet that controls a pod object (-1: none).
 func podOwner(o api.Object) int32 {
 	if p, ok := o.Body.(*objects.Pod); ok && p.Owner.Kind == objects.OwnedByReplicaSet {
 		return p.Owner.ID
@@ -247,53 +244,33 @@ func rsOwner(o api.Object) int32 {
 	return -1
 }
 
-type podIndexer struct{ m *Manager }
+// ownerIndexer keeps one of the index's tables current with an informer:
+// the objects each owner controls, by owner (-1: none).
+type ownerIndexer struct {
+	tab   *[][]int32
+	owner func(api.Object) int32
+}
 
-func (x *podIndexer) OnAdd(o api.Object, _ bool) {
-	if rs := podOwner(o); rs >= 0 {
-		x.m.idx.podsOf = insertID(x.m.idx.podsOf, rs, o.ID)
+func (x *ownerIndexer) OnAdd(o api.Object, _ bool) {
+	if w := x.owner(o); w >= 0 {
+		*x.tab = insertID(*x.tab, w, o.ID)
 	}
 }
 
-func (x *podIndexer) OnUpdate(old, cur api.Object) {
-	if a, b := podOwner(old), podOwner(cur); a != b {
+func (x *ownerIndexer) OnUpdate(old, cur api.Object) {
+	if a, b := x.owner(old), x.owner(cur); a != b {
 		if a >= 0 {
-			removeID(x.m.idx.podsOf, a, old.ID)
+			removeID(*x.tab, a, old.ID)
 		}
 		if b >= 0 {
-			x.m.idx.podsOf = insertID(x.m.idx.podsOf, b, cur.ID)
+			*x.tab = insertID(*x.tab, b, cur.ID)
 		}
 	}
 }
 
-func (x *podIndexer) OnDelete(o api.Object) {
-	if rs := podOwner(o); rs >= 0 {
-		removeID(x.m.idx.podsOf, rs, o.ID)
-	}
-}
-
-type rsIndexer struct{ m *Manager }
-
-func (x *rsIndexer) OnAdd(o api.Object, _ bool) {
-	if d := rsOwner(o); d >= 0 {
-		x.m.idx.rssOf = insertID(x.m.idx.rssOf, d, o.ID)
-	}
-}
-
-func (x *rsIndexer) OnUpdate(old, cur api.Object) {
-	if a, b := rsOwner(old), rsOwner(cur); a != b {
-		if a >= 0 {
-			removeID(x.m.idx.rssOf, a, old.ID)
-		}
-		if b >= 0 {
-			x.m.idx.rssOf = insertID(x.m.idx.rssOf, b, cur.ID)
-		}
-	}
-}
-
-func (x *rsIndexer) OnDelete(o api.Object) {
-	if d := rsOwner(o); d >= 0 {
-		removeID(x.m.idx.rssOf, d, o.ID)
+func (x *ownerIndexer) OnDelete(o api.Object) {
+	if w := x.owner(o); w >= 0 {
+		removeID(*x.tab, w, o.ID)
 	}
 }
 

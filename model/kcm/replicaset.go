@@ -32,7 +32,6 @@ type ReplicaSetConfig struct {
 // edge-triggered variant.
 type ReplicaSetController struct {
 	m     *Manager
-	cfg   ReplicaSetConfig
 	l     *loop
 	exp   expectations
 	edge  *edgeState
@@ -47,7 +46,7 @@ type ReplicaSetController struct {
 const ReplicaSetControllerName = "replicaset"
 
 func newReplicaSetController(m *Manager, cfg ReplicaSetConfig) *ReplicaSetController {
-	c := &ReplicaSetController{m: m, cfg: cfg, exp: newExpectations(), burst: cfg.BurstReplicas}
+	c := &ReplicaSetController{m: m, exp: newExpectations(), burst: cfg.BurstReplicas}
 	if c.burst <= 0 {
 		c.burst = BurstReplicas
 	}
@@ -81,7 +80,7 @@ func (c *ReplicaSetController) Name() string { return c.l.name }
 
 // Reconciles returns the numbers of successful and failed syncs.
 func (c *ReplicaSetController) Reconciles() (ok, failed int64) {
-	return c.l.okTotal.Value, c.l.errTotal.Value
+	return c.l.ws.Reconciles()
 }
 
 // PodsCreated and PodsDeleted count the successful creates and deletes.
@@ -89,7 +88,7 @@ func (c *ReplicaSetController) PodsCreated() int64 { return c.created.Value }
 func (c *ReplicaSetController) PodsDeleted() int64 { return c.deleted.Value }
 
 // QueueLen is the number of keys waiting in the work queue.
-func (c *ReplicaSetController) QueueLen() int { return c.l.q.Len() }
+func (c *ReplicaSetController) QueueLen() int { return c.l.ws.Queue().Len() }
 
 // Expecting returns the creations and deletions rs still expects to see.
 func (c *ReplicaSetController) Expecting(rs int32) (adds, dels int64) { return c.exp.pending(rs) }
@@ -177,7 +176,7 @@ func (h *rsPodHandler) OnDelete(o api.Object) {
 // sync is syncReplicaSet.
 func (c *ReplicaSetController) sync(t *task) {
 	m := c.m
-	key := t.key
+	key := t.key()
 	ref, ok := m.replicaSet(key)
 	if !ok {
 		c.exp.remove(key)
@@ -396,8 +395,5 @@ func (c *ReplicaSetController) requeueAfter(rs int32, d time.Duration) {
 		c.l.addAfter(rs, d)
 		return
 	}
-	key := c.edge.next
-	c.edge.next++
-	c.edge.actions[key] = edgeAction{rs: rs}
-	c.l.addAfter(key, d)
+	c.l.addAfter(c.edge.item(edgeAction{rs: rs}), d)
 }

@@ -314,3 +314,40 @@ func TestLostEventLevelRecoversEdgeDoesNot(t *testing.T) {
 		}
 	}
 }
+
+func TestBurstReplicasCapsOneSync(t *testing.T) {
+	// BurstReplicas 2: 5 missing pods take three syncs of 2, 2 and 1
+	// creates, each a slow start (batches of 1). The first sync's status is
+	// unchanged (it saw no pods); the second's patch takes 7ms.
+	e := newEnv(t, 1, Config{ReplicaSet: ReplicaSetConfig{BurstReplicas: 2}})
+	e.seedRS(0, 5)
+	e.m.Start()
+	e.Run(t, time.Second)
+	const s2, s3 = workers + 2*writeRT, workers + 5*writeRT
+	want := []time.Duration{workers, workers + writeRT, s2, s2 + writeRT, s3}
+	if got := createdTimes(e.storedPods(0), 0); !slices.Equal(got, want) {
+		t.Fatalf("pods created at %v, want %v", got, want)
+	}
+}
+
+func TestEdgeTriggeredSplitsADeltaBeyondTheBurst(t *testing.T) {
+	// A ReplicaSet of 5 created after the start, BurstReplicas 2: the
+	// delta +5 is carried out as +2, then the rest as +2 and +1.
+	e := newEnv(t, 1, Config{ReplicaSet: ReplicaSetConfig{EdgeTriggered: true, BurstReplicas: 2}})
+	e.m.Start()
+	e.send(time.Second, func() *api.Request {
+		ls := e.labels("app", "web")
+		rs := &objects.ReplicaSet{ID: 0, Namespace: objects.NamespaceDefault, Name: e.in.Intern("rs-0"), Replicas: 5,
+			Selector: objects.LabelSelector{MatchLabels: ls}, Template: objects.PodTemplate{Labels: ls, Spec: e.spec}, Size: 4000}
+		req := e.Writer.C.NewRequest(api.Create, api.ReplicaSets, 0)
+		req.Object = api.Object{Resource: api.ReplicaSets, ID: 0, Namespace: 1, Size: 4000, Body: rs}
+		return req
+	})
+	e.Run(t, 2*time.Second)
+	if n, c := len(e.storedPods(0)), e.m.ReplicaSets.PodsCreated(); n != 5 || c != 5 {
+		t.Fatalf("%d pods, %d created: want 5, 5", n, c)
+	}
+	if ok, failed := e.m.ReplicaSets.Reconciles(); ok < 3 || failed != 0 {
+		t.Fatalf("%d syncs, %d failed: want at least 3 (one per item), none failed", ok, failed)
+	}
+}
