@@ -433,9 +433,14 @@ func (q *Queue) Pop(now sim.Time) *QueuedPod {
 	q.schedCycle++
 	qp.cycle = q.schedCycle
 	qp.UnschedulablePlugins = 0
+	// A pod queued again while in flight and popped once more is in
+	// flight once (upstream's inFlightPods is a map by UID); its events
+	// start anew.
+	if !qp.inFlight {
+		q.flying = append(q.flying, qp)
+	}
 	qp.inFlight, qp.updatedInFlight = true, false
 	qp.since = q.eventBase + uint64(len(q.events))
-	q.flying = append(q.flying, qp)
 	return qp
 }
 

@@ -403,3 +403,32 @@ func TestQueueGauges(t *testing.T) {
 		t.Fatal("gauges kept after Close")
 	}
 }
+
+// A pod popped again while still in flight (hints off: an update queued it
+// during its cycle, and the loop pops it before its binding is answered)
+// is in flight once: one Done ends its flight.
+func TestPopInFlightPodCountsOnce(t *testing.T) {
+	for _, hints := range []bool{false, true} {
+		f := newFixture(t)
+		q := f.queue(hints)
+		p := f.pending()
+		q.Add(p, 0)
+		qp := q.Pop(at(time.Second))
+		q.Add(p, at(time.Second)) // queued again while in flight
+		if again := q.Pop(at(time.Second)); again != qp {
+			t.Fatalf("hints %v: second pop %v", hints, again)
+		}
+		if q.InFlight() != 1 {
+			t.Fatalf("hints %v: in flight %d after popping one pod twice", hints, q.InFlight())
+		}
+		q.Done(qp)
+		if q.InFlight() != 0 {
+			t.Fatalf("hints %v: in flight %d after Done", hints, q.InFlight())
+		}
+		// With nothing in flight, events are no longer kept.
+		q.MoveAllToActiveOrBackoffQueue(EventNodeAdd, nil, at(2*time.Second))
+		if len(q.events) != 0 {
+			t.Fatalf("hints %v: %d in-flight events kept", hints, len(q.events))
+		}
+	}
+}
