@@ -706,8 +706,10 @@ func podUpdated(old, p *objects.Pod) bool {
 		old.Namespace != p.Namespace
 }
 
-// Delete forgets a pod (PriorityQueue.Delete). A pod in flight is
-// forgotten once it is Done.
+// Delete forgets a pod (PriorityQueue.Delete). A pod in flight ends its
+// flight at once, where upstream keeps it in inFlightPods until Done: its
+// in-flight events could only matter to its own requeue, which a deleted
+// pod never gets.
 func (q *Queue) Delete(id int32, now sim.Time) {
 	qp := q.Get(id)
 	if qp == nil {

@@ -432,3 +432,24 @@ func TestPopInFlightPodCountsOnce(t *testing.T) {
 		}
 	}
 }
+
+// Deleting a pod in flight forgets it at once; its cycle's later failure
+// is refused and its Done is a no-op.
+func TestDeleteInFlight(t *testing.T) {
+	f := newFixture(t)
+	q := f.queue(true)
+	p := f.pending()
+	q.Add(p, 0)
+	qp := q.Pop(at(time.Second))
+	q.Delete(p.ID, at(time.Second))
+	if q.Get(p.ID) != nil || q.InFlight() != 0 {
+		t.Fatalf("deleted pod kept: entry %v, in flight %d", q.Get(p.ID), q.InFlight())
+	}
+	if err := q.AddUnschedulableIfNotPresent(qp, q.SchedulingCycle(), at(2*time.Second)); err != ErrNotInFlight {
+		t.Fatalf("requeue of a deleted pod: %v", err)
+	}
+	q.Done(qp)
+	if q.Pending() != 0 || q.InFlight() != 0 {
+		t.Fatalf("pending %d, in flight %d", q.Pending(), q.InFlight())
+	}
+}
