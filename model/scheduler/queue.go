@@ -812,16 +812,9 @@ func (ph *podHeap) down(i int) bool {
 func PreCheckForNode(ni *NodeInfo, in *objects.Interner) PreEnqueueCheck {
 	return func(p *objects.Pod) bool {
 		n, spec := ni.Node, p.Spec
-		if int64(len(ni.Pods))+1 > n.MaxPods {
+		var st NodeStatus
+		if fitsRequest(ni, spec, &st); st.N > 0 {
 			return false
-		}
-		if req := spec.Requests(); !req.IsZero() {
-			if req.MilliCPU > 0 && req.MilliCPU > n.Allocatable.MilliCPU-ni.Requested.MilliCPU {
-				return false
-			}
-			if req.Memory > 0 && req.Memory > n.Allocatable.Memory-ni.Requested.Memory {
-				return false
-			}
 		}
 		if spec.HasRequiredNodeAffinity() && !spec.MatchesRequiredNodeAffinity(n.Labels, in) {
 			return false

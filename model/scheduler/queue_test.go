@@ -453,3 +453,44 @@ func TestDeleteInFlight(t *testing.T) {
 		t.Fatalf("pending %d, in flight %d", q.Pending(), q.InFlight())
 	}
 }
+
+// preCheckForNode: a pod is moved by a node event only if the node has
+// room for its requests and pods, matches its node selector and name, and
+// has no NoSchedule taint it does not tolerate; NoExecute taints are not
+// checked.
+func TestPreCheckForNode(t *testing.T) {
+	f := newFixture(t)
+	k, v := f.sym("dedicated"), f.sym("db")
+	plain := f.node("plain", 2000, 4*gi)
+	f.using(plain, 1500, gi)
+	tainted := f.node("tainted", 8000, 16*gi, taint(k, v, objects.NoSchedule))
+	noExec := f.node("noexec", 8000, 16*gi, taint(k, v, objects.NoExecute))
+	full := f.node("full", 8000, 16*gi, func(n *objects.Node) { n.MaxPods = 1 })
+	f.using(full, 100, mi)
+	cpu := func(m int64) *objects.PodSpec {
+		return f.spec(objects.PodSpec{Containers: []objects.Container{{Requests: objects.Requests(m, mi)}}})
+	}
+	small, big := f.pod(cpu(100), nil), f.pod(cpu(1000), nil)
+	tolerant := f.pod(f.spec(objects.PodSpec{Tolerations: []objects.Toleration{{Key: k, Value: v, Effect: objects.NoSchedule}}}), nil)
+	selector := f.pod(f.spec(objects.PodSpec{NodeSelector: f.labels("disk", "ssd")}), nil)
+	named := f.pod(cpu(100), nil)
+	named.NodeName = tainted.ID
+	for _, tt := range []struct {
+		node *objects.Node
+		pod  *objects.Pod
+		want bool
+	}{
+		{plain, small, true},
+		{plain, big, false}, // 1000m asked, 500m free
+		{plain, selector, false},
+		{plain, named, false},
+		{tainted, small, false},
+		{tainted, tolerant, true},
+		{noExec, small, true},
+		{full, small, false},
+	} {
+		if got := PreCheckForNode(f.snap.NodeInfo(tt.node.ID), f.in)(tt.pod); got != tt.want {
+			t.Errorf("node %s, pod %d: %v, want %v", f.in.String(tt.node.Name), tt.pod.ID, got, tt.want)
+		}
+	}
+}
