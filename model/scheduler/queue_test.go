@@ -1,6 +1,7 @@
 package scheduler
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -84,24 +85,12 @@ func TestActiveQFIFOAndPop(t *testing.T) {
 			t.Errorf("pod %d: attempts %d, initial %v", qp.Pod.ID, qp.Attempts, qp.InitialAttempt)
 		}
 	}
-	if want := []int32{a.ID, b.ID, c.ID}; !equalIDs(got, want) {
+	if want := []int32{a.ID, b.ID, c.ID}; !slices.Equal(got, want) {
 		t.Fatalf("pop order %v, want %v", got, want)
 	}
 	if q.SchedulingCycle() != 3 || q.InFlight() != 3 {
 		t.Fatalf("cycle %d, in flight %d", q.SchedulingCycle(), q.InFlight())
 	}
-}
-
-func equalIDs(a, b []int32) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // A FitError with no move request during the cycle parks the pod in
@@ -284,6 +273,13 @@ func TestQueueUpdate(t *testing.T) {
 	n := f.pending()
 	q.Update(nil, n, at(11*time.Second))
 	wantWhere(t, q, n, ActiveQ)
+	// In activeQ, an update replaces the object and keeps the pod there.
+	nn := *n
+	q.Update(n, &nn, at(11*time.Second))
+	wantWhere(t, q, n, ActiveQ)
+	if q.Get(n.ID).Pod != &nn {
+		t.Fatal("activeQ kept the old object")
+	}
 	q.Delete(n.ID, at(12*time.Second))
 	if q.Get(n.ID) != nil || q.Len(ActiveQ) != 1 {
 		t.Fatal("delete left the pod")
