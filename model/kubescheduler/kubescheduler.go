@@ -782,8 +782,9 @@ func (h nodeHandler) OnUpdate(oldObj, newObj api.Object) {
 		return
 	}
 	now := r.eng.Now()
+	preCheck := scheduler.PreCheckForNode(r.snap.NodeInfo(n.ID), r.s.cfg.Interner)
 	for _, ev := range NodeSchedulingPropertiesChange(old, n) {
-		r.queue.MoveAllToActiveOrBackoffQueue(ev, scheduler.PreCheckForNode(r.snap.NodeInfo(n.ID), r.s.cfg.Interner), now)
+		r.queue.MoveAllToActiveOrBackoffQueue(ev, preCheck, now)
 	}
 	r.kick()
 }
@@ -893,18 +894,27 @@ func (h podHandler) OnDelete(o api.Object) {
 	h.r.queue.Delete(p.ID, h.r.eng.Now())
 }
 
-// addAssigned is addPodToCache: a bound pod joins the cache, replacing
-// its assumed copy if the binding was ours; pods it may unblock move.
-func (h podHandler) addAssigned(p *objects.Pod) {
-	r := h.r
+// cache puts a bound pod from the informer in the cache in place of the
+// copy it held (assumed or not); false if the cache refuses it.
+func (r *Replica) cache(p *objects.Pod) bool {
 	if old := r.cachedPod(p.ID); old != nil {
 		_ = r.snap.RemovePod(old)
 	}
 	if r.snap.AddPod(p) != nil {
 		r.setCached(p.ID, nil, false)
-		return
+		return false
 	}
 	r.setCached(p.ID, p, false)
+	return true
+}
+
+// addAssigned is addPodToCache: a bound pod joins the cache, replacing
+// its assumed copy if the binding was ours; pods it may unblock move.
+func (h podHandler) addAssigned(p *objects.Pod) {
+	r := h.r
+	if !r.cache(p) {
+		return
+	}
 	r.queue.AssignedPodAdded(p, r.eng.Now())
 	r.kick()
 }
@@ -912,14 +922,9 @@ func (h podHandler) addAssigned(p *objects.Pod) {
 // updateAssigned is updatePodInCache.
 func (h podHandler) updateAssigned(old, p *objects.Pod) {
 	r := h.r
-	if cur := r.cachedPod(p.ID); cur != nil {
-		_ = r.snap.RemovePod(cur)
-	}
-	if r.snap.AddPod(p) != nil {
-		r.setCached(p.ID, nil, false)
+	if !r.cache(p) {
 		return
 	}
-	r.setCached(p.ID, p, false)
 	if !slices.Equal(old.Labels, p.Labels) {
 		r.queue.AssignedPodUpdated(p, r.eng.Now())
 		r.kick()
