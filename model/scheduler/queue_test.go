@@ -490,3 +490,30 @@ func TestPreCheckForNode(t *testing.T) {
 		}
 	}
 }
+
+// With hints on, a bound pod's relabelling moves every parked pod a
+// plugin that registered AssignedPodUpdate rejected (PodTopologySpread,
+// InterPodAffinity), not those NodeResourcesFit rejected; a bound pod's
+// deletion moves those too.
+func TestAssignedPodEventsWithHints(t *testing.T) {
+	f := newFixture(t)
+	q := f.queue(true)
+	spread, affine, fit := f.pending(), f.pending(), f.pending()
+	for _, p := range []*objects.Pod{spread, affine, fit} {
+		q.Add(p, 0)
+	}
+	fail(t, q, 0, PodTopologySpread)
+	fail(t, q, 0, InterPodAffinity)
+	fail(t, q, 0, NodeResourcesFit)
+	bound := f.pod(f.spec(objects.PodSpec{}), f.labels("app", "db"))
+	if n := q.AssignedPodUpdated(bound, at(time.Minute)); n != 2 {
+		t.Fatalf("relabel moved %d, want 2", n)
+	}
+	wantWhere(t, q, spread, ActiveQ)
+	wantWhere(t, q, affine, ActiveQ)
+	wantWhere(t, q, fit, UnschedulablePods)
+	if n := q.MoveAllToActiveOrBackoffQueue(EventAssignedPodDelete, nil, at(time.Minute)); n != 1 {
+		t.Fatalf("delete moved %d, want 1", n)
+	}
+	wantWhere(t, q, fit, ActiveQ)
+}
