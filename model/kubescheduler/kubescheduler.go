@@ -600,7 +600,8 @@ func (r *Replica) bind(qp *scheduler.QueuedPod, node int32, start sim.Time) {
 	r.c.Do(req, &binding{r: r, qp: qp, node: node, start: start, epoch: r.epoch})
 }
 
-// bindingSize is a v1.Binding's serialized size (metadata and target).
+// bindingSize is a v1.Binding's serialized size (metadata and target):
+// orrery's estimate, not a measured figure.
 const bindingSize = 200
 
 // namespaceOf is the API namespace of a pod, as the informer has it.
@@ -713,7 +714,7 @@ func (r *Replica) fail(qp *scheduler.QueuedPod, err error, start sim.Time, inCyc
 }
 
 // statusPatchSize is the size of a PodScheduled condition patch without
-// its message.
+// its message: orrery's estimate, not a measured figure.
 const statusPatchSize = 250
 
 func (r *Replica) endFailedCycle(inCycle bool) {
