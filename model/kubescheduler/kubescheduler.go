@@ -233,7 +233,6 @@ type Replica struct {
 	el    *leaderelection.Elector
 
 	running bool // the process is up
-	synced  bool // caches synced, handlers registered's initial lists done
 	leading bool // scheduling (the lease is ours, or no election)
 	epoch   uint32
 
@@ -356,7 +355,7 @@ func (r *Replica) Stop() {
 	if !r.running {
 		return
 	}
-	r.running, r.synced, r.leading = false, false, false
+	r.running, r.leading = false, false
 	r.epoch++
 	for _, t := range []*sim.Timer{r.cycleTimer, r.doneTimer, r.backoffTimer, r.unschedTimer, r.syncPoll} {
 		t.Stop()
@@ -379,7 +378,6 @@ func (r *Replica) pollSync() {
 		r.syncPoll.Reset(syncedPollPeriod)
 		return
 	}
-	r.synced = true
 	if r.el != nil {
 		r.el.Run()
 		return
