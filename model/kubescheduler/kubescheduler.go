@@ -103,7 +103,6 @@ type Attempt struct {
 
 // Scheduler is the deployment: its replicas and the metrics they share.
 type Scheduler struct {
-	eng      *sim.Engine
 	cfg      Config
 	replicas []*Replica
 	m        *metrics
@@ -157,7 +156,7 @@ func New(eng *sim.Engine, net *sim.Network, rec *sim.Recorder, sh *client.Shared
 	if err := cfg.Queue.Validate(); err != nil {
 		return nil, err
 	}
-	s := &Scheduler{eng: eng, cfg: cfg}
+	s := &Scheduler{cfg: cfg}
 	m := &metrics{}
 	for r := range numResults {
 		m.attemptDur[r] = rec.Latency(AttemptDurationMetric, "scheduler", cfg.Name, "result", r.String())
@@ -245,8 +244,8 @@ type Replica struct {
 	cached  []*objects.Pod
 	assumed []bool
 
-	// The cycle in progress.
-	busy      bool
+	// The cycle in progress (cur nil: the loop is idle): from the pop
+	// until the binding is sent, or the failure's status patch answered.
 	cur       *scheduler.QueuedPod
 	curStart  sim.Time
 	curResult scheduler.Result
@@ -315,7 +314,7 @@ func (r *Replica) reset() error {
 	}
 	r.queue = q
 	r.cached, r.assumed = r.cached[:0], r.assumed[:0]
-	r.busy, r.cur = false, nil
+	r.cur = nil
 	return nil
 }
 
@@ -478,7 +477,7 @@ func (r *Replica) kick() {
 	}
 	r.armBackoff()
 	r.armUnsched()
-	if r.busy || r.cycleTimer.Active() || r.queue.Len(scheduler.ActiveQ) == 0 {
+	if r.cur != nil || r.cycleTimer.Active() || r.queue.Len(scheduler.ActiveQ) == 0 {
 		return
 	}
 	r.cycleTimer.ResetAt(r.eng.Now())
@@ -488,7 +487,7 @@ func (r *Replica) kick() {
 // it stands, and spend the cycle's modeled time before acting on the
 // decision (schedule_one.go scheduleOne).
 func (r *Replica) scheduleOne() {
-	if !r.leading || r.busy {
+	if !r.leading || r.cur != nil {
 		return
 	}
 	now := r.eng.Now()
@@ -503,7 +502,7 @@ func (r *Replica) scheduleOne() {
 		r.kick()
 		return
 	}
-	r.busy, r.cur, r.curStart = true, qp, now
+	r.cur, r.curStart = qp, now
 	res, err := r.sched.Schedule(pod, r.snap, r.rng)
 	r.curResult, r.curErr = res, err
 	cost := r.s.cfg.Cost
@@ -514,7 +513,7 @@ func (r *Replica) scheduleOne() {
 // cycleDone ends the scheduling cycle: assume and bind, or handle the
 // failure.
 func (r *Replica) cycleDone() {
-	if !r.busy || r.cur == nil {
+	if r.cur == nil {
 		return
 	}
 	qp, res, err := r.cur, r.curResult, r.curErr
@@ -528,7 +527,7 @@ func (r *Replica) cycleDone() {
 		return
 	}
 	r.bind(qp, res.Node, r.curStart)
-	r.busy, r.cur = false, nil
+	r.cur = nil
 	r.kick()
 }
 
@@ -717,7 +716,7 @@ const statusPatchSize = 250
 
 func (r *Replica) endFailedCycle(inCycle bool) {
 	if inCycle {
-		r.busy, r.cur = false, nil
+		r.cur = nil
 	}
 	r.kick()
 }
