@@ -387,9 +387,7 @@ func (r *Replica) pollSync() {
 func (r *Replica) startedLeading() {
 	r.leading = true
 	r.runStart = r.eng.Now()
-	// SchedulingQueue.Run: the two flush loops start now.
-	r.armBackoff()
-	r.armUnsched()
+	// SchedulingQueue.Run: the two flush loops start now (kick arms them).
 	r.kick()
 }
 
@@ -422,14 +420,11 @@ func (r *Replica) Handle(ev *sim.Event) {
 	case kindBackoffFlush:
 		if r.leading {
 			r.queue.FlushBackoffCompleted(r.eng.Now())
-			r.armBackoff()
 			r.kick()
 		}
 	case kindUnschedFlush:
 		if r.leading {
 			r.queue.FlushUnschedulableLeftover(r.eng.Now())
-			r.armBackoff()
-			r.armUnsched()
 			r.kick()
 		}
 	case kindRestart:
@@ -470,7 +465,8 @@ func (r *Replica) armUnsched() {
 	r.unschedTimer.ResetAt(r.nextTick(r.eng.Now().Add(1), scheduler.UnschedulableFlushPeriod))
 }
 
-// kick starts a cycle if the loop is idle and activeQ has a pod.
+// kick rearms the two flushes for the queue as it now stands and starts
+// a cycle if the loop is idle and activeQ has a pod.
 func (r *Replica) kick() {
 	if !r.leading {
 		return
