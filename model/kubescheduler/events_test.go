@@ -175,3 +175,37 @@ func TestLostLeaseRestarts(t *testing.T) {
 		t.Errorf("acquired %v, want 2", c)
 	}
 }
+
+// An error that is no FitError (no nodes at all) sends the pod to
+// backoffQ; the 1s flush, ticking from when scheduling began (0.1s),
+// retries it on the first tick after its backoff (1s doubling per
+// attempt, at most 10s) has ended. The status is patched once: the
+// message stays.
+func TestErrorRetriedOnBackoffTicks(t *testing.T) {
+	r := newRig(t, 1)
+	// Something stored, so that the informers' lists do not come back at
+	// resource version 0.
+	r.Seed(api.Object{Resource: api.ConfigMaps, ID: 1, Size: 100})
+	s := r.start(Config{})
+	r.createPod(time.Second, r.cpuPod(100, mi), nil)
+	r.Run(t, 40*time.Second)
+	// Backoffs after attempts 1–5: 1s, 2s, 4s, 8s, 10s, counted from the
+	// failure, 300µs (the cycle) after the pop: each ends just past a tick,
+	// so the retry waits for the next one.
+	want := []time.Duration{1007 * ms, 2100 * ms, 5100 * ms, 10100 * ms, 19100 * ms, 30100 * ms}
+	as := s.Attempts()
+	if len(as) != len(want) {
+		t.Fatalf("%d attempts, want %d: %+v", len(as), len(want), as)
+	}
+	for i, a := range as {
+		if d := a.Start.Sub(at(want[i])); d < 0 || d > 5*ms || a.Result != Error {
+			t.Errorf("attempt %d: %v at %v, want an error at %v", i, a.Result, a.Start, want[i])
+		}
+	}
+	if p := r.stored(0); p.Reason != "SchedulerError" || p.Message != scheduler.ErrNoNodesAvailable.Error() {
+		t.Errorf("status %q %q", p.Reason, p.Message)
+	}
+	if n := r.Rec.FindCounter("scheduler_status_patches_total", "scheduler", "kube-scheduler"); n == nil || n.Value != 1 {
+		t.Errorf("status patches %v, want 1", n)
+	}
+}
