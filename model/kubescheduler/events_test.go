@@ -209,3 +209,28 @@ func TestErrorRetriedOnBackoffTicks(t *testing.T) {
 		t.Errorf("status patches %v, want 1", n)
 	}
 }
+
+// Only pods naming the profile's schedulerName are queued: a pod for
+// another scheduler stays pending, untouched.
+func TestOtherSchedulersPodsIgnored(t *testing.T) {
+	r := newRig(t, 1)
+	r.seedNode(r.node("n", 4000, 8*gi))
+	s := r.start(Config{})
+	spec := r.cpuPod(100, mi)
+	r.At(time.Second, func() {
+		p := &objects.Pod{ID: -1, Namespace: objects.NamespaceDefault, Name: r.sym("pod"), Spec: spec,
+			NodeName: objects.NoNode, SchedulerName: r.sym("my-scheduler")}
+		req := r.Writer.C.NewRequest(api.Create, api.Pods, -1)
+		req.Namespace = ns
+		req.Object = podObject(p)
+		r.Writer.C.Do(req, r.Writer)
+	})
+	r.createPod(2*time.Second, spec, nil)
+	r.Run(t, 5*time.Second)
+	if got := s.Attempts(); len(got) != 1 || got[0].Pod != 1 || got[0].Result != Scheduled {
+		t.Fatalf("attempts %+v, want pod 1 only", got)
+	}
+	if p := r.stored(0); p.Bound() || p.Scheduled != api.ConditionUnknown {
+		t.Errorf("other scheduler's pod: node %d, scheduled %v", p.NodeName, p.Scheduled)
+	}
+}
