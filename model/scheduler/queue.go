@@ -100,23 +100,6 @@ var eventNames = [numClusterEvents]string{
 
 func (e ClusterEvent) String() string { return eventNames[e] }
 
-// PluginSet is a set of plugins, bit p for Plugin p.
-type PluginSet uint16
-
-// Has reports whether p is in the set.
-func (s PluginSet) Has(p Plugin) bool { return s&(1<<p) != 0 }
-
-// With returns the set with p added.
-func (s PluginSet) With(p Plugin) PluginSet { return s | 1<<p }
-
-func pluginSet(ps ...Plugin) PluginSet {
-	var s PluginSet
-	for _, p := range ps {
-		s = s.With(p)
-	}
-	return s
-}
-
 var allFilterPlugins = pluginSet(FilterPlugins...)
 
 // eventPlugins: the filter plugins that registered each event, from their
