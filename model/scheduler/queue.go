@@ -312,32 +312,27 @@ func (q *Queue) NextBackoffExpiry() (sim.Time, bool) {
 	return q.backoff.h[0].backoff, true
 }
 
-func (q *Queue) entry(p *objects.Pod) *QueuedPod {
+// Add queues a new pending pod in activeQ (Add: newQueuedPodInfo, then
+// moveToActiveQ). A pod the queue already holds is moved to activeQ
+// with its new object, keeping its attempts.
+func (q *Queue) Add(p *objects.Pod, now sim.Time) { q.add(p, now, "PodAdd") }
+
+// add moves p to activeQ with its new object, making its entry (added
+// now) if the queue does not know it.
+func (q *Queue) add(p *objects.Pod, now sim.Time, event string) {
+	if p.ID < 0 {
+		return
+	}
 	for int(p.ID) >= len(q.pods) {
 		q.pods = append(q.pods, nil)
 	}
 	qp := q.pods[p.ID]
 	if qp == nil {
-		qp = &QueuedPod{InitialAttempt: -1}
+		qp = &QueuedPod{Timestamp: now, InitialAttempt: -1}
 		q.pods[p.ID] = qp
 	}
-	return qp
-}
-
-// Add queues a new pending pod in activeQ (Add: newQueuedPodInfo, then
-// moveToActiveQ). A pod the queue already holds is moved to activeQ
-// with its new object, keeping its attempts.
-func (q *Queue) Add(p *objects.Pod, now sim.Time) {
-	if p.ID < 0 {
-		return
-	}
-	qp := q.Get(p.ID)
-	if qp == nil {
-		qp = q.entry(p)
-		qp.Timestamp = now
-	}
 	qp.Pod = p
-	q.moveToActive(qp, now, "PodAdd")
+	q.moveToActive(qp, now, event)
 }
 
 // unlink takes the pod out of whichever sub-queue holds it.
@@ -655,12 +650,7 @@ func (q *Queue) Update(old, p *objects.Pod, now sim.Time) {
 		return
 	}
 	if qp == nil || qp.where == NotQueued {
-		if qp == nil {
-			qp = q.entry(p)
-			qp.Timestamp = now
-		}
-		qp.Pod = p
-		q.moveToActive(qp, now, "PodUpdate")
+		q.add(p, now, "PodUpdate")
 		return
 	}
 	qp.Pod = p
