@@ -103,7 +103,6 @@ type Attempt struct {
 
 // Scheduler is the deployment: its replicas and the metrics they share.
 type Scheduler struct {
-	eng      *sim.Engine
 	cfg      Config
 	replicas []*Replica
 	m        *metrics
@@ -157,7 +156,7 @@ func New(eng *sim.Engine, net *sim.Network, rec *sim.Recorder, sh *client.Shared
 	if err := cfg.Queue.Validate(); err != nil {
 		return nil, err
 	}
-	s := &Scheduler{eng: eng, cfg: cfg}
+	s := &Scheduler{cfg: cfg}
 	m := &metrics{}
 	for r := range numResults {
 		m.attemptDur[r] = rec.Latency(AttemptDurationMetric, "scheduler", cfg.Name, "result", r.String())
@@ -233,7 +232,6 @@ type Replica struct {
 	el    *leaderelection.Elector
 
 	running bool // the process is up
-	synced  bool // caches synced, handlers registered's initial lists done
 	leading bool // scheduling (the lease is ours, or no election)
 	epoch   uint32
 
@@ -246,8 +244,8 @@ type Replica struct {
 	cached  []*objects.Pod
 	assumed []bool
 
-	// The cycle in progress.
-	busy      bool
+	// The cycle in progress (cur nil: the loop is idle): from the pop
+	// until the binding is sent, or the failure's status patch answered.
 	cur       *scheduler.QueuedPod
 	curStart  sim.Time
 	curResult scheduler.Result
@@ -316,7 +314,7 @@ func (r *Replica) reset() error {
 	}
 	r.queue = q
 	r.cached, r.assumed = r.cached[:0], r.assumed[:0]
-	r.busy, r.cur = false, nil
+	r.cur = nil
 	return nil
 }
 
@@ -356,7 +354,7 @@ func (r *Replica) Stop() {
 	if !r.running {
 		return
 	}
-	r.running, r.synced, r.leading = false, false, false
+	r.running, r.leading = false, false
 	r.epoch++
 	for _, t := range []*sim.Timer{r.cycleTimer, r.doneTimer, r.backoffTimer, r.unschedTimer, r.syncPoll} {
 		t.Stop()
@@ -379,7 +377,6 @@ func (r *Replica) pollSync() {
 		r.syncPoll.Reset(syncedPollPeriod)
 		return
 	}
-	r.synced = true
 	if r.el != nil {
 		r.el.Run()
 		return
@@ -390,9 +387,7 @@ func (r *Replica) pollSync() {
 func (r *Replica) startedLeading() {
 	r.leading = true
 	r.runStart = r.eng.Now()
-	// SchedulingQueue.Run: the two flush loops start now.
-	r.armBackoff()
-	r.armUnsched()
+	// SchedulingQueue.Run: the two flush loops start now (kick arms them).
 	r.kick()
 }
 
@@ -425,14 +420,11 @@ func (r *Replica) Handle(ev *sim.Event) {
 	case kindBackoffFlush:
 		if r.leading {
 			r.queue.FlushBackoffCompleted(r.eng.Now())
-			r.armBackoff()
 			r.kick()
 		}
 	case kindUnschedFlush:
 		if r.leading {
 			r.queue.FlushUnschedulableLeftover(r.eng.Now())
-			r.armBackoff()
-			r.armUnsched()
 			r.kick()
 		}
 	case kindRestart:
@@ -473,14 +465,15 @@ func (r *Replica) armUnsched() {
 	r.unschedTimer.ResetAt(r.nextTick(r.eng.Now().Add(1), scheduler.UnschedulableFlushPeriod))
 }
 
-// kick starts a cycle if the loop is idle and activeQ has a pod.
+// kick rearms the two flushes for the queue as it now stands and starts
+// a cycle if the loop is idle and activeQ has a pod.
 func (r *Replica) kick() {
 	if !r.leading {
 		return
 	}
 	r.armBackoff()
 	r.armUnsched()
-	if r.busy || r.cycleTimer.Active() || r.queue.Len(scheduler.ActiveQ) == 0 {
+	if r.cur != nil || r.cycleTimer.Active() || r.queue.Len(scheduler.ActiveQ) == 0 {
 		return
 	}
 	r.cycleTimer.ResetAt(r.eng.Now())
@@ -490,7 +483,7 @@ func (r *Replica) kick() {
 // it stands, and spend the cycle's modeled time before acting on the
 // decision (schedule_one.go scheduleOne).
 func (r *Replica) scheduleOne() {
-	if !r.leading || r.busy {
+	if !r.leading || r.cur != nil {
 		return
 	}
 	now := r.eng.Now()
@@ -505,7 +498,7 @@ func (r *Replica) scheduleOne() {
 		r.kick()
 		return
 	}
-	r.busy, r.cur, r.curStart = true, qp, now
+	r.cur, r.curStart = qp, now
 	res, err := r.sched.Schedule(pod, r.snap, r.rng)
 	r.curResult, r.curErr = res, err
 	cost := r.s.cfg.Cost
@@ -516,7 +509,7 @@ func (r *Replica) scheduleOne() {
 // cycleDone ends the scheduling cycle: assume and bind, or handle the
 // failure.
 func (r *Replica) cycleDone() {
-	if !r.busy || r.cur == nil {
+	if r.cur == nil {
 		return
 	}
 	qp, res, err := r.cur, r.curResult, r.curErr
@@ -530,7 +523,7 @@ func (r *Replica) cycleDone() {
 		return
 	}
 	r.bind(qp, res.Node, r.curStart)
-	r.busy, r.cur = false, nil
+	r.cur = nil
 	r.kick()
 }
 
@@ -600,7 +593,8 @@ func (r *Replica) bind(qp *scheduler.QueuedPod, node int32, start sim.Time) {
 	r.c.Do(req, &binding{r: r, qp: qp, node: node, start: start, epoch: r.epoch})
 }
 
-// bindingSize is a v1.Binding's serialized size (metadata and target).
+// bindingSize is a v1.Binding's serialized size (metadata and target):
+// orrery's estimate, not a measured figure.
 const bindingSize = 200
 
 // namespaceOf is the API namespace of a pod, as the informer has it.
@@ -713,12 +707,12 @@ func (r *Replica) fail(qp *scheduler.QueuedPod, err error, start sim.Time, inCyc
 }
 
 // statusPatchSize is the size of a PodScheduled condition patch without
-// its message.
+// its message: orrery's estimate, not a measured figure.
 const statusPatchSize = 250
 
 func (r *Replica) endFailedCycle(inCycle bool) {
 	if inCycle {
-		r.busy, r.cur = false, nil
+		r.cur = nil
 	}
 	r.kick()
 }
@@ -782,8 +776,9 @@ func (h nodeHandler) OnUpdate(oldObj, newObj api.Object) {
 		return
 	}
 	now := r.eng.Now()
+	preCheck := scheduler.PreCheckForNode(r.snap.NodeInfo(n.ID), r.s.cfg.Interner)
 	for _, ev := range NodeSchedulingPropertiesChange(old, n) {
-		r.queue.MoveAllToActiveOrBackoffQueue(ev, scheduler.PreCheckForNode(r.snap.NodeInfo(n.ID), r.s.cfg.Interner), now)
+		r.queue.MoveAllToActiveOrBackoffQueue(ev, preCheck, now)
 	}
 	r.kick()
 }
@@ -893,18 +888,27 @@ func (h podHandler) OnDelete(o api.Object) {
 	h.r.queue.Delete(p.ID, h.r.eng.Now())
 }
 
-// addAssigned is addPodToCache: a bound pod joins the cache, replacing
-// its assumed copy if the binding was ours; pods it may unblock move.
-func (h podHandler) addAssigned(p *objects.Pod) {
-	r := h.r
+// cache puts a bound pod from the informer in the cache in place of the
+// copy it held (assumed or not); false if the cache refuses it.
+func (r *Replica) cache(p *objects.Pod) bool {
 	if old := r.cachedPod(p.ID); old != nil {
 		_ = r.snap.RemovePod(old)
 	}
 	if r.snap.AddPod(p) != nil {
 		r.setCached(p.ID, nil, false)
-		return
+		return false
 	}
 	r.setCached(p.ID, p, false)
+	return true
+}
+
+// addAssigned is addPodToCache: a bound pod joins the cache, replacing
+// its assumed copy if the binding was ours; pods it may unblock move.
+func (h podHandler) addAssigned(p *objects.Pod) {
+	r := h.r
+	if !r.cache(p) {
+		return
+	}
 	r.queue.AssignedPodAdded(p, r.eng.Now())
 	r.kick()
 }
@@ -912,14 +916,9 @@ func (h podHandler) addAssigned(p *objects.Pod) {
 // updateAssigned is updatePodInCache.
 func (h podHandler) updateAssigned(old, p *objects.Pod) {
 	r := h.r
-	if cur := r.cachedPod(p.ID); cur != nil {
-		_ = r.snap.RemovePod(cur)
-	}
-	if r.snap.AddPod(p) != nil {
-		r.setCached(p.ID, nil, false)
+	if !r.cache(p) {
 		return
 	}
-	r.setCached(p.ID, p, false)
 	if !slices.Equal(old.Labels, p.Labels) {
 		r.queue.AssignedPodUpdated(p, r.eng.Now())
 		r.kick()

@@ -29,14 +29,13 @@ func runRandom(t *testing.T, seed uint64) (*rig, *Scheduler, *objects.Node) {
 	big := r.node("big", 64000, 256*gi)
 	s := r.start(Config{Replicas: 1 + rng.IntN(2), LeaderElect: true})
 	var total int64
-	for i := range 10 + rng.IntN(31) {
+	for range 10 + rng.IntN(31) {
 		cpu := int64(100 + rng.IntN(int(smallest/4-100)))
 		if total+cpu > capacity/2 {
 			break
 		}
 		total += cpu
 		r.createPod(time.Duration(rng.IntN(20000))*ms+5*time.Second, r.cpuPod(cpu, 64*mi), nil)
-		_ = i
 	}
 	for range 1 + rng.IntN(3) {
 		r.createPod(time.Duration(rng.IntN(20000))*ms+5*time.Second, r.cpuPod(20000, gi), nil)

@@ -1,10 +1,9 @@
 package objects
 
 import (
-	"time"
-
 	"strings"
 	"testing"
+	"time"
 )
 
 const (
@@ -155,6 +154,7 @@ func TestSpecValidation(t *testing.T) {
 		{PodSpec{Containers: []Container{{}}, TopologySpread: []TopologySpreadConstraint{{MaxSkew: 0, TopologyKey: k}}}, "maxSkew"},
 		{PodSpec{Containers: []Container{{}}, TopologySpread: []TopologySpreadConstraint{{MaxSkew: 1, TopologyKey: k, MinDomains: 2, WhenUnsatisfiable: ScheduleAnyway}}}, "minDomains"},
 		{PodSpec{Containers: []Container{{}}, Overhead: Resources{Memory: -1}}, "overhead: must not be negative"},
+		{PodSpec{Containers: []Container{{}}, TerminationGracePeriod: -2 * time.Second}, "terminationGracePeriodSeconds: must be greater than or equal to 0"},
 		{PodSpec{Containers: []Container{{}}, InitContainers: []Container{{Requests: MemoryOnly(2), Limits: MemoryOnly(1)}}}, "initContainers[0].requests.memory: must be less than or equal to memory limit"},
 		{PodSpec{Containers: []Container{{}}, NodeAffinity: NodeAffinity{Preferred: []PreferredSchedulingTerm{{Weight: 1, Term: NodeSelectorTerm{MatchExpressions: []Requirement{{Key: k, Op: OpGt, Values: []Sym{k}}}}}}}}, "nodeAffinity.preferred[0].matchExpressions[0]: operator Gt takes its one integer in Num"},
 		{PodSpec{Containers: []Container{{}}, NodeAffinity: NodeAffinity{Required: []NodeSelectorTerm{{MatchExpressions: []Requirement{{Key: k, Op: Operator(99)}}}}}}, "nodeAffinity.required[0].matchExpressions[0]: unknown operator 99"},

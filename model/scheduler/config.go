@@ -31,6 +31,23 @@ var pluginNames = [NumPlugins]string{
 
 func (p Plugin) String() string { return pluginNames[p] }
 
+// PluginSet is a set of plugins, bit p for Plugin p.
+type PluginSet uint16
+
+// Has reports whether p is in the set.
+func (s PluginSet) Has(p Plugin) bool { return s&(1<<p) != 0 }
+
+// With returns the set with p added.
+func (s PluginSet) With(p Plugin) PluginSet { return s | 1<<p }
+
+func pluginSet(ps ...Plugin) PluginSet {
+	var s PluginSet
+	for _, p := range ps {
+		s = s.With(p)
+	}
+	return s
+}
+
 // FilterPlugins are the modeled filter plugins, in the order they run; the
 // first to reject a node decides its status (framework.RunFilterPlugins).
 var FilterPlugins = []Plugin{

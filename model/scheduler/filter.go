@@ -244,29 +244,8 @@ func (s *Scheduler) filter(ni *NodeInfo) NodeStatus {
 	if spec.HasRequiredNodeAffinity() && !spec.MatchesRequiredNodeAffinity(n.Labels, in) {
 		return reject(NodeAffinity, UnschedulableAndUnresolvable, Reason{Kind: ReasonNodeAffinity})
 	}
-	// NodeResourcesFit (noderesources/fit.go fitsRequest): every shortage
-	// is a reason; one that no amount of preemption could cure (the pod
-	// asks for more than the node's allocatable) makes the status
-	// unresolvable.
-	code := Unschedulable
-	if int64(len(ni.Pods))+1 > n.MaxPods {
-		st.add(Reason{Kind: ReasonTooManyPods})
-	}
-	if req := spec.Requests(); !req.IsZero() {
-		if req.MilliCPU > 0 && req.MilliCPU > n.Allocatable.MilliCPU-ni.Requested.MilliCPU {
-			st.add(Reason{Kind: ReasonInsufficientCPU})
-			if req.MilliCPU > n.Allocatable.MilliCPU {
-				code = UnschedulableAndUnresolvable
-			}
-		}
-		if req.Memory > 0 && req.Memory > n.Allocatable.Memory-ni.Requested.Memory {
-			st.add(Reason{Kind: ReasonInsufficientMemory})
-			if req.Memory > n.Allocatable.Memory {
-				code = UnschedulableAndUnresolvable
-			}
-		}
-	}
-	if st.N > 0 {
+	// NodeResourcesFit.
+	if code := fitsRequest(ni, spec, &st); st.N > 0 {
 		st.Plugin, st.Code = NodeResourcesFit, code
 		return st
 	}
@@ -303,6 +282,33 @@ func (s *Scheduler) filter(ni *NodeInfo) NodeStatus {
 		}
 	}
 	return st
+}
+
+// fitsRequest is NodeResourcesFit's check (noderesources/fit.go
+// fitsRequest, which preCheckForNode's AdmissionCheck runs too): every
+// shortage of pods, CPU or memory is a reason added to st; the code is
+// UnschedulableAndUnresolvable if one is beyond what preemption could cure
+// (the pod asks for more than the node's allocatable).
+func fitsRequest(ni *NodeInfo, spec *objects.PodSpec, st *NodeStatus) Code {
+	n, code := ni.Node, Unschedulable
+	if int64(len(ni.Pods))+1 > n.MaxPods {
+		st.add(Reason{Kind: ReasonTooManyPods})
+	}
+	if req := spec.Requests(); !req.IsZero() {
+		if req.MilliCPU > 0 && req.MilliCPU > n.Allocatable.MilliCPU-ni.Requested.MilliCPU {
+			st.add(Reason{Kind: ReasonInsufficientCPU})
+			if req.MilliCPU > n.Allocatable.MilliCPU {
+				code = UnschedulableAndUnresolvable
+			}
+		}
+		if req.Memory > 0 && req.Memory > n.Allocatable.Memory-ni.Requested.Memory {
+			st.add(Reason{Kind: ReasonInsufficientMemory})
+			if req.Memory > n.Allocatable.Memory {
+				code = UnschedulableAndUnresolvable
+			}
+		}
+	}
+	return code
 }
 
 // satisfiesPodAffinity is interpodaffinity satisfyPodAffinity: the node

@@ -100,23 +100,6 @@ var eventNames = [numClusterEvents]string{
 
 func (e ClusterEvent) String() string { return eventNames[e] }
 
-// PluginSet is a set of plugins, bit p for Plugin p.
-type PluginSet uint16
-
-// Has reports whether p is in the set.
-func (s PluginSet) Has(p Plugin) bool { return s&(1<<p) != 0 }
-
-// With returns the set with p added.
-func (s PluginSet) With(p Plugin) PluginSet { return s | 1<<p }
-
-func pluginSet(ps ...Plugin) PluginSet {
-	var s PluginSet
-	for _, p := range ps {
-		s = s.With(p)
-	}
-	return s
-}
-
 var allFilterPlugins = pluginSet(FilterPlugins...)
 
 // eventPlugins: the filter plugins that registered each event, from their
@@ -329,32 +312,27 @@ func (q *Queue) NextBackoffExpiry() (sim.Time, bool) {
 	return q.backoff.h[0].backoff, true
 }
 
-func (q *Queue) entry(p *objects.Pod) *QueuedPod {
+// Add queues a new pending pod in activeQ (Add: newQueuedPodInfo, then
+// moveToActiveQ). A pod the queue already holds is moved to activeQ
+// with its new object, keeping its attempts.
+func (q *Queue) Add(p *objects.Pod, now sim.Time) { q.add(p, now, "PodAdd") }
+
+// add moves p to activeQ with its new object, making its entry (added
+// now) if the queue does not know it.
+func (q *Queue) add(p *objects.Pod, now sim.Time, event string) {
+	if p.ID < 0 {
+		return
+	}
 	for int(p.ID) >= len(q.pods) {
 		q.pods = append(q.pods, nil)
 	}
 	qp := q.pods[p.ID]
 	if qp == nil {
-		qp = &QueuedPod{InitialAttempt: -1}
+		qp = &QueuedPod{Timestamp: now, InitialAttempt: -1}
 		q.pods[p.ID] = qp
 	}
-	return qp
-}
-
-// Add queues a new pending pod in activeQ (Add: newQueuedPodInfo, then
-// moveToActiveQ). A pod the queue already holds is moved to activeQ
-// with its new object, keeping its attempts.
-func (q *Queue) Add(p *objects.Pod, now sim.Time) {
-	if p.ID < 0 {
-		return
-	}
-	qp := q.Get(p.ID)
-	if qp == nil {
-		qp = q.entry(p)
-		qp.Timestamp = now
-	}
 	qp.Pod = p
-	q.moveToActive(qp, now, "PodAdd")
+	q.moveToActive(qp, now, event)
 }
 
 // unlink takes the pod out of whichever sub-queue holds it.
@@ -433,9 +411,14 @@ func (q *Queue) Pop(now sim.Time) *QueuedPod {
 	q.schedCycle++
 	qp.cycle = q.schedCycle
 	qp.UnschedulablePlugins = 0
+	// A pod queued again while in flight and popped once more is in
+	// flight once (upstream's inFlightPods is a map by UID); its events
+	// start anew.
+	if !qp.inFlight {
+		q.flying = append(q.flying, qp)
+	}
 	qp.inFlight, qp.updatedInFlight = true, false
 	qp.since = q.eventBase + uint64(len(q.events))
-	q.flying = append(q.flying, qp)
 	return qp
 }
 
@@ -667,12 +650,7 @@ func (q *Queue) Update(old, p *objects.Pod, now sim.Time) {
 		return
 	}
 	if qp == nil || qp.where == NotQueued {
-		if qp == nil {
-			qp = q.entry(p)
-			qp.Timestamp = now
-		}
-		qp.Pod = p
-		q.moveToActive(qp, now, "PodUpdate")
+		q.add(p, now, "PodUpdate")
 		return
 	}
 	qp.Pod = p
@@ -701,8 +679,10 @@ func podUpdated(old, p *objects.Pod) bool {
 		old.Namespace != p.Namespace
 }
 
-// Delete forgets a pod (PriorityQueue.Delete). A pod in flight is
-// forgotten once it is Done.
+// Delete forgets a pod (PriorityQueue.Delete). A pod in flight ends its
+// flight at once, where upstream keeps it in inFlightPods until Done: its
+// in-flight events could only matter to its own requeue, which a deleted
+// pod never gets.
 func (q *Queue) Delete(id int32, now sim.Time) {
 	qp := q.Get(id)
 	if qp == nil {
@@ -805,16 +785,9 @@ func (ph *podHeap) down(i int) bool {
 func PreCheckForNode(ni *NodeInfo, in *objects.Interner) PreEnqueueCheck {
 	return func(p *objects.Pod) bool {
 		n, spec := ni.Node, p.Spec
-		if int64(len(ni.Pods))+1 > n.MaxPods {
+		var st NodeStatus
+		if fitsRequest(ni, spec, &st); st.N > 0 {
 			return false
-		}
-		if req := spec.Requests(); !req.IsZero() {
-			if req.MilliCPU > 0 && req.MilliCPU > n.Allocatable.MilliCPU-ni.Requested.MilliCPU {
-				return false
-			}
-			if req.Memory > 0 && req.Memory > n.Allocatable.Memory-ni.Requested.Memory {
-				return false
-			}
 		}
 		if spec.HasRequiredNodeAffinity() && !spec.MatchesRequiredNodeAffinity(n.Labels, in) {
 			return false

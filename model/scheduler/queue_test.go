@@ -1,6 +1,7 @@
 package scheduler
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -84,24 +85,12 @@ func TestActiveQFIFOAndPop(t *testing.T) {
 			t.Errorf("pod %d: attempts %d, initial %v", qp.Pod.ID, qp.Attempts, qp.InitialAttempt)
 		}
 	}
-	if want := []int32{a.ID, b.ID, c.ID}; !equalIDs(got, want) {
+	if want := []int32{a.ID, b.ID, c.ID}; !slices.Equal(got, want) {
 		t.Fatalf("pop order %v, want %v", got, want)
 	}
 	if q.SchedulingCycle() != 3 || q.InFlight() != 3 {
 		t.Fatalf("cycle %d, in flight %d", q.SchedulingCycle(), q.InFlight())
 	}
-}
-
-func equalIDs(a, b []int32) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // A FitError with no move request during the cycle parks the pod in
@@ -284,6 +273,13 @@ func TestQueueUpdate(t *testing.T) {
 	n := f.pending()
 	q.Update(nil, n, at(11*time.Second))
 	wantWhere(t, q, n, ActiveQ)
+	// In activeQ, an update replaces the object and keeps the pod there.
+	nn := *n
+	q.Update(n, &nn, at(11*time.Second))
+	wantWhere(t, q, n, ActiveQ)
+	if q.Get(n.ID).Pod != &nn {
+		t.Fatal("activeQ kept the old object")
+	}
 	q.Delete(n.ID, at(12*time.Second))
 	if q.Get(n.ID) != nil || q.Len(ActiveQ) != 1 {
 		t.Fatal("delete left the pod")
@@ -402,4 +398,122 @@ func TestQueueGauges(t *testing.T) {
 	if active.Value() != 0 || unsched.Value() != 0 {
 		t.Fatal("gauges kept after Close")
 	}
+}
+
+// A pod popped again while still in flight (hints off: an update queued it
+// during its cycle, and the loop pops it before its binding is answered)
+// is in flight once: one Done ends its flight.
+func TestPopInFlightPodCountsOnce(t *testing.T) {
+	for _, hints := range []bool{false, true} {
+		f := newFixture(t)
+		q := f.queue(hints)
+		p := f.pending()
+		q.Add(p, 0)
+		qp := q.Pop(at(time.Second))
+		q.Add(p, at(time.Second)) // queued again while in flight
+		if again := q.Pop(at(time.Second)); again != qp {
+			t.Fatalf("hints %v: second pop %v", hints, again)
+		}
+		if q.InFlight() != 1 {
+			t.Fatalf("hints %v: in flight %d after popping one pod twice", hints, q.InFlight())
+		}
+		q.Done(qp)
+		if q.InFlight() != 0 {
+			t.Fatalf("hints %v: in flight %d after Done", hints, q.InFlight())
+		}
+		// With nothing in flight, events are no longer kept.
+		q.MoveAllToActiveOrBackoffQueue(EventNodeAdd, nil, at(2*time.Second))
+		if len(q.events) != 0 {
+			t.Fatalf("hints %v: %d in-flight events kept", hints, len(q.events))
+		}
+	}
+}
+
+// Deleting a pod in flight forgets it at once; its cycle's later failure
+// is refused and its Done is a no-op.
+func TestDeleteInFlight(t *testing.T) {
+	f := newFixture(t)
+	q := f.queue(true)
+	p := f.pending()
+	q.Add(p, 0)
+	qp := q.Pop(at(time.Second))
+	q.Delete(p.ID, at(time.Second))
+	if q.Get(p.ID) != nil || q.InFlight() != 0 {
+		t.Fatalf("deleted pod kept: entry %v, in flight %d", q.Get(p.ID), q.InFlight())
+	}
+	if err := q.AddUnschedulableIfNotPresent(qp, q.SchedulingCycle(), at(2*time.Second)); err != ErrNotInFlight {
+		t.Fatalf("requeue of a deleted pod: %v", err)
+	}
+	q.Done(qp)
+	if q.Pending() != 0 || q.InFlight() != 0 {
+		t.Fatalf("pending %d, in flight %d", q.Pending(), q.InFlight())
+	}
+}
+
+// preCheckForNode: a pod is moved by a node event only if the node has
+// room for its requests and pods, matches its node selector and name, and
+// has no NoSchedule taint it does not tolerate; NoExecute taints are not
+// checked.
+func TestPreCheckForNode(t *testing.T) {
+	f := newFixture(t)
+	k, v := f.sym("dedicated"), f.sym("db")
+	plain := f.node("plain", 2000, 4*gi)
+	f.using(plain, 1500, gi)
+	tainted := f.node("tainted", 8000, 16*gi, taint(k, v, objects.NoSchedule))
+	noExec := f.node("noexec", 8000, 16*gi, taint(k, v, objects.NoExecute))
+	full := f.node("full", 8000, 16*gi, func(n *objects.Node) { n.MaxPods = 1 })
+	f.using(full, 100, mi)
+	cpu := func(m int64) *objects.PodSpec {
+		return f.spec(objects.PodSpec{Containers: []objects.Container{{Requests: objects.Requests(m, mi)}}})
+	}
+	small, big := f.pod(cpu(100), nil), f.pod(cpu(1000), nil)
+	tolerant := f.pod(f.spec(objects.PodSpec{Tolerations: []objects.Toleration{{Key: k, Value: v, Effect: objects.NoSchedule}}}), nil)
+	selector := f.pod(f.spec(objects.PodSpec{NodeSelector: f.labels("disk", "ssd")}), nil)
+	named := f.pod(cpu(100), nil)
+	named.NodeName = tainted.ID
+	for _, tt := range []struct {
+		node *objects.Node
+		pod  *objects.Pod
+		want bool
+	}{
+		{plain, small, true},
+		{plain, big, false}, // 1000m asked, 500m free
+		{plain, selector, false},
+		{plain, named, false},
+		{tainted, small, false},
+		{tainted, tolerant, true},
+		{noExec, small, true},
+		{full, small, false},
+	} {
+		if got := PreCheckForNode(f.snap.NodeInfo(tt.node.ID), f.in)(tt.pod); got != tt.want {
+			t.Errorf("node %s, pod %d: %v, want %v", f.in.String(tt.node.Name), tt.pod.ID, got, tt.want)
+		}
+	}
+}
+
+// With hints on, a bound pod's relabelling moves every parked pod a
+// plugin that registered AssignedPodUpdate rejected (PodTopologySpread,
+// InterPodAffinity), not those NodeResourcesFit rejected; a bound pod's
+// deletion moves those too.
+func TestAssignedPodEventsWithHints(t *testing.T) {
+	f := newFixture(t)
+	q := f.queue(true)
+	spread, affine, fit := f.pending(), f.pending(), f.pending()
+	for _, p := range []*objects.Pod{spread, affine, fit} {
+		q.Add(p, 0)
+	}
+	fail(t, q, 0, PodTopologySpread)
+	fail(t, q, 0, InterPodAffinity)
+	fail(t, q, 0, NodeResourcesFit)
+	bound := f.pod(f.spec(objects.PodSpec{}), f.labels("app", "db"))
+	if n := q.AssignedPodUpdated(bound, at(time.Minute)); n != 2 {
+		t.Fatalf("relabel moved %d, want 2", n)
+	}
+	wantWhere(t, q, spread, ActiveQ)
+	wantWhere(t, q, affine, ActiveQ)
+	wantWhere(t, q, fit, UnschedulablePods)
+	if n := q.MoveAllToActiveOrBackoffQueue(EventAssignedPodDelete, nil, at(time.Minute)); n != 1 {
+		t.Fatalf("delete moved %d, want 1", n)
+	}
+	wantWhere(t, q, fit, ActiveQ)
 }

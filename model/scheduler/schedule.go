@@ -18,9 +18,9 @@ type Result struct {
 	Scores []NodeScore
 	// Rejected: the nodes the filters turned down, in evaluation order.
 	Rejected []NodeStatus
-	// Skipped has bit p set when score plugin p did not run this cycle
-	// (its PreScore skipped it, or its weight is 0).
-	Skipped uint16
+	// Skipped holds the score plugins that did not run this cycle (their
+	// PreScore skipped them, or their weight is 0).
+	Skipped PluginSet
 	// Weights are the profile's score weights: plugin p added
 	// Normalized[p] × Weights[p] to a node's Total.
 	Weights [NumPlugins]int64
@@ -30,7 +30,7 @@ type Result struct {
 }
 
 // Scored reports whether score plugin p contributed this cycle.
-func (r *Result) Scored(p Plugin) bool { return len(r.Scores) > 0 && r.Skipped&(1<<p) == 0 }
+func (r *Result) Scored(p Plugin) bool { return len(r.Scores) > 0 && !r.Skipped.Has(p) }
 
 // Scheduler decides where pods go: the framework's filter and score
 // plugins run over a Snapshot. It keeps upstream's round-robin start index
@@ -57,7 +57,7 @@ type Scheduler struct {
 	feasible    []int32
 	rejected    []NodeStatus
 	scores      []NodeScore
-	skipped     uint16
+	skipped     PluginSet
 	tolerations []objects.Toleration
 	soft        []*objects.TopologySpreadConstraint
 	softCounts  []map[objects.Sym]int64

@@ -39,7 +39,7 @@ func (s *Scheduler) prioritize() {
 	s.skipped = 0
 	for _, p := range ScorePlugins {
 		if s.cfg.Weights[p] == 0 || !s.scorePlugin(p) {
-			s.skipped |= 1 << p
+			s.skipped = s.skipped.With(p)
 			continue
 		}
 		w := s.cfg.Weights[p]

@@ -141,9 +141,9 @@ type Elector struct {
 	tryNow  sim.Time
 	tryID   uint64
 	pending Record
-	// The renew round: its start and the last try's start.
-	roundStart, lastTry sim.Time
 
+	// tryTimer starts the next try; deadline ends a leader's renew round,
+	// and is armed exactly while a round is on.
 	tryTimer, deadline *sim.Timer
 
 	rec                  *sim.Recorder
@@ -222,7 +222,7 @@ func (e *Elector) setObserved(r Record) {
 // try starts a tryAcquireOrRenew.
 func (e *Elector) try() {
 	now := e.eng.Now()
-	e.tryNow, e.lastTry = now, now
+	e.tryNow = now
 	e.tryID++
 	e.pending = Record{Holder: e.cfg.Identity, LeaseDuration: e.cfg.LeaseDuration, AcquireTime: now, RenewTime: now}
 	// 1. The fast path: a leader whose lease is valid updates its cached
@@ -355,20 +355,17 @@ func (e *Elector) done(ok bool) {
 			// retry period after this one ended.
 			e.deadline.Stop()
 			e.tryTimer.Reset(e.cfg.RetryPeriod)
-			e.roundStart = -1
 			return
 		}
 		// PollImmediateUntil: the next try on the poll timer, a retry
 		// period after the last one began (at once if that has passed).
-		e.tryTimer.ResetAt(max(now, e.lastTry.Add(e.cfg.RetryPeriod)))
+		e.tryTimer.ResetAt(max(now, e.tryNow.Add(e.cfg.RetryPeriod)))
 	}
 }
 
 // startRound begins a renew round: try at once, and fail if no try has
 // succeeded within RenewDeadline.
 func (e *Elector) startRound() {
-	now := e.eng.Now()
-	e.roundStart = now
 	e.deadline.Reset(e.cfg.RenewDeadline)
 	e.try()
 }
@@ -381,10 +378,10 @@ func (e *Elector) Handle(ev *sim.Event) {
 		case acquiring:
 			e.try()
 		case leading:
-			if e.roundStart < 0 {
-				e.startRound()
+			if e.deadline.Active() {
+				e.try() // a retry within the round
 			} else {
-				e.try()
+				e.startRound()
 			}
 		}
 	case kindDeadline:

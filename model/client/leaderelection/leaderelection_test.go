@@ -153,3 +153,61 @@ func TestConfigChecks(t *testing.T) {
 		}
 	}
 }
+
+// writeLease has the rig's writer overwrite the Lease with rec at d.
+func writeLease(r *apitest.Rig, d time.Duration, rec func() Record) {
+	r.At(d, func() {
+		body := rec()
+		req := r.Writer.C.NewRequest(api.Update, api.Leases, 7)
+		req.Object = api.Object{Resource: api.Leases, ID: 7, Size: LeaseSize, Body: &body}
+		r.Writer.C.Do(req, r.Writer)
+	})
+}
+
+// A write behind the leader's back changes the Lease's resource version:
+// the leader's next fast-path PUT loses with 409, and it renews on the
+// slow path (GET, then PUT) as the holder it still is, keeping its
+// acquire time and transitions.
+func TestFastPathConflictTakesSlowPath(t *testing.T) {
+	r := rig(3)
+	a, _ := newCandidate(t, r, 0)
+	a.e.Run()
+	r.Run(t, 5*time.Second)
+	before, _ := a.e.Observed()
+	writeLease(r, 5*time.Second, func() Record { rec, _ := a.e.Observed(); return rec })
+	r.Run(t, 10*time.Second)
+	if c := r.Rec.FindCounter("leader_election_slowpath_total", "name", "test"); c.Value != 1 {
+		t.Fatalf("slow path taken %d times, want 1", c.Value)
+	}
+	rec, _ := a.e.Observed()
+	if !a.e.Leading() || rec.Holder != 0 || rec.AcquireTime != before.AcquireTime || rec.Transitions != 0 || rec.RenewTime <= sim.Time(5*time.Second) {
+		t.Fatalf("leading %v, record %+v (before %+v)", a.e.Leading(), rec, before)
+	}
+}
+
+// Another holder's unexpired record, written over the leader's: the
+// leader's renewals fail (409, then a GET that finds the lease held), it
+// retries every retry period and gives up renewDeadline after the round
+// began; it reports the new holder.
+func TestLeaseTakenLosesAtRenewDeadline(t *testing.T) {
+	r := rig(4)
+	a, _ := newCandidate(t, r, 0)
+	a.e.Run()
+	r.Run(t, 5*time.Second)
+	writeLease(r, 5*time.Second, func() Record {
+		now := r.Eng.Now()
+		return Record{Holder: 9, LeaseDuration: time.Minute, AcquireTime: now, RenewTime: now, Transitions: 1}
+	})
+	r.Run(t, 30*time.Second)
+	if len(a.stopped) != 1 || a.e.Leading() {
+		t.Fatalf("stopped %v, leading %v", a.stopped, a.e.Leading())
+	}
+	// The failing round began at the first renewal after 5s (before 7.1s)
+	// and ends 10s later.
+	if d := a.stopped[0]; d < sim.Time(15*time.Second) || d > sim.Time(17100*ms) {
+		t.Errorf("gave up at %v", d)
+	}
+	if a.e.Leader() != 9 || a.leaders[len(a.leaders)-1] != 9 {
+		t.Errorf("leader %d, reported %v", a.e.Leader(), a.leaders)
+	}
+}
