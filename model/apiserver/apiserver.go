@@ -325,20 +325,28 @@ func (s *Server) selected(r api.Resource, sel selector) (n, bytes int64) {
 }
 
 // eachSelected calls fn with each cached object of r that sel matches, in
-// ID order. A pod list by node reads the cache's spec.nodeName index
-// (pkg/registry/core/pod/storage: Indexers), not every pod.
+// ID order: the cache's own copy, to read during the call. A selection by
+// name reads its one object; a pod list by node reads the cache's
+// spec.nodeName index (pkg/registry/core/pod/storage: Indexers), not every
+// pod.
 func (s *Server) eachSelected(r api.Resource, sel selector, fn func(*api.Object)) {
-	if r == api.Pods && sel.byNode {
+	t := &s.cache[r]
+	switch {
+	case sel.name >= 0:
+		if obj := t.At(sel.name); obj != nil && sel.matches(obj) {
+			fn(obj)
+		}
+	case r == api.Pods && sel.byNode:
 		for _, id := range s.podsOnNode.on(sel.node) {
-			if obj, ok := s.cached(r, id); ok && sel.matches(&obj) {
-				fn(&obj)
+			if obj := t.At(id); obj != nil && sel.matches(obj) {
+				fn(obj)
 			}
 		}
-		return
-	}
-	for id := range s.cache[r].IDs() {
-		if obj, ok := s.cached(r, id); ok && sel.matches(&obj) {
-			fn(&obj)
+	default:
+		for id := range t.IDs() {
+			if obj := t.At(id); obj != nil && sel.matches(obj) {
+				fn(obj)
+			}
 		}
 	}
 }
@@ -458,14 +466,8 @@ func (s *Server) afterService(inf *inflight) {
 	res := req.Resource.Stored()
 	switch {
 	case req.Verb == api.List:
-		sel := selectorOf(req)
-		if req.Name >= 0 {
-			if obj, ok := s.cached(res, req.Name); ok && sel.matches(&obj) {
-				req.Items = append(req.Items[:0], obj)
-			}
-		} else {
-			s.eachSelected(res, sel, func(obj *api.Object) { req.Items = append(req.Items, *obj) })
-		}
+		req.Items = req.Items[:0]
+		s.eachSelected(res, selectorOf(req), func(obj *api.Object) { req.Items = append(req.Items, *obj) })
 		req.Code = api.OK
 		req.Result.ResourceVersion = s.cacheRV
 	default:

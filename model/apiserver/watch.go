@@ -271,22 +271,9 @@ func (s *Server) watcherSpec(req *api.Request) watchcache.WatcherSpec {
 func (s *Server) currentState(res api.Resource, sel selector) []*api.WatchEvent {
 	var out []*api.WatchEvent
 	now := s.eng.Now()
-	add := func(obj api.Object) {
-		if sel.matches(&obj) {
-			out = append(out, &api.WatchEvent{Type: api.Added, Object: obj, Observed: now})
-		}
-	}
-	if sel.name >= 0 {
-		if obj, ok := s.cached(res, sel.name); ok {
-			add(obj)
-		}
-		return out
-	}
-	for id := range s.cache[res].IDs() {
-		if obj, ok := s.cached(res, id); ok {
-			add(obj)
-		}
-	}
+	s.eachSelected(res, sel, func(obj *api.Object) {
+		out = append(out, &api.WatchEvent{Type: api.Added, Object: *obj, Observed: now})
+	})
 	return out
 }
 
