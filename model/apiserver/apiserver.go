@@ -735,6 +735,7 @@ func (s *Server) Stop() {
 		s.cache[r].Clear()
 		s.cacheCount[r], s.cacheBytes[r] = 0, 0
 	}
+	s.podsOnNode.clear()
 	s.cacheRV = 0
 	s.wc.reset(now)
 }
