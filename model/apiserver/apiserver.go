@@ -142,7 +142,6 @@ type Server struct {
 	cacheBytes [api.NumResources]int64
 	cacheRV    int64
 	podsOnNode nodeIndex
-	ids        *IDs
 
 	wc       watchCaches
 	watchers []watcher
@@ -189,7 +188,7 @@ func New(eng *sim.Engine, net *sim.Network, rec *sim.Recorder, name string, stor
 		// Requests of clients that registered no principal carry ID 0.
 		cfg.Principals.Add(api.Principal{Identity: apf.User("anonymous-client")})
 	}
-	s := &Server{eng: eng, net: net, rec: rec, name: name, storage: storage, rng: eng.Rand("apiserver/" + name), cfg: cfg, up: true, ids: cfg.IDs}
+	s := &Server{eng: eng, net: net, rec: rec, name: name, storage: storage, rng: eng.Rand("apiserver/" + name), cfg: cfg, up: true}
 	s.self = net.AddEndpoint(name, s)
 	s.wakeup = eng.NewTimer(s, kindAPFWakeup)
 	s.cpu = newCPUPool(cfg.CPUs, rec.Bucket())
@@ -297,7 +296,7 @@ func (s *Server) storeInCache(obj api.Object) {
 	}
 	s.cacheBytes[obj.Resource] += int64(obj.Size)
 	t.Set(obj)
-	s.ids.reserve(obj.Resource, obj.ID)
+	s.cfg.IDs.reserve(obj.Resource, obj.ID)
 }
 
 func (s *Server) deleteFromCache(r api.Resource, id int32) {
@@ -524,7 +523,7 @@ func (s *Server) callStorage(at sim.Time, req *api.Request) {
 		op.Kind = api.OpCreate
 		if req.Name < 0 {
 			// generateName: the server names the object.
-			op.ID = s.ids.Next(op.Resource)
+			op.ID = s.cfg.IDs.Next(op.Resource)
 			op.Value = withID(op.Value, op.ID)
 		}
 	case req.Verb == api.Update:
