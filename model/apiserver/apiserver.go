@@ -142,7 +142,6 @@ type Server struct {
 	cacheBytes [api.NumResources]int64
 	cacheRV    int64
 	podsOnNode nodeIndex
-	ids        *IDs
 
 	wc       watchCaches
 	watchers []watcher
@@ -189,7 +188,7 @@ func New(eng *sim.Engine, net *sim.Network, rec *sim.Recorder, name string, stor
 		// Requests of clients that registered no principal carry ID 0.
 		cfg.Principals.Add(api.Principal{Identity: apf.User("anonymous-client")})
 	}
-	s := &Server{eng: eng, net: net, rec: rec, name: name, storage: storage, rng: eng.Rand("apiserver/" + name), cfg: cfg, up: true, ids: cfg.IDs}
+	s := &Server{eng: eng, net: net, rec: rec, name: name, storage: storage, rng: eng.Rand("apiserver/" + name), cfg: cfg, up: true}
 	s.self = net.AddEndpoint(name, s)
 	s.wakeup = eng.NewTimer(s, kindAPFWakeup)
 	s.cpu = newCPUPool(cfg.CPUs, rec.Bucket())
@@ -297,7 +296,7 @@ func (s *Server) storeInCache(obj api.Object) {
 	}
 	s.cacheBytes[obj.Resource] += int64(obj.Size)
 	t.Set(obj)
-	s.ids.reserve(obj.Resource, obj.ID)
+	s.cfg.IDs.reserve(obj.Resource, obj.ID)
 }
 
 func (s *Server) deleteFromCache(r api.Resource, id int32) {
@@ -325,20 +324,28 @@ func (s *Server) selected(r api.Resource, sel selector) (n, bytes int64) {
 }
 
 // eachSelected calls fn with each cached object of r that sel matches, in
-// ID order. A pod list by node reads the cache's spec.nodeName index
-// (pkg/registry/core/pod/storage: Indexers), not every pod.
+// ID order: the cache's own copy, to read during the call. A selection by
+// name reads its one object; a pod list by node reads the cache's
+// spec.nodeName index (pkg/registry/core/pod/storage: Indexers), not every
+// pod.
 func (s *Server) eachSelected(r api.Resource, sel selector, fn func(*api.Object)) {
-	if r == api.Pods && sel.byNode {
+	t := &s.cache[r]
+	switch {
+	case sel.name >= 0:
+		if obj := t.At(sel.name); obj != nil && sel.matches(obj) {
+			fn(obj)
+		}
+	case r == api.Pods && sel.byNode:
 		for _, id := range s.podsOnNode.on(sel.node) {
-			if obj, ok := s.cached(r, id); ok && sel.matches(&obj) {
-				fn(&obj)
+			if obj := t.At(id); obj != nil && sel.matches(obj) {
+				fn(obj)
 			}
 		}
-		return
-	}
-	for id := range s.cache[r].IDs() {
-		if obj, ok := s.cached(r, id); ok && sel.matches(&obj) {
-			fn(&obj)
+	default:
+		for id := range t.IDs() {
+			if obj := t.At(id); obj != nil && sel.matches(obj) {
+				fn(obj)
+			}
 		}
 	}
 }
@@ -458,14 +465,8 @@ func (s *Server) afterService(inf *inflight) {
 	res := req.Resource.Stored()
 	switch {
 	case req.Verb == api.List:
-		sel := selectorOf(req)
-		if req.Name >= 0 {
-			if obj, ok := s.cached(res, req.Name); ok && sel.matches(&obj) {
-				req.Items = append(req.Items[:0], obj)
-			}
-		} else {
-			s.eachSelected(res, sel, func(obj *api.Object) { req.Items = append(req.Items, *obj) })
-		}
+		req.Items = req.Items[:0]
+		s.eachSelected(res, selectorOf(req), func(obj *api.Object) { req.Items = append(req.Items, *obj) })
 		req.Code = api.OK
 		req.Result.ResourceVersion = s.cacheRV
 	default:
@@ -522,7 +523,7 @@ func (s *Server) callStorage(at sim.Time, req *api.Request) {
 		op.Kind = api.OpCreate
 		if req.Name < 0 {
 			// generateName: the server names the object.
-			op.ID = s.ids.Next(op.Resource)
+			op.ID = s.cfg.IDs.Next(op.Resource)
 			op.Value = withID(op.Value, op.ID)
 		}
 	case req.Verb == api.Update:
@@ -733,6 +734,7 @@ func (s *Server) Stop() {
 		s.cache[r].Clear()
 		s.cacheCount[r], s.cacheBytes[r] = 0, 0
 	}
+	s.podsOnNode.clear()
 	s.cacheRV = 0
 	s.wc.reset(now)
 }

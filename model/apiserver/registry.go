@@ -50,6 +50,13 @@ func (ix *nodeIndex) on(node int32) []int32 {
 	return ix.pods[node]
 }
 
+// clear empties the index (the cache was dropped), keeping its memory.
+func (ix *nodeIndex) clear() {
+	for i := range ix.pods {
+		ix.pods[i] = ix.pods[i][:0]
+	}
+}
+
 // move files pod id under node to instead of from (objects.NoNode: none).
 func (ix *nodeIndex) move(id, from, to int32) {
 	if from == to {

@@ -114,6 +114,27 @@ func TestPodListByNodeReadsTheIndex(t *testing.T) {
 	}
 }
 
+// TestStopEmptiesTheNodeIndex: the spec.nodeName index goes with the
+// cache when the process stops, and the relist refills both: a pod deleted
+// meanwhile is in neither.
+func TestStopEmptiesTheNodeIndex(t *testing.T) {
+	e := newEnv(defaultConfig())
+	spec := podSpec(t)
+	e.seedPods(pod(0, 1, spec), pod(1, 1, spec))
+	e.srv.Stop()
+	if got := e.srv.podsOnNode.on(1); len(got) != 0 {
+		t.Fatalf("after the stop the index holds %v on node 1", got)
+	}
+	e.srv.Start(func() (int64, int64) { // pod 0 was deleted while the replica was down
+		obj, _ := e.st.Get(api.Pods, 1)
+		e.srv.Observe(&api.WatchEvent{Type: api.Added, Object: obj})
+		return 1, int64(obj.Size)
+	})
+	if got := e.srv.podsOnNode.on(1); len(got) != 1 || got[0] != 1 {
+		t.Fatalf("after the relist the index holds %v on node 1, want [1]", got)
+	}
+}
+
 func TestCreateWithoutANameGetsTheNextFreeID(t *testing.T) {
 	e := newEnv(defaultConfig())
 	spec := podSpec(t)

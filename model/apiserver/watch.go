@@ -79,7 +79,7 @@ type watcher struct {
 // here byName (name-scoped, with or without a namespace), byNamespace and
 // all. Before 1.27 allWatchers was one flat map visited for every event;
 // only a resource's trigger index narrowed it, and of the modeled
-// resources only nodes had one (pkg/registry/core/node/storage:
+// resources nodes had one (pkg/registry/core/node/storage:
 // TriggerFunc {"metadata.name": node.NameTriggerFunc}, removed by the same
 // PR), so a node watch by name stays in byName then. Label selectors are
 // never indexed: the watcher's filter checks them.
@@ -271,30 +271,17 @@ func (s *Server) watcherSpec(req *api.Request) watchcache.WatcherSpec {
 func (s *Server) currentState(res api.Resource, sel selector) []*api.WatchEvent {
 	var out []*api.WatchEvent
 	now := s.eng.Now()
-	add := func(obj api.Object) {
-		if sel.matches(&obj) {
-			out = append(out, &api.WatchEvent{Type: api.Added, Object: obj, Observed: now})
-		}
-	}
-	if sel.name >= 0 {
-		if obj, ok := s.cached(res, sel.name); ok {
-			add(obj)
-		}
-		return out
-	}
-	for id := range s.cache[res].IDs() {
-		if obj, ok := s.cached(res, id); ok {
-			add(obj)
-		}
-	}
+	s.eachSelected(res, sel, func(obj *api.Object) {
+		out = append(out, &api.WatchEvent{Type: api.Added, Object: *obj, Observed: now})
+	})
 	return out
 }
 
 // addWatcher registers a watch of res matching sel from version rv, with
 // initial catch-up events, and files it where the cacher's index would.
 // The channel size follows the resource's trigger index: nodes had one on
-// metadata.name before the scope index replaced it; no modeled resource
-// has one from 1.27 (the pods' spec.nodeName is the upstream one left).
+// metadata.name until the scope index replaced it (1.27); pods have one on
+// spec.nodeName in every version, which a watch by node uses.
 func (s *Server) addWatcher(stream sim.StreamID, res api.Resource, sel selector, spec watchcache.WatcherSpec, initial int, rv int64) *watcher {
 	idx := int32(len(s.watchers))
 	now := s.eng.Now()

@@ -131,6 +131,9 @@ func (c *Cluster) buildControlPlane() error {
 	}
 	c.Principals = &api.Principals{}
 	asc.Principals = c.Principals
+	// One name sequence for creates without a name, whichever replica
+	// serves them (apiserver.Config.IDs).
+	asc.IDs = &apiserver.IDs{}
 	// The cacher indexes watchers by namespace and name from Kubernetes
 	// 1.27 (kubernetes/kubernetes PR #115918).
 	asc.WatchScopeIndex = c.Scenario.Version().AtLeast(1, 27)

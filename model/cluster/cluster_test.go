@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/orrery-sim/orrery/model/api"
 	"github.com/orrery-sim/orrery/scenarios"
 	"github.com/orrery-sim/orrery/sim"
 )
@@ -124,6 +125,44 @@ spec:
 	}
 	if c.Tracker.Ready() != 20 {
 		t.Fatalf("%d nodes Ready at the end", c.Tracker.Ready())
+	}
+}
+
+// answers is a client endpoint that keeps the answers it gets.
+type answers []*api.Request
+
+func (a *answers) Handle(ev *sim.Event) {
+	if ev.Kind == api.KindResponse {
+		*a = append(*a, ev.Data.(*api.Request))
+	}
+}
+
+// TestReplicasNameCreatesFromOneSequence: two creates without a name, one
+// on each replica at the same moment, get two names; with a sequence per
+// replica both would pick the same one and the second would get 409.
+func TestReplicasNameCreatesFromOneSequence(t *testing.T) {
+	c := mustBuild(t, `apiVersion: orrery.dev/v1alpha1
+kind: Scenario
+metadata: {name: names}
+spec:
+  duration: 1s
+  cluster:
+    nodePools: [{name: node, count: 1}]
+    apiServer: {replicas: 2}
+`)
+	var got answers
+	self := c.Net.AddEndpoint("probe", &got)
+	for i, srv := range c.APIServers {
+		req := &api.Request{ID: uint64(i + 1), Verb: api.Create, Resource: api.ConfigMaps, Name: -1, From: self,
+			Object: api.Object{Resource: api.ConfigMaps, ID: -1, Size: 100}}
+		c.Net.Send(self, srv.Endpoint(), api.KindRequest, 0, 0, req)
+	}
+	mustRun(t, c)
+	if len(got) != 2 || got[0].Code != api.Created || got[1].Code != api.Created || got[0].Result.ID == got[1].Result.ID {
+		for _, r := range got {
+			t.Logf("create %d: %v, object %d", r.ID, r.Code, r.Result.ID)
+		}
+		t.Fatalf("%d answers; want two creates with distinct names", len(got))
 	}
 }
 

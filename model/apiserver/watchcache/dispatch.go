@@ -49,11 +49,12 @@ type Result struct {
 // (cacher.go dispatchEvent), calling deliver (if not nil) with each watcher
 // that takes it and when its handler takes it. ws are the watchers the
 // event is for, in upstream's order: those scoped to the object's name,
-// then to its namespace, then the unscoped ones (cacher.go
-// startDispatching; upstream iterates maps there, so the order within each
-// group is arbitrary, and any fixed order is one of upstream's). The
-// driver leaves out those whose selector rejects the event (their relay
-// drops it). Stopped watchers are skipped.
+// then to its namespace, then the unscoped ones, then those of its
+// trigger values, a pod's node (cacher.go startDispatching; upstream
+// iterates maps there, so the order within each group is arbitrary, and
+// any fixed order is one of upstream's). The driver leaves out those
+// whose selector rejects the event (their relay drops it). Stopped
+// watchers are skipped.
 //
 //  1. Every watcher gets a non-blocking add at now; the full ones are set
 //     aside (blockedWatchers).
