@@ -316,16 +316,19 @@ func stageStats(rec *sim.Recorder, requests []RequestStats) []StageStats {
 			}
 		}
 	}
+	// Stage times are per verb and resource: the scopes' rows add up.
+	served := map[key]int64{}
+	for _, q := range requests {
+		served[key{q.Verb, q.Resource}] += q.Count - q.Codes["429"]
+	}
 	var out []StageStats
 	for _, q := range requests { // the request table's order
-		s := sums[key{q.Verb, q.Resource}]
-		if s == nil {
+		k := key{q.Verb, q.Resource}
+		s, served := sums[k], served[k]
+		if s == nil || served <= 0 {
 			continue
 		}
-		served := q.Count - q.Codes["429"]
-		if served <= 0 {
-			continue
-		}
+		delete(sums, k) // one row per verb and resource
 		st := StageStats{Verb: q.Verb, Resource: q.Resource, Requests: served, Mean: map[string]float64{}, Dominant: dominant(s[:])}
 		for i := apiserver.Stage(0); i < apiserver.NumStages; i++ {
 			st.Mean[i.String()] = s[i] / 1e9 / float64(served)

@@ -2,6 +2,9 @@ package reports
 
 import (
 	"testing"
+	"time"
+
+	"github.com/orrery-sim/orrery/sim"
 
 	"github.com/orrery-sim/orrery/scenarios"
 )
@@ -63,5 +66,31 @@ func TestSLOThresholdsByScope(t *testing.T) {
 	}
 	if sloFor("watch", "cluster", 100) != nil {
 		t.Error("a watch has no latency SLO")
+	}
+}
+
+// A verb and resource served in two scopes gets a row per scope, each
+// judged by its own SLO: a cluster-wide list of 3 s passes (30 s), a
+// list by name of 3 s fails (1 s). Merged, one would hide the other.
+func TestRequestRowsArePerScope(t *testing.T) {
+	rec := sim.NewRecorder(time.Second)
+	for _, sc := range []string{"cluster", "resource"} {
+		rec.Latency("apiserver_request_duration_seconds", "verb", "list", "resource", "nodes", "scope", sc).Observe(3 * time.Second)
+		rec.Counter("apiserver_request_total", "verb", "list", "resource", "nodes", "scope", sc, "code", "200").Inc()
+	}
+	rows := requestStats(rec, sim.Time(time.Minute))
+	if len(rows) != 2 {
+		t.Fatalf("%d rows, want 2: %+v", len(rows), rows)
+	}
+	want := map[string]bool{"cluster": true, "resource": false}
+	for _, r := range rows {
+		if r.Count != 1 || r.SLO == nil || r.SLO.Met != want[r.Scope] {
+			t.Errorf("list nodes %s: count %d, SLO %+v; want met=%v", r.Scope, r.Count, r.SLO, want[r.Scope])
+		}
+	}
+	m := map[string]float64{}
+	(&Report{Requests: rows}).requestMetrics(func(k string, v float64) { m[k] = v })
+	if m["slo.list.nodes.cluster.met"] != 1 || m["slo.list.nodes.resource.met"] != 0 {
+		t.Errorf("scoped metrics: %v", m)
 	}
 }

@@ -16,28 +16,7 @@ import (
 func metrics(r *Report, c *cluster.Cluster) map[string]float64 {
 	m := map[string]float64{}
 	put := func(name string, v float64) { m[name] = v }
-	putPercentiles := func(prefix string, p Percentiles) {
-		if p.Count == 0 {
-			return
-		}
-		put(prefix+".count", float64(p.Count))
-		put(prefix+".mean", p.Mean)
-		put(prefix+".p50", p.P50)
-		put(prefix+".p90", p.P90)
-		put(prefix+".p99", p.P99)
-		put(prefix+".max", p.Max)
-	}
-	for _, rs := range r.Requests {
-		key := rs.Verb + "." + rs.Resource
-		putPercentiles("latency."+key, rs.Latency)
-		putPercentiles("clientLatency."+key, rs.ClientSide)
-		put("requests."+key+".count", float64(rs.Count))
-		put("requests."+key+".errors", float64(rs.Errors))
-		put("requests."+key+".perSecond", rs.PerSecond)
-		if rs.SLO != nil {
-			put("slo."+key+".met", boolMetric(rs.SLO.Met))
-		}
-	}
+	r.requestMetrics(put)
 	a := &r.APIServer
 	put("apiserver.rejected", float64(a.Rejected))
 	put("slo.violations", float64(len(a.SLOsViolated)))
@@ -52,7 +31,7 @@ func metrics(r *Report, c *cluster.Cluster) map[string]float64 {
 		put(p+".rejected", float64(rej))
 		put(p+".peakSeatsInUse", l.PeakSeats)
 		put(p+".peakQueueLength", float64(l.PeakQueue))
-		putPercentiles(p+".queueWait", l.Wait)
+		putPercentiles(put, p+".queueWait", l.Wait)
 	}
 	var cpuPeak, cpuMean float64
 	for _, c := range a.CPU {
@@ -93,16 +72,16 @@ func metrics(r *Report, c *cluster.Cluster) map[string]float64 {
 		put(p+".peakInUse", res.PeakInUse)
 		put(p+".meanQueueLength", res.MeanQueueLength)
 		put(p+".peakQueueLength", float64(res.PeakQueueLength))
-		putPercentiles(p+".queueWait", res.QueueWait)
+		putPercentiles(put, p+".queueWait", res.QueueWait)
 	}
 	e := &r.Etcd
 	put("etcd.writes", float64(e.Writes))
 	put("etcd.writeBytes", float64(e.WriteBytes))
 	put("etcd.conflicts", float64(e.Conflicts))
-	putPercentiles("etcd.commitLatency", e.CommitLatency)
-	putPercentiles("etcd.requestLatency", e.RequestLatency)
-	putPercentiles("etcd.walFsync", e.WALFsync)
-	putPercentiles("etcd.backendCommit", e.BackendCommit)
+	putPercentiles(put, "etcd.commitLatency", e.CommitLatency)
+	putPercentiles(put, "etcd.requestLatency", e.RequestLatency)
+	putPercentiles(put, "etcd.walFsync", e.WALFsync)
+	putPercentiles(put, "etcd.backendCommit", e.BackendCommit)
 	put("etcd.proposalsCommitted", float64(e.ProposalsCommitted))
 	put("etcd.proposalsFailed", float64(e.ProposalsFailed))
 	var failed int64
@@ -131,7 +110,7 @@ func metrics(r *Report, c *cluster.Cluster) map[string]float64 {
 		put("churn."+ch.Name+".succeeded", float64(r.Counters[`churn_writes_succeeded_total{churn="`+ch.Name+`"}`]))
 		put("churn."+ch.Name+".failed", float64(r.Counters[`churn_writes_failed_total{churn="`+ch.Name+`"}`]))
 	}
-	workloadMetrics(put, putPercentiles, r.Workload)
+	workloadMetrics(put, r.Workload)
 	put("nodes.total", float64(r.Summary.Nodes))
 	put("nodes.readyAtEnd", float64(r.Summary.NodesReadyAtEnd))
 	put("nodes.notReadyTransitions", float64(c.Tracker.NotReadyTransitions()))
@@ -323,4 +302,41 @@ func editDistance(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(b)]
+}
+
+// requestMetrics puts the request table's figures. A row's metrics are
+// keyed <verb>.<resource>, or, when the verb and resource were served in
+// several scopes (a cluster-wide and a namespaced list),
+// <verb>.<resource>.<scope>.
+func (r *Report) requestMetrics(put func(string, float64)) {
+	scopes := map[string]int{}
+	for _, rs := range r.Requests {
+		scopes[rs.Verb+"."+rs.Resource]++
+	}
+	for _, rs := range r.Requests {
+		key := rs.Verb + "." + rs.Resource
+		if scopes[key] > 1 {
+			key += "." + rs.Scope
+		}
+		putPercentiles(put, "latency."+key, rs.Latency)
+		putPercentiles(put, "clientLatency."+key, rs.ClientSide)
+		put("requests."+key+".count", float64(rs.Count))
+		put("requests."+key+".errors", float64(rs.Errors))
+		put("requests."+key+".perSecond", rs.PerSecond)
+		if rs.SLO != nil {
+			put("slo."+key+".met", boolMetric(rs.SLO.Met))
+		}
+	}
+}
+
+func putPercentiles(put func(string, float64), prefix string, p Percentiles) {
+	if p.Count == 0 {
+		return
+	}
+	put(prefix+".count", float64(p.Count))
+	put(prefix+".mean", p.Mean)
+	put(prefix+".p50", p.P50)
+	put(prefix+".p90", p.P90)
+	put(prefix+".p99", p.P99)
+	put(prefix+".max", p.Max)
 }

@@ -259,35 +259,42 @@ func percentiles(samples []int64) Percentiles {
 }
 
 func requestStats(rec *sim.Recorder, end sim.Time) []RequestStats {
-	type key struct{ verb, res string }
+	// One row per (verb, resource, scope), as the SLOs are judged: a
+	// cluster-wide list and a namespaced one have different thresholds
+	// (sig-scalability slos/api_call_latency.md).
+	type key struct{ verb, res, scope string }
 	byKey := map[key]*RequestStats{}
 	var order []key
-	get := func(verb, res string) *RequestStats {
-		k := key{verb, res}
+	get := func(verb, res, scope string) *RequestStats {
+		k := key{verb, res, scope}
 		if s, ok := byKey[k]; ok {
 			return s
 		}
-		s := &RequestStats{Verb: verb, Resource: res, Codes: map[string]int64{}}
+		s := &RequestStats{Verb: verb, Resource: res, Scope: scope, Codes: map[string]int64{}}
 		byKey[k] = s
 		order = append(order, k)
 		return s
 	}
 	server := map[key][]int64{}
+	// Client-side latency has no scope label (rest_client_request_duration
+	// _seconds{verb, host}): it is shown on each scope's row.
+	type vr struct{ verb, res string }
+	client := map[vr]Percentiles{}
 	for _, l := range rec.Latencies() {
 		switch l.Name {
 		case "apiserver_request_duration_seconds":
-			s := get(l.Label("verb"), l.Label("resource"))
-			s.Scope = l.Label("scope")
-			server[key{s.Verb, s.Resource}] = append(server[key{s.Verb, s.Resource}], l.Samples()...)
+			k := key{l.Label("verb"), l.Label("resource"), l.Label("scope")}
+			get(k.verb, k.res, k.scope)
+			server[k] = append(server[k], l.Samples()...)
 		case "rest_client_request_duration_seconds":
-			get(l.Label("verb"), l.Label("resource")).ClientSide = percentiles(l.Samples())
+			client[vr{l.Label("verb"), l.Label("resource")}] = percentiles(l.Samples())
 		}
 	}
 	for _, ctr := range rec.Counters() {
 		if ctr.Name != "apiserver_request_total" {
 			continue
 		}
-		s := get(ctr.Label("verb"), ctr.Label("resource"))
+		s := get(ctr.Label("verb"), ctr.Label("resource"), ctr.Label("scope"))
 		code := ctr.Label("code")
 		s.Codes[code] += ctr.Value
 		s.Count += ctr.Value
@@ -295,15 +302,33 @@ func requestStats(rec *sim.Recorder, end sim.Time) []RequestStats {
 			s.Errors += ctr.Value
 		}
 	}
+	// A verb and resource only clients saw (every request failed before
+	// reaching a server) still gets its row.
+	for k := range client {
+		found := false
+		for _, o := range order {
+			if o.verb == k.verb && o.res == k.res {
+				found = true
+				break
+			}
+		}
+		if !found {
+			get(k.verb, k.res, "")
+		}
+	}
 	slices.SortFunc(order, func(a, b key) int {
 		if c := strings.Compare(a.res, b.res); c != 0 {
 			return c
 		}
-		return verbRank(a.verb) - verbRank(b.verb)
+		if c := verbRank(a.verb) - verbRank(b.verb); c != 0 {
+			return c
+		}
+		return strings.Compare(a.scope, b.scope)
 	})
 	out := make([]RequestStats, 0, len(order))
 	for _, k := range order {
 		s := byKey[k]
+		s.ClientSide = client[vr{k.verb, k.res}]
 		if samples := server[k]; len(samples) > 0 {
 			s.Latency = percentiles(samples)
 			s.SLO = sloFor(s.Verb, s.Scope, s.Latency.P99)

@@ -196,7 +196,7 @@ func timeOrNil(t sim.Time) *float64 {
 
 // workloadMetrics adds the writers', controllers' and shared ConfigMaps'
 // figures to the flat metrics.
-func workloadMetrics(put func(string, float64), putPercentiles func(string, Percentiles), w *WorkloadStats) {
+func workloadMetrics(put func(string, float64), w *WorkloadStats) {
 	if w == nil {
 		return
 	}
@@ -215,7 +215,7 @@ func workloadMetrics(put func(string, float64), putPercentiles func(string, Perc
 		put(p+".errors", float64(wr.Errors))
 		put(p+".ambiguous", float64(wr.Ambiguous))
 		put(p+".ticksSkipped", float64(wr.TicksSkipped))
-		putPercentiles(p+".incrementDuration", wr.IncrementDuration)
+		putPercentiles(put, p+".incrementDuration", wr.IncrementDuration)
 	}
 	for _, ct := range w.Controllers {
 		p := "controller." + ct.Name
@@ -228,8 +228,8 @@ func workloadMetrics(put func(string, float64), putPercentiles func(string, Perc
 		put(p+".outOfSync", float64(ct.OutOfSync))
 		put(p+".peakQueueDepth", ct.PeakQueueDepth)
 		put(p+".relists", float64(ct.Relists))
-		putPercentiles(p+".reconcileTime", ct.ReconcileTime)
-		putPercentiles(p+".queueWait", ct.QueueWait)
+		putPercentiles(put, p+".reconcileTime", ct.ReconcileTime)
+		putPercentiles(put, p+".queueWait", ct.QueueWait)
 		if ct.LastReconcileAt != nil {
 			put(p+".lastReconcileAt", *ct.LastReconcileAt)
 		}

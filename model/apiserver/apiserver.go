@@ -157,8 +157,9 @@ type Server struct {
 }
 
 type codeCounter struct {
-	code api.Code
-	ctr  *sim.Counter
+	code  api.Code
+	scope api.Scope
+	ctr   *sim.Counter
 }
 
 // Storage is an in-process storage client: Call sends op after delay of
@@ -649,7 +650,7 @@ func (s *Server) respond(req *api.Request, delay time.Duration) {
 	if req.Verb != api.Watch || !req.Code.Success() {
 		s.durationSeries(req).Observe(s.eng.Now().Add(delay).Sub(req.Arrived))
 	}
-	s.codeCounter(req.Verb, req.Resource, req.Code).Inc()
+	s.codeCounter(req).Inc()
 	if req.Code == api.TooManyRequests {
 		s.rejected = countIn(s.rejected, s.eng.Now(), s.cpu.bucket)
 	}
@@ -668,17 +669,19 @@ func (s *Server) durationSeries(req *api.Request) *sim.LatencySeries {
 	return *p
 }
 
-// codeCounter finds the counter of (verb, resource, code): a short list per
-// (verb, resource), since each sees only a few codes.
-func (s *Server) codeCounter(v api.Verb, r api.Resource, c api.Code) *sim.Counter {
-	list := &s.codes[r][v]
+// codeCounter finds apiserver_request_total{verb, resource, scope, code}
+// for req (upstream's labels, k8s.io/apiserver pkg/endpoints/metrics): a
+// short list per (verb, resource), since each sees few scopes and codes.
+func (s *Server) codeCounter(req *api.Request) *sim.Counter {
+	list := &s.codes[req.Resource][req.Verb]
+	c, sc := req.Code, req.Scope()
 	for _, cc := range *list {
-		if cc.code == c {
+		if cc.code == c && cc.scope == sc {
 			return cc.ctr
 		}
 	}
-	ctr := s.rec.Counter("apiserver_request_total", "verb", v.String(), "resource", r.String(), "code", codeString(c))
-	*list = append(*list, codeCounter{c, ctr})
+	ctr := s.rec.Counter("apiserver_request_total", "verb", req.Verb.String(), "resource", req.Resource.String(), "scope", sc.String(), "code", codeString(c))
+	*list = append(*list, codeCounter{c, sc, ctr})
 	return ctr
 }
 
@@ -706,7 +709,7 @@ func (s *Server) Stop() {
 			s.pools[inf.pool].meter.Release(now, 1)
 		}
 		req.Code = api.ConnectionReset
-		s.codeCounter(req.Verb, req.Resource, req.Code).Inc()
+		s.codeCounter(req).Inc()
 		s.net.Send(s.self, req.From, api.KindResponse, 0, 0, req)
 		s.release(inf)
 	}

@@ -307,7 +307,7 @@ func TestRestartStartsColdAndForgetsWorkInProgress(t *testing.T) {
 	}
 	// The change and the three status writes after the restart: the
 	// dropped reconcile wrote nothing.
-	if n := e.Rec.Counter("apiserver_request_total", "verb", "update", "resource", "configmaps", "code", "200").Value; n != 4 {
+	if n := e.Rec.Counter("apiserver_request_total", "verb", "update", "resource", "configmaps", "scope", "resource", "code", "200").Value; n != 4 {
 		t.Fatalf("%d ConfigMap updates, want 4", n)
 	}
 	if d := e.Rec.Gauge("workqueue_depth", "name", "demo").Value(); d != 0 || ctl.Busy() != 0 {

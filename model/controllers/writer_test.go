@@ -79,7 +79,7 @@ func TestTwoWritersConflictOncePerRound(t *testing.T) {
 	if d := e.Rec.Latency("writer_increment_duration_seconds", "writer", "a").Samples(); time.Duration(d[0]) != getRTT+writeRT {
 		t.Fatalf("a's increment took %v", time.Duration(d[0]))
 	}
-	if n := e.Rec.Counter("apiserver_request_total", "verb", "update", "resource", "configmaps", "code", "409").Value; n != 10 {
+	if n := e.Rec.Counter("apiserver_request_total", "verb", "update", "resource", "configmaps", "scope", "resource", "code", "409").Value; n != 10 {
 		t.Fatalf("409s at the API server: %d", n)
 	}
 }

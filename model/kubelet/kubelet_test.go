@@ -236,7 +236,7 @@ func (r *rig) setUnknown(t time.Duration, id int32) {
 }
 
 func (r *rig) requests(verb, res, code string) int64 {
-	return r.rec.Counter("apiserver_request_total", "verb", verb, "resource", res, "code", code).Value
+	return r.rec.Counter("apiserver_request_total", "verb", verb, "resource", res, "scope", "resource", "code", code).Value
 }
 
 func TestLeaseRenewedEveryJitteredInterval(t *testing.T) {
