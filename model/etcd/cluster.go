@@ -25,10 +25,12 @@ type CommitObserver interface {
 // (leader changes, leaderless windows, commit latency). The bookkeeping
 // reads members' state; members talk to each other only over the network.
 type Cluster struct {
-	eng *sim.Engine
-	net *sim.Network
-	rec *sim.Recorder
-	cfg Config
+	// bodies are the typed bodies of proposed writes (see mvcc.Bodies).
+	bodies mvcc.Bodies
+	eng    *sim.Engine
+	net    *sim.Network
+	rec    *sim.Recorder
+	cfg    Config
 
 	Members []*Member
 	m       metrics

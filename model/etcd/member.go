@@ -590,6 +590,7 @@ func (m *Member) applyEntry(e *pb.Entry) {
 	if err := mvcc.DecodeCommand(e.Data, &cmd); err != nil {
 		panic("etcd: undecodable entry: " + err.Error()) // only this package proposes
 	}
+	cmd.Value.Body = m.c.bodies.Get(cmd.Body)
 	wasAlarm := m.kv.Alarm()
 	var r mvcc.Result
 	res := &r
@@ -657,6 +658,7 @@ func (m *Member) request(op *api.StorageOp, from sim.EndpointID) {
 func (m *Member) propose(cmd *mvcc.Command, op *api.StorageOp) uint64 {
 	m.nextSeq++
 	cmd.ID = m.id<<48 | m.nextSeq
+	cmd.Body = m.c.bodies.Put(cmd.Value.Body)
 	// Entry data is carved from a slab: raft and the WAL keep it as long
 	// as the entry lives, and nothing writes it again.
 	n := cmd.EncodedLen()
