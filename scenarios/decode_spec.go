@@ -64,7 +64,7 @@ func (d *decoder) kubernetesVersion(n *yaml.Node, path string, dst *string) bool
 }
 
 func (d *decoder) cluster(n *yaml.Node, path string, dst *Cluster) bool {
-	m, ok := d.mapping(n, path, "nodePools", "apiServer", "etcd", "network", "kubelet", "nodeLifecycle", "clients", "objectSizes")
+	m, ok := d.mapping(n, path, "nodePools", "apiServer", "etcd", "network", "kubelet", "nodeLifecycle", "scheduler", "controllerManager", "clients", "objectSizes")
 	if !ok {
 		return false
 	}
@@ -75,6 +75,8 @@ func (d *decoder) cluster(n *yaml.Node, path string, dst *Cluster) bool {
 	optional(m, "network", d.network, &dst.Network)
 	optional(m, "kubelet", d.kubelet, &dst.Kubelet)
 	optional(m, "nodeLifecycle", d.nodeLifecycle, &dst.NodeLifecycle)
+	optional(m, "scheduler", d.scheduler, &dst.Scheduler)
+	optional(m, "controllerManager", d.controllerManager, &dst.ControllerManager)
 	optional(m, "clients", d.clients, &dst.Clients)
 	return true
 }
@@ -384,6 +386,26 @@ func (d *decoder) nodeLifecycle(n *yaml.Node, path string, dst *NodeLifecycle) b
 	}
 	optional(m, "monitorPeriod", d.duration, &dst.MonitorPeriod)
 	optional(m, "gracePeriod", d.duration, &dst.GracePeriod)
+	return true
+}
+
+func (d *decoder) scheduler(n *yaml.Node, path string, dst *Scheduler) bool {
+	m, ok := d.mapping(n, path, "replicas", "percentageOfNodesToScore")
+	if !ok {
+		return false
+	}
+	optional(m, "replicas", d.int, &dst.Replicas)
+	optional(m, "percentageOfNodesToScore", d.int, &dst.PercentageOfNodesToScore)
+	return true
+}
+
+func (d *decoder) controllerManager(n *yaml.Node, path string, dst *ControllerManager) bool {
+	m, ok := d.mapping(n, path, "replicas", "replicaSetController")
+	if !ok {
+		return false
+	}
+	optional(m, "replicas", d.int, &dst.Replicas)
+	optional(m, "replicaSetController", d.str, &dst.ReplicaSetController)
 	return true
 }
 

@@ -29,6 +29,11 @@ func applyDefaults(s *Scenario, set fieldSet) {
 	defaultNetwork(&c.Network, set)
 	defaultKubelet(&c.Kubelet, set, v)
 	defaultNodeLifecycle(&c.NodeLifecycle, set, v)
+	// One instance of each, as kubeadm runs them on a single control-plane
+	// node (orrery assumption for the replica count).
+	setDefault(set, &c.Scheduler.Replicas, 1)
+	setDefault(set, &c.ControllerManager.Replicas, 1)
+	setDefault(set, &c.ControllerManager.ReplicaSetController, LevelTriggered)
 	defaultClients(&c.Clients, &c.Kubelet, set, v)
 	defaultObjectSizes(&c.ObjectSizes, set)
 	defaultWorkload(&s.Spec.Workload, &c.Clients, set)

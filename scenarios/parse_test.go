@@ -94,7 +94,9 @@ func TestDefaults(t *testing.T) {
 				NodeLeaseDuration: 40 * time.Second, NodeStatusUpdateFrequency: 10 * time.Second,
 				NodeStatusReportFrequency: 5 * time.Minute, Jitter: &on, NodeLease: &on,
 			},
-			NodeLifecycle: NodeLifecycle{MonitorPeriod: 5 * time.Second, GracePeriod: 40 * time.Second},
+			NodeLifecycle:     NodeLifecycle{MonitorPeriod: 5 * time.Second, GracePeriod: 40 * time.Second},
+			Scheduler:         Scheduler{Replicas: 1},
+			ControllerManager: ControllerManager{Replicas: 1, ReplicaSetController: LevelTriggered},
 			Clients: Clients{
 				Kubelet:           ClientLimits{QPS: 50, Burst: 100},
 				Heartbeat:         ClientLimits{QPS: -1, Burst: 100, Timeout: 10 * time.Second},
@@ -258,7 +260,9 @@ func TestExplicitValuesPreserved(t *testing.T) {
 				NodeLeaseDuration: time.Minute, NodeStatusUpdateFrequency: 20 * time.Second,
 				NodeStatusReportFrequency: 2 * time.Minute, Jitter: &off, NodeLease: &off,
 			},
-			NodeLifecycle: NodeLifecycle{MonitorPeriod: 2 * time.Second, GracePeriod: 3 * time.Second},
+			NodeLifecycle:     NodeLifecycle{MonitorPeriod: 2 * time.Second, GracePeriod: 3 * time.Second},
+			Scheduler:         Scheduler{Replicas: 1},
+			ControllerManager: ControllerManager{Replicas: 1, ReplicaSetController: LevelTriggered},
 			Clients: Clients{
 				Kubelet:           ClientLimits{QPS: 0.5, Burst: 1, Timeout: 5 * time.Second},
 				Heartbeat:         ClientLimits{QPS: 7, Burst: 3},

@@ -98,7 +98,11 @@ type Cluster struct {
 	Network       Network       `json:"network"`
 	Kubelet       Kubelet       `json:"kubelet"`
 	NodeLifecycle NodeLifecycle `json:"nodeLifecycle"`
-	Clients       Clients       `json:"clients"`
+	// Scheduler and ControllerManager run only in scenarios with pods
+	// (spec.workload.objects or podChurn).
+	Scheduler         Scheduler         `json:"scheduler"`
+	ControllerManager ControllerManager `json:"controllerManager"`
+	Clients           Clients           `json:"clients"`
 	// ObjectSizes are the serialized sizes of new objects, by kind.
 	ObjectSizes ObjectSizes `json:"objectSizes"`
 }
@@ -478,6 +482,32 @@ type Kubelet struct {
 	// simulate it yet: model/kubelet always renews a Lease.
 	NodeLease *bool `json:"nodeLease"`
 }
+
+// Scheduler configures kube-scheduler.
+type Scheduler struct {
+	// Replicas are kube-scheduler instances electing a leader through a
+	// Lease (default 1; leader election is on, as upstream's default).
+	Replicas int `json:"replicas"`
+	// PercentageOfNodesToScore: 0 is upstream's adaptive default
+	// (50% minus nodes/125, at least 5%).
+	PercentageOfNodesToScore int `json:"percentageOfNodesToScore"`
+}
+
+// ControllerManager configures kube-controller-manager.
+type ControllerManager struct {
+	// Replicas are kube-controller-manager instances electing a leader
+	// through a Lease (default 1).
+	Replicas int `json:"replicas"`
+	// ReplicaSetController is "level" (upstream's, the default) or "edge":
+	// the edge-triggered variant that acts on events, for comparison.
+	ReplicaSetController string `json:"replicaSetController"`
+}
+
+// ReplicaSet controller kinds.
+const (
+	LevelTriggered = "level"
+	EdgeTriggered  = "edge"
+)
 
 // NodeLifecycle configures the node lifecycle controller.
 type NodeLifecycle struct {

@@ -174,6 +174,14 @@ func (v *validator) cluster(c *Cluster) {
 	v.network("spec.cluster.network", &c.Network)
 	v.kubelet("spec.cluster.kubelet", &c.Kubelet)
 	v.nodeLifecycle("spec.cluster.nodeLifecycle", &c.NodeLifecycle)
+	v.atLeast("spec.cluster.scheduler.replicas", c.Scheduler.Replicas, 1)
+	if p := c.Scheduler.PercentageOfNodesToScore; p < 0 || p > 100 {
+		v.fail("spec.cluster.scheduler.percentageOfNodesToScore", "must be between 0 (adaptive) and 100, got %d", p)
+	}
+	v.atLeast("spec.cluster.controllerManager.replicas", c.ControllerManager.Replicas, 1)
+	if k := c.ControllerManager.ReplicaSetController; k != LevelTriggered && k != EdgeTriggered {
+		v.fail("spec.cluster.controllerManager.replicaSetController", "must be %q or %q, got %q", LevelTriggered, EdgeTriggered, k)
+	}
 	v.client("spec.cluster.clients.kubelet", &c.Clients.Kubelet)
 	v.client("spec.cluster.clients.heartbeat", &c.Clients.Heartbeat)
 	v.client("spec.cluster.clients.controllerManager", &c.Clients.ControllerManager)

@@ -297,7 +297,7 @@ func (s *Server) storeInCache(obj api.Object) {
 	}
 	s.cacheBytes[obj.Resource] += int64(obj.Size)
 	t.Set(obj)
-	s.cfg.IDs.reserve(obj.Resource, obj.ID)
+	s.cfg.IDs.Reserve(obj.Resource, obj.ID)
 }
 
 func (s *Server) deleteFromCache(r api.Resource, id int32) {

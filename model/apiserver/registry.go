@@ -29,8 +29,9 @@ func (ids *IDs) Next(r api.Resource) int32 {
 	return id
 }
 
-// reserve makes sure id of r is never handed out (it exists).
-func (ids *IDs) reserve(r api.Resource, id int32) {
+// Reserve makes sure id of r is never handed out: it exists, or a named
+// create will make it.
+func (ids *IDs) Reserve(r api.Resource, id int32) {
 	if id >= ids.next[r] {
 		ids.next[r] = id + 1
 	}

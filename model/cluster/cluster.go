@@ -11,6 +11,7 @@ package cluster
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/orrery-sim/orrery/model/api"
@@ -19,8 +20,11 @@ import (
 	"github.com/orrery-sim/orrery/model/client"
 	"github.com/orrery-sim/orrery/model/controllers"
 	"github.com/orrery-sim/orrery/model/etcd"
+	"github.com/orrery-sim/orrery/model/kcm"
 	"github.com/orrery-sim/orrery/model/kubelet"
+	"github.com/orrery-sim/orrery/model/kubescheduler"
 	"github.com/orrery-sim/orrery/model/nodelifecycle"
+	"github.com/orrery-sim/orrery/model/objects"
 	"github.com/orrery-sim/orrery/model/workload"
 	"github.com/orrery-sim/orrery/scenarios"
 	"github.com/orrery-sim/orrery/sim"
@@ -62,6 +66,15 @@ type Cluster struct {
 	Kubelets    []*kubelet.Kubelet
 	Nodes       []Node
 
+	// The pod workload (workloads.go): nil or empty in a scenario
+	// without pods.
+	Scheduler         *kubescheduler.Scheduler
+	ControllerManager *kcm.Process
+	Kubectl           *workload.Kubectl
+	PodChurn          []*workload.PodChurn
+	// ids is the API server's name sequence for generateName.
+	ids *apiserver.IDs
+
 	// ConfigMapIDs are the IDs of spec.workload.configMaps, in order.
 	ConfigMapIDs []int32
 	Writers      []*controllers.Writer
@@ -102,7 +115,9 @@ func Build(sc *scenarios.Scenario) (*Cluster, error) {
 	if err := c.buildControlPlane(); err != nil {
 		return nil, err
 	}
-	c.buildNodes()
+	if err := c.buildNodes(); err != nil {
+		return nil, err
+	}
 	if err := c.buildWorkload(); err != nil {
 		return nil, err
 	}
@@ -115,6 +130,9 @@ func Build(sc *scenarios.Scenario) (*Cluster, error) {
 	c.Tracker = newTracker(eng, rec, c.Nodes, spec.Faults)
 	c.Etcd.SetObserver(c.Tracker)
 	c.startNodeLifecycle()
+	if err := c.buildPodWorkload(); err != nil {
+		return nil, err
+	}
 	c.scheduleFaults()
 	return c, nil
 }
@@ -134,6 +152,7 @@ func (c *Cluster) buildControlPlane() error {
 	// One name sequence for creates without a name, whichever replica
 	// serves them (apiserver.Config.IDs).
 	asc.IDs = &apiserver.IDs{}
+	c.ids = asc.IDs
 	// The cacher indexes watchers by namespace and name from Kubernetes
 	// 1.27 (kubernetes/kubernetes PR #115918).
 	asc.WatchScopeIndex = c.Scenario.Version().AtLeast(1, 27)
@@ -226,6 +245,9 @@ func EtcdConfig(e *scenarios.Etcd) (etcd.Config, error) {
 // nameNamespaces numbers the workload's namespaces from 1 (0 is none).
 func (c *Cluster) nameNamespaces() {
 	c.Namespaces = append([]string{""}, c.Scenario.Spec.Workload.Namespaces()...)
+	if RunsPods(c.Scenario) && !slices.Contains(c.Namespaces, kubeSystem) {
+		c.Namespaces = append(c.Namespaces, kubeSystem)
+	}
 	c.nsIDs = map[string]api.NamespaceID{}
 	for i, ns := range c.Namespaces {
 		c.nsIDs[ns] = api.NamespaceID(i)
@@ -365,7 +387,7 @@ func (c *Cluster) noClientJitter() bool {
 	return j != nil && !*j
 }
 
-func (c *Cluster) buildNodes() {
+func (c *Cluster) buildNodes() error {
 	spec := &c.Scenario.Spec
 	kc := spec.Cluster.Kubelet
 	cfg := kubelet.Config{
@@ -375,16 +397,45 @@ func (c *Cluster) buildNodes() {
 		Jitter:                    kc.Jitter == nil || *kc.Jitter,
 		LeaseSize:                 leaseSize,
 		NodeSize:                  nodeSize,
+		Pods:                      c.kubeletPodConfig(),
 	}
 	shared := client.NewShared(c.Rec)
 	metrics := kubelet.NewMetrics(c.Rec)
-	for _, pool := range spec.Cluster.NodePools {
+	// With pods, every node carries its typed content for the scheduler:
+	// the pool's (Scenario.PoolNode), or the workload's Node objects.
+	withBodies := cfg.Pods != nil
+	var bodies []*objects.Node
+	for p, pool := range spec.Cluster.NodePools {
 		for i := 0; i < pool.Count; i++ {
 			c.Nodes = append(c.Nodes, Node{Name: fmt.Sprintf("%s-%d", pool.Name, i), Pool: pool.Name, Zone: pool.Zones[i%len(pool.Zones)]})
+			if withBodies {
+				b, err := nodeBody(c.Scenario, p, i)
+				if err != nil {
+					return err
+				}
+				bodies = append(bodies, b)
+			}
 		}
 	}
+	for i := range spec.Workload.Objects {
+		o := &spec.Workload.Objects[i]
+		if o.Kind != scenarios.KindNode {
+			continue
+		}
+		b := *o.Node
+		if b.Ready == api.ConditionUnknown {
+			b.Ready = api.ConditionTrue
+		}
+		zone, _ := b.Labels.Get(objects.LabelTopologyZone)
+		c.Nodes = append(c.Nodes, Node{Name: o.Name, Zone: c.Scenario.Interner.String(zone)})
+		bodies = append(bodies, &b)
+	}
 	for id, n := range c.Nodes {
-		node := c.seed(api.Object{Resource: api.Nodes, ID: int32(id), Size: nodeSize, Ready: api.ConditionTrue})
+		obj := api.Object{Resource: api.Nodes, ID: int32(id), Size: nodeSize, Ready: api.ConditionTrue}
+		if id < len(bodies) {
+			obj.Body = bodies[id]
+		}
+		node := c.seed(obj)
 		lease := c.seed(api.Object{Resource: api.Leases, ID: int32(id), Size: leaseSize})
 		// The node authorizer's identity: APF's system-node-high schema.
 		p := c.Principals.Add(api.Principal{Identity: apf.Kubelet(n.Name), Namespace: apf.NamespaceNodeLease})
@@ -398,6 +449,7 @@ func (c *Cluster) buildNodes() {
 		k.StartRunning(lease, node, watch)
 		c.Kubelets = append(c.Kubelets, k)
 	}
+	return nil
 }
 
 // seed stores an object of the initial state in storage and the API cache.
