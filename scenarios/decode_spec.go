@@ -33,7 +33,7 @@ func (d *decoder) metadata(n *yaml.Node, path string, dst *Metadata) bool {
 }
 
 func (d *decoder) spec(n *yaml.Node, path string, dst *Spec) bool {
-	m, ok := d.mapping(n, path, "seed", "duration", "kubernetesVersion", "maxEvents", "cluster", "workload", "faults", "expect", "variants")
+	m, ok := d.mapping(n, path, "seed", "duration", "kubernetesVersion", "maxEvents", "trace", "cluster", "workload", "faults", "expect", "variants")
 	if !ok {
 		return false
 	}
@@ -41,6 +41,7 @@ func (d *decoder) spec(n *yaml.Node, path string, dst *Spec) bool {
 	required(m, "duration", d.duration, &dst.Duration)
 	optional(m, "kubernetesVersion", d.kubernetesVersion, &dst.KubernetesVersion)
 	optional(m, "maxEvents", d.uint64, &dst.MaxEvents)
+	optional(m, "trace", d.boolean, &dst.Trace)
 	required(m, "cluster", d.cluster, &dst.Cluster)
 	optional(m, "workload", d.workload, &dst.Workload)
 	optional(m, "faults", list(d, d.fault), &dst.Faults)

@@ -464,16 +464,32 @@
 // created: the steady churn of short-lived pods of the reference cluster
 // (sig-scalability's SLOs assume at most 20 pods/s).
 //
+// # How a run carries out the workload
+//
+// A scenario with objects or pod churn runs kube-scheduler
+// (spec.cluster.scheduler: replicas, percentageOfNodesToScore) and
+// kube-controller-manager's ReplicaSet and Deployment controllers
+// (spec.cluster.controllerManager: replicas, replicaSetController level
+// or edge), each under leader election on a kube-system Lease, and turns
+// on the kubelets' pod side; a scenario without them builds none of it.
+// kubectl sends the objects of spec.workload.objects at time 0 (Nodes
+// excepted: they are there from the start, each with its kubelet) and
+// each action at its time, one request each, noted on the timeline with
+// its answer. Pool nodes carry the pool's cpu, memory, pods, labels,
+// taints and images. Creating a Node by an action is not simulated (an
+// error): a node joins by its kubelet registering.
+//
+// spec.trace: true narrates every committed change of a Deployment,
+// ReplicaSet or Pod on the timeline (created, scaled, bound, accepted by
+// the kubelet, Running, Ready, terminating, deleted): the step-by-step
+// walkthrough for small scenarios.
+//
 // # Not yet simulated
 //
-// Runs (model/cluster) do not act on the workload's objects, actions and
-// pod churn yet: the scheduler, the kubelet's pod side and the workload
-// controllers are modeled (model/kubescheduler, model/kubelet, model/kcm)
-// but not wired into scenarios. Parse reads and checks them in full. Nor
-// does a run use a node pool's cpu, memory, pods, labels, taints and
-// images, spec.cluster.objectSizes (its Leases and Nodes have
-// model/cluster's 300 B and 15 kB, the defaults) or kubelet.nodeLease:
-// false (the kubelet model has no legacy heartbeat mode yet).
+// spec.cluster.objectSizes (Leases and Nodes have model/cluster's 300 B
+// and 15 kB, the defaults; pods, ReplicaSets and Deployments do use it)
+// and kubelet.nodeLease: false (the kubelet model has no legacy heartbeat
+// mode yet).
 //
 // # Built-in scenarios
 //

@@ -58,6 +58,11 @@ type Spec struct {
 	KubernetesVersion string `json:"kubernetesVersion"`
 	// MaxEvents caps the events the engine processes (0: no cap).
 	MaxEvents uint64 `json:"maxEvents,omitempty"`
+	// Trace narrates every change of a Deployment, ReplicaSet or Pod on
+	// the timeline as etcd commits it (created, scaled, scheduled,
+	// started, Ready, terminating, deleted): the walkthrough of small
+	// scenarios. Off by default: a large run would drown its timeline.
+	Trace bool `json:"trace,omitempty"`
 
 	Cluster  Cluster  `json:"cluster"`
 	Workload Workload `json:"workload"`

@@ -128,6 +128,9 @@ func Build(sc *scenarios.Scenario) (*Cluster, error) {
 		ec.Start()
 	}
 	c.Tracker = newTracker(eng, rec, c.Nodes, spec.Faults)
+	if spec.Trace {
+		c.Tracker.narrate = newNarrator(rec, sc.Interner, c.Nodes)
+	}
 	c.Etcd.SetObserver(c.Tracker)
 	c.startNodeLifecycle()
 	if err := c.buildPodWorkload(); err != nil {

@@ -225,9 +225,11 @@ const NotReadyGauge = "nodes_not_ready"
 // to count Ready nodes and to time each fault's detection and convergence.
 // It is bookkeeping installed as a storage observer, not a component.
 type Tracker struct {
-	eng           *sim.Engine
-	rec           *sim.Recorder
-	nodes         []Node
+	eng   *sim.Engine
+	rec   *sim.Recorder
+	nodes []Node
+	// narrate, with spec.trace, tells object changes on the timeline.
+	narrate       *narrator
 	readyNow      []bool
 	ready         int
 	allReadySince sim.Time // -1 while some node is not Ready
@@ -262,6 +264,9 @@ func (t *Tracker) NotReadyTransitions() int64 { return t.transitions.Value }
 
 // Committed implements etcd.CommitObserver.
 func (t *Tracker) Committed(now sim.Time, existed bool, cur *api.Object) {
+	if t.narrate != nil {
+		t.narrate.committed(now, cur)
+	}
 	if cur.Resource != api.Nodes || int(cur.ID) >= len(t.nodes) {
 		return
 	}
