@@ -25,25 +25,41 @@ func (e *env) deployment(id, replicas int32, strategy objects.StrategyType, surg
 	return &d
 }
 
-// seedRolledOut stores d as fully rolled out: its ReplicaSet rsID (revision
-// 1, created at 0) with d.Replicas Ready pods, statuses up to date.
+// seedRolledOut stores d as fully rolled out (SteadyDeployment): its
+// ReplicaSet rsID (revision 1, created at 0) with d.Replicas Ready pods,
+// statuses up to date.
 func (e *env) seedRolledOut(d *objects.Deployment, rsID int32) api.Object {
-	n := d.Replicas
-	hash := e.in.Intern(objects.TemplateHash(&d.Template, 0, e.in))
-	sel := d.Selector
-	sel.MatchLabels = sel.MatchLabels.With(objects.LabelPodTemplateHash, hash)
-	rs := &objects.ReplicaSet{ID: rsID, Namespace: d.Namespace, Name: e.in.Intern("web-" + e.in.String(hash)),
-		Owner: objects.OwnerRef{Kind: objects.OwnedByDeployment, ID: d.ID}, Replicas: n, Selector: sel,
-		Template:     objects.PodTemplate{Labels: d.Template.Labels.With(objects.LabelPodTemplateHash, hash), Spec: d.Template.Spec},
-		TemplateHash: hash, Size: 4000, Revision: 1, DesiredReplicas: n, MaxReplicas: n + maxSurge(d),
-		Status: objects.ReplicaSetStatus{Replicas: n, ReadyReplicas: n, AvailableReplicas: n}}
-	rsObj := e.Seed(api.Object{Resource: api.ReplicaSets, ID: rsID, Namespace: 1, Size: 4000, Body: rs})
-	for i := range n {
-		e.seedPod(100*rsID+i, rsObj, running)
+	dep, rs := SteadyDeployment(d, rsID, 0, e.in, objects.DefaultSizes)
+	e.Seed(api.Object{Resource: api.ReplicaSets, ID: rsID, Namespace: 1, Size: rs.Size, Body: &rs})
+	for i := range dep.Replicas {
+		p := SteadyPod(&rs, rsID, 100*rsID+i, running.node, 0, 0, 4000)
+		e.Seed(api.Object{Resource: api.Pods, ID: p.ID, Namespace: 1, Size: p.Size, Body: &p})
 	}
-	d.Revision = 1
-	d.Status = objects.DeploymentStatus{Replicas: n, UpdatedReplicas: n, ReadyReplicas: n, AvailableReplicas: n, Available: true}
+	*d = dep
 	return e.Seed(api.Object{Resource: api.Deployments, ID: d.ID, Namespace: 1, Size: 4000, Body: d})
+}
+
+// A Deployment seeded in its steady state gives the controllers nothing
+// to do: after a cold start and a full sync of everything, no write.
+func TestSteadyDeploymentNeedsNoWrite(t *testing.T) {
+	e := newEnv(t, 1, Config{})
+	e.seedRolledOut(e.deployment(0, 5, objects.RollingUpdate, objects.Percent(25), objects.Percent(25)), 0)
+	e.m.Start()
+	e.Run(t, time.Minute)
+	for _, name := range []string{"deployment", "replicaset"} {
+		if n := e.Rec.Counter("controller_status_writes_total", "controller", name).Value; n != 0 {
+			t.Errorf("%s controller wrote its status %d times", name, n)
+		}
+		if n := e.Rec.Counter("controller_runtime_reconcile_total", "controller", name, "result", "success").Value; n == 0 {
+			t.Errorf("%s controller never synced", name)
+		}
+	}
+	if n := e.Rec.Counter("controller_replicasets_updated_total", "controller", "deployment").Value; n != 0 {
+		t.Errorf("the deployment controller updated its ReplicaSet %d times", n)
+	}
+	if n := e.m.ReplicaSets.PodsCreated(); n != 0 || len(e.trace) != 0 {
+		t.Errorf("pods created %d, ReplicaSet changes %v", n, e.trace)
+	}
 }
 
 // setImage has the writer change the Deployment's image at t.
