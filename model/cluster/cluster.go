@@ -433,6 +433,11 @@ func (c *Cluster) buildNodes() error {
 		c.Nodes = append(c.Nodes, Node{Name: o.Name, Zone: c.Scenario.Interner.String(zone)})
 		bodies = append(bodies, &b)
 	}
+	if withBodies {
+		if err := c.seedWorkload(bodies); err != nil {
+			return err
+		}
+	}
 	for id, n := range c.Nodes {
 		obj := api.Object{Resource: api.Nodes, ID: int32(id), Size: nodeSize, Ready: api.ConditionTrue}
 		if id < len(bodies) {

@@ -152,24 +152,12 @@ func (c *Cluster) buildPodWorkload() error {
 	return nil
 }
 
-// kubectlSteps turns the workload's objects (created at time 0 unless a
-// create action defers them) and actions into kubectl's requests, in time
-// order. Every named object's ID is reserved, so that a generated name
-// never takes it first.
+// kubectlSteps turns the workload's actions into kubectl's requests, in
+// time order. (The objects that exist from time 0 are seeded:
+// seedWorkload.)
 func (c *Cluster) kubectlSteps() ([]workload.Step, error) {
 	w := &c.Scenario.Spec.Workload
 	var steps []workload.Step
-	for i := range w.Objects {
-		o := &w.Objects[i]
-		if o.Kind == scenarios.KindNode {
-			continue // seeded with its kubelet (buildNodes)
-		}
-		res, id := objectKey(o)
-		c.ids.Reserve(res, id)
-		if !o.Deferred {
-			steps = append(steps, c.createStep(0, o))
-		}
-	}
 	for ai := range w.Actions {
 		a := &w.Actions[ai]
 		at := sim.Time(a.At)
