@@ -472,10 +472,13 @@
 // (spec.cluster.controllerManager: replicas, replicaSetController level
 // or edge), each under leader election on a kube-system Lease, and turns
 // on the kubelets' pod side; a scenario without them builds none of it.
-// kubectl sends the objects of spec.workload.objects at time 0 (Nodes
-// excepted: they are there from the start, each with its kubelet) and
-// each action at its time, one request each, noted on the timeline with
-// its answer. Pool nodes carry the pool's cpu, memory, pods, labels,
+// The objects of spec.workload.objects that no create action defers exist
+// from time 0 in the state of a cluster that has been running for an hour:
+// Deployments rolled out with their ReplicaSet, every pod Running and
+// Ready on a node (pods without a nodeName placed by the scheduling
+// algorithm at build time; one that fits nowhere starts Pending), each
+// Node with its kubelet. kubectl sends each action at its time, one
+// request each, noted on the timeline with its answer. Pool nodes carry the pool's cpu, memory, pods, labels,
 // taints and images. Creating a Node by an action is not simulated (an
 // error): a node joins by its kubelet registering.
 //
