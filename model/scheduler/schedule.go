@@ -178,3 +178,31 @@ func selectHost(scores []NodeScore, rng *sim.Rand) (node int32, ties int) {
 	}
 	return node, ties
 }
+
+// FirstFit places pod on the first node, from the round-robin start index
+// on, that passes every filter, without scoring: the cheap placement of a
+// cluster's pre-existing pods at build time (identical pods spread over
+// the nodes in turn, as LeastAllocated would spread them). It returns
+// objects.NoNode when no node fits.
+func (s *Scheduler) FirstFit(pod *objects.Pod, snap *Snapshot) (int32, error) {
+	if pod.Spec == nil || !pod.Spec.Finished() {
+		return objects.NoNode, ErrUnfinished
+	}
+	all := snap.List()
+	n := len(all)
+	if n == 0 {
+		return objects.NoNode, nil
+	}
+	s.pod, s.snap = pod, snap
+	defer func() { s.pod, s.snap = nil, nil }()
+	s.preFilter()
+	start := s.nextStartNodeIndex % n
+	for i := 0; i < n; i++ {
+		ni := snap.nodes[all[(start+i)%n]]
+		if st := s.filter(ni); st.Code == Success {
+			s.nextStartNodeIndex = (start + i + 1) % n
+			return ni.Node.ID, nil
+		}
+	}
+	return objects.NoNode, nil
+}

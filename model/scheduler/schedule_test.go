@@ -2,6 +2,7 @@ package scheduler
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/orrery-sim/orrery/model/objects"
@@ -451,5 +452,53 @@ func TestLabelIndexAgreesWithMatching(t *testing.T) {
 				t.Fatalf("seed %d node %d: empty selector counts %d, nil %d", seed, n.ID, a, b)
 			}
 		}
+	}
+}
+
+// FirstFit walks the nodes round robin from where it stopped and takes
+// the first that passes the filters: identical pods spread one per node
+// in turn, and a node that is full is passed over.
+func TestFirstFitSpreadsRoundRobinAndSkipsFullNodes(t *testing.T) {
+	in := objects.NewInterner()
+	snap := NewSnapshot(in)
+	for id := int32(0); id < 3; id++ {
+		n := &objects.Node{ID: id, Name: in.Intern("n" + string(rune('0'+id))), Allocatable: objects.Resources{MilliCPU: 1000, Memory: 1 << 30}}
+		if id == 1 {
+			n.Allocatable.MilliCPU = 100 // room for no pod
+		}
+		if err := n.Finish(); err != nil {
+			t.Fatal(err)
+		}
+		if err := snap.AddNode(n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s, err := New(DefaultConfig(31))
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := &objects.PodSpec{Containers: []objects.Container{{Name: in.Intern("c"), Image: in.Intern("i"), Requests: objects.Requests(400, 1<<20)}}}
+	if err := spec.Finish(); err != nil {
+		t.Fatal(err)
+	}
+	var got []int32
+	for i := range 5 {
+		p := &objects.Pod{ID: int32(i), Spec: spec, NodeName: objects.NoNode}
+		node, err := s.FirstFit(p, snap)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, node)
+		if node != objects.NoNode {
+			if err := snap.Assume(p, node); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	// 400m each: nodes 0 and 2 take two pods apiece, node 1 none; the
+	// fifth pod fits nowhere.
+	want := []int32{0, 2, 0, 2, objects.NoNode}
+	if !slices.Equal(got, want) {
+		t.Fatalf("placed on %v, want %v", got, want)
 	}
 }
