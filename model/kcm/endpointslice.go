@@ -87,6 +87,8 @@ type EndpointSliceController struct {
 	changes [3]*sim.Counter // create, update, delete
 	syncs   [3]*sim.Counter // success, stale, error
 	buf     []int32
+	eps     []objects.Endpoint // desired endpoints, reused from sync to sync
+	scratch reconcileScratch
 }
 
 // Sync results, the result label of endpoint_slice_controller_syncs.
@@ -413,10 +415,10 @@ func (c *EndpointSliceController) slicesOfService(svc int32) []sliceRef {
 }
 
 // desired returns the endpoints of the pods Service svc selects, in pod
-// order.
+// order, in memory the next sync reuses.
 func (c *EndpointSliceController) desired(svcID int32, svc *objects.Service) []objects.Endpoint {
 	ids := idsOf(c.members, svcID)
-	out := make([]objects.Endpoint, 0, len(ids))
+	out := c.eps[:0]
 	for _, pid := range ids {
 		o, ok := c.m.pods.Get(pid)
 		if !ok {
@@ -431,6 +433,7 @@ func (c *EndpointSliceController) desired(svcID int32, svc *objects.Service) []o
 			out = append(out, ep)
 		}
 	}
+	c.eps = out
 	return out
 }
 
@@ -455,7 +458,7 @@ func (c *EndpointSliceController) sync(t *task) {
 		c.finish(t, syncStale)
 		return
 	}
-	plan := reconcileSlices(key, svc, c.desired(key, svc), existing, c.max)
+	plan := reconcileSlices(key, svc, c.desired(key, svc), existing, c.max, &c.scratch)
 	writes := make([]sliceWrite, 0, plan.writes())
 	writes = append(append(append(writes, plan.creates...), plan.updates...), plan.deletes...)
 	c.write(t, svcObj, writes, func(ok bool) {

@@ -60,18 +60,50 @@ func endpointFor(svc *objects.Service, p *objects.Pod) (objects.Endpoint, bool) 
 	}, true
 }
 
-// desiredSet is the desired endpoints, sorted by pod, with the ones not
-// yet placed in a slice marked.
+// reconcileScratch is memory a controller reuses from sync to sync: a
+// reconcile of a large Service runs on every change of one of its pods.
+type reconcileScratch struct {
+	pos   []int32 // by pod ID: 1 + the pod's index in desired, 0 if none
+	taken []bool
+}
+
+// desiredSet is the desired endpoints, sorted by pod, with the ones
+// placed in a slice marked.
 type desiredSet struct {
 	eps   []objects.Endpoint
+	pos   []int32
 	taken []bool
 	left  int
 	next  int // every endpoint before next is taken
 }
 
+func newDesiredSet(eps []objects.Endpoint, sc *reconcileScratch) desiredSet {
+	sc.taken = slices.Grow(sc.taken[:0], len(eps))[:len(eps)]
+	clear(sc.taken)
+	for i, ep := range eps {
+		for int(ep.Pod) >= len(sc.pos) {
+			sc.pos = append(sc.pos, 0)
+		}
+		sc.pos[ep.Pod] = int32(i + 1)
+	}
+	return desiredSet{eps: eps, pos: sc.pos, taken: sc.taken, left: len(eps)}
+}
+
+// release clears the pod positions for the next reconcile.
+func (d *desiredSet) release() {
+	for _, ep := range d.eps {
+		d.pos[ep.Pod] = 0
+	}
+}
+
+// find returns the index of pod's endpoint if it is desired and not yet
+// placed, else -1.
 func (d *desiredSet) find(pod int32) int {
-	i, ok := slices.BinarySearchFunc(d.eps, pod, func(e objects.Endpoint, p int32) int { return cmp.Compare(e.Pod, p) })
-	if !ok || d.taken[i] {
+	if pod < 0 || int(pod) >= len(d.pos) || d.pos[pod] == 0 {
+		return -1
+	}
+	i := int(d.pos[pod]) - 1
+	if d.taken[i] {
 		return -1
 	}
 	return i
@@ -109,7 +141,7 @@ func newSlice(svcID int32, svc *objects.Service, ports int32) *objects.EndpointS
 // endpoints (sorted by pod, each pod once) and the Service's cached
 // slices (sorted by ID), the plan of reconcileByAddressType and finalize.
 // The endpoints slices of desired are shared with no one.
-func reconcileSlices(svcID int32, svc *objects.Service, desired []objects.Endpoint, existing []sliceRef, maxPerSlice int) slicePlan {
+func reconcileSlices(svcID int32, svc *objects.Service, desired []objects.Endpoint, existing []sliceRef, maxPerSlice int, sc *reconcileScratch) slicePlan {
 	var plan slicePlan
 	var toDelete []sliceRef
 	var creates []*objects.EndpointSlice
@@ -127,7 +159,7 @@ func reconcileSlices(svcID int32, svc *objects.Service, desired []objects.Endpoi
 			}
 		}
 		var del []sliceRef
-		creates, updates, del = reconcileByPortMapping(svcID, svc, same, desired, maxPerSlice)
+		creates, updates, del = reconcileByPortMapping(svcID, svc, same, desired, maxPerSlice, sc)
 		toDelete = append(toDelete, del...)
 		slices.SortFunc(toDelete, func(a, b sliceRef) int { return cmp.Compare(a.obj.ID, b.obj.ID) })
 	} else {
@@ -169,8 +201,12 @@ func reconcileSlices(svcID int32, svc *objects.Service, desired []objects.Endpoi
 // endpoints not yet placed; (3) what remains goes into the unchanged
 // slice it fills most closely (if fewer than a slice's worth remain) or
 // into new slices. Updates come in slice-ID order.
-func reconcileByPortMapping(svcID int32, svc *objects.Service, existing []sliceRef, desired []objects.Endpoint, maxPerSlice int) (creates []*objects.EndpointSlice, updates []sliceWrite, del []sliceRef) {
-	d := desiredSet{eps: desired, taken: make([]bool, len(desired)), left: len(desired)}
+func reconcileByPortMapping(svcID int32, svc *objects.Service, existing []sliceRef, desired []objects.Endpoint, maxPerSlice int, sc *reconcileScratch) (creates []*objects.EndpointSlice, updates []sliceWrite, del []sliceRef) {
+	if sc == nil {
+		sc = &reconcileScratch{}
+	}
+	d := newDesiredSet(desired, sc)
+	defer d.release()
 	type pending struct {
 		ref sliceRef
 		s   *objects.EndpointSlice // the new version
@@ -178,22 +214,29 @@ func reconcileByPortMapping(svcID int32, svc *objects.Service, existing []sliceR
 	var toUpdate []pending
 	var unchanged []sliceRef
 	for _, r := range existing {
-		var kept []objects.Endpoint
-		changed := false
-		for _, ep := range r.s.Endpoints {
-			i := d.find(ep.Pod)
-			if i < 0 {
-				continue
+		// The common case first, without copying: every endpoint still
+		// desired as it is.
+		eps := r.s.Endpoints
+		k := 0
+		for ; k < len(eps); k++ {
+			i := d.find(eps[k].Pod)
+			if i < 0 || d.eps[i] != eps[k] {
+				break
 			}
-			want := d.take(i)
-			kept = append(kept, want)
-			if want != ep {
-				changed = true
+			d.take(i)
+		}
+		if k == len(eps) {
+			unchanged = append(unchanged, r)
+			continue
+		}
+		kept := make([]objects.Endpoint, k, len(eps))
+		copy(kept, eps[:k])
+		for _, ep := range eps[k:] {
+			if i := d.find(ep.Pod); i >= 0 {
+				kept = append(kept, d.take(i))
 			}
 		}
 		switch {
-		case !changed && len(kept) == len(r.s.Endpoints):
-			unchanged = append(unchanged, r)
 		case len(kept) == 0:
 			del = append(del, r)
 		default:

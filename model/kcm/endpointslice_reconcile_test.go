@@ -87,7 +87,7 @@ func TestReconcilePlans(t *testing.T) {
 			"update 1(10)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			p := reconcileSlices(0, svc, tc.desired, tc.existing, 100)
+			p := reconcileSlices(0, svc, tc.desired, tc.existing, 100, nil)
 			if got := planString(p); got != tc.want {
 				t.Fatalf("plan %q, want %q", got, tc.want)
 			}
@@ -137,7 +137,7 @@ func TestReconcileLeavesCachedSlicesAlone(t *testing.T) {
 	svc := &objects.Service{Ports: 1}
 	a := ref(1, 5, 1, eps(0, 50))
 	before := slices.Clone(a.s.Endpoints)
-	p := reconcileSlices(0, svc, eps(10, 80), []sliceRef{a}, 100)
+	p := reconcileSlices(0, svc, eps(10, 80), []sliceRef{a}, 100, nil)
 	if planString(p) != "update 1(70)" {
 		t.Fatalf("plan %s", planString(p))
 	}
