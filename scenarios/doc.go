@@ -481,15 +481,16 @@
 //
 // # Not yet simulated
 //
-// Runs (model/cluster) do not act on the workload's objects, actions and
-// pod churn yet: the scheduler, the kubelet's pod side and the workload
-// controllers (the EndpointSlice controller included) are modeled
-// (model/kubescheduler, model/kubelet, model/kcm) but not wired into
-// scenarios. Parse reads and checks them in full. Nor
-// does a run use a node pool's cpu, memory, pods, labels, taints and
-// images, spec.cluster.objectSizes (its Leases and Nodes have
-// model/cluster's 300 B and 15 kB, the defaults) or kubelet.nodeLease:
-// false (the kubelet model has no legacy heartbeat mode yet).
+// A run with pods (spec.workload.objects or podChurn) acts on the
+// workload (model/cluster workloads.go): kubectl creates the objects,
+// Services included, and applies the actions; kube-scheduler,
+// kube-controller-manager (the ReplicaSet, Deployment and EndpointSlice
+// controllers) and the kubelets' pod side run, and the nodes carry their
+// pool's cpu, memory, pods, labels, taints and images. A run without pods
+// builds none of it. A run does not use spec.cluster.objectSizes for its
+// Leases and Nodes (model/cluster's 300 B and 15 kB, the defaults) or
+// kubelet.nodeLease: false (the kubelet model has no legacy heartbeat
+// mode yet).
 //
 // # Built-in scenarios
 //
