@@ -13,13 +13,12 @@
 // "kube-controller-manager": shared informers on Pods, ReplicaSets,
 // Deployments and, unless the EndpointSlice controller is disabled,
 // Services and EndpointSlices (one client), indexers of the pods each
-// ReplicaSet controls
-// and the ReplicaSets each Deployment controls (by controller reference,
-// as upstream's controllerUIDIndex), and the controllers. Start lists and
-// watches, waits for every cache to sync (WaitForNamedCacheSync, polled
-// every 100ms), then starts the workers; Stop drops the caches, queues,
-// expectations and syncs in progress. They are the hooks leader election
-// drives (it is not built here).
+// ReplicaSet controls and the ReplicaSets each Deployment controls (by
+// controller reference, as upstream's controllerUIDIndex), and the
+// controllers. Start lists and watches, waits for every cache to sync
+// (WaitForNamedCacheSync, polled every 100ms), then starts the workers;
+// Stop drops the caches, queues, expectations and syncs in progress. They
+// are the hooks leader election drives (Process, process.go).
 //
 // # ReplicaSet controller (pkg/controller/replicaset/replica_set.go)
 //
