@@ -634,6 +634,24 @@ const podChurnBase = base + `  workload:
 
 func churnField(f string) string { return podChurnBase + "        " + f + "\n" }
 
+// serviceBase is base with an inline Service: the item starts at line 14
+// (apiVersion), metadata at 16, spec at 17, selector 18, ports 19, the
+// port 20. svc edits it; svcField adds a spec field at line 21.
+const serviceBase = base + `  workload:
+    objects:
+      - apiVersion: v1
+        kind: Service
+        metadata: {name: web}
+        spec:
+          selector: {app: web}
+          ports:
+            - port: 80
+`
+
+func svc(old, new string) string { return strings.Replace(serviceBase, old, new, 1) }
+
+func svcField(f string) string { return serviceBase + "          " + f + "\n" }
+
 func init() { badCases = append(badCases, objectBadCases...) }
 
 // objectBadCases covers manifests, actions, pod churn and what pools give
@@ -642,7 +660,7 @@ var objectBadCases = []badCase{
 	// manifests: shape and kind
 	{"objects not a list", base + "  workload:\n    objects: {a: b}\n", 13, "spec.workload.objects", "expected a list, got a mapping"},
 	{"object not a mapping", base + "  workload:\n    objects: [web]\n", 13, "spec.workload.objects[0]", `expected a Kubernetes object (apiVersion, kind, metadata, spec), got the string "web"`},
-	{"object without kind", dep("        kind: Deployment\n", ""), 14, "spec.workload.objects[0].kind", "required field is missing: Pod, ReplicaSet, Deployment or Node"},
+	{"object without kind", dep("        kind: Deployment\n", ""), 14, "spec.workload.objects[0].kind", "required field is missing: Pod, ReplicaSet, Deployment, Node or Service"},
 	{"object kind typo", dep("kind: Deployment", "kind: Deploymnet"), 15, "spec.workload.objects[0].kind", `unknown kind "Deploymnet" (did you mean "Deployment"?)`},
 	{"object old apiVersion", dep("apps/v1", "extensions/v1beta1"), 14, "spec.workload.objects[0].apiVersion", `Deployment is served as apps/v1, not "extensions/v1beta1"`},
 	{"object without apiVersion", dep("      - apiVersion: apps/v1\n        kind", "      - kind"), 14, "spec.workload.objects[0].apiVersion", "required field is missing: apps/v1 for a Deployment"},
@@ -748,6 +766,53 @@ var objectBadCases = []badCase{
 	{"List item without spec", base + "  workload:\n    objects:\n      - {apiVersion: v1, kind: List, items: [{apiVersion: v1, kind: Pod, metadata: {name: p}}]}\n", 14,
 		"spec.workload.objects[0].items[0].spec", "required field is missing"},
 
+	// manifests: Service
+	{"service name not a DNS-1035 label", svc("{name: web}", "{name: 1web}"), 16, "spec.workload.objects[0].metadata.name", "a Service name must be a DNS-1035 label"},
+	{"service name with a dot", svc("{name: web}", "{name: web.v1}"), 16, "spec.workload.objects[0].metadata.name", "must be a DNS-1035 label"},
+	{"service name too long", svc("{name: web}", "{name: "+strings.Repeat("w", 64)+"}"), 16, "spec.workload.objects[0].metadata.name", "at most 63 characters, got 64"},
+	{"service old apiVersion", svc("apiVersion: v1", "apiVersion: apps/v1"), 14, "spec.workload.objects[0].apiVersion", `Service is served as v1, not "apps/v1"`},
+	{"service without spec", svc("        spec:\n          selector: {app: web}\n          ports:\n            - port: 80\n", ""), 14,
+		"spec.workload.objects[0].spec", "required field is missing"},
+	{"service spec typo", svc("selector:", "selecter:"), 18, "spec.workload.objects[0].spec.selecter", `unknown field (did you mean "selector"?)`},
+	{"service selector value", svc("{app: web}", "{app: a b}"), 18, "spec.workload.objects[0].spec.selector.app", `"a b" is not a label value`},
+	{"service selector not strings", svc("{app: web}", "{replicas: 3}"), 18, "spec.workload.objects[0].spec.selector.replicas", `expected a string, got the integer 3 (quote it: "3")`},
+	{"service without ports", svc("          ports:\n            - port: 80\n", ""), 17, "spec.workload.objects[0].spec.ports",
+		"required field is missing: a ClusterIP Service needs at least one port"},
+	{"service port 0", svc("port: 80", "port: 0"), 20, "spec.workload.objects[0].spec.ports[0].port", "must be between 1 and 65535, inclusive, got 0"},
+	{"service port too large", svc("port: 80", "port: 70000"), 20, "spec.workload.objects[0].spec.ports[0].port", "must be between 1 and 65535, inclusive, got 70000"},
+	{"service port missing", svc("- port: 80", "- name: http"), 20, "spec.workload.objects[0].spec.ports[0].port", "required field is missing"},
+	{"service port a string", svc("port: 80", "port: http"), 20, "spec.workload.objects[0].spec.ports[0].port", `expected an integer, got the string "http"`},
+	{"service port protocol", svc("- port: 80", "- {port: 80, protocol: tcp}"), 20, "spec.workload.objects[0].spec.ports[0].protocol", `unknown protocol "tcp" (did you mean "TCP"?)`},
+	{"service port name", svc("- port: 80", "- {port: 80, name: HTTP}"), 20, "spec.workload.objects[0].spec.ports[0].name", "must be a DNS-1123 label"},
+	{"service port field typo", svc("- port: 80", "- {port: 80, targetPrt: 8080}"), 20, "spec.workload.objects[0].spec.ports[0].targetPrt", `unknown field (did you mean "targetPort"?)`},
+	{"service targetPort name", svc("- port: 80", "- {port: 80, targetPort: http_web}"), 20, "spec.workload.objects[0].spec.ports[0].targetPort",
+		`a named port must contain only lower-case letters, digits and '-', got "http_web"`},
+	{"service targetPort quoted number", svc("- port: 80", `- {port: 80, targetPort: "8080"}`), 20, "spec.workload.objects[0].spec.ports[0].targetPort",
+		"must contain at least one letter"},
+	{"service targetPort too large", svc("- port: 80", "- {port: 80, targetPort: 65536}"), 20, "spec.workload.objects[0].spec.ports[0].targetPort", "must be between 1 and 65535"},
+	{"service ports without names", svc("- port: 80", "- port: 80\n            - port: 443"), 20, "spec.workload.objects[0].spec.ports[0].name",
+		"required field is missing: a Service with several ports names each"},
+	{"service port names twice", svc("- port: 80", "- {name: http, port: 80}\n            - {name: http, port: 8080}"), 21, "spec.workload.objects[0].spec.ports[1].name",
+		`duplicate port name "http"`},
+	{"service port twice", svc("- port: 80", "- {name: a, port: 80}\n            - {name: b, port: 80}"), 21, "spec.workload.objects[0].spec.ports[1].port",
+		"duplicate port 80/TCP"},
+	{"service type typo", svcField("type: ClusterIp"), 21, "spec.workload.objects[0].spec.type", `unknown Service type "ClusterIp" (did you mean "ClusterIP"?)`},
+	{"service ExternalName without externalName", svcField("type: ExternalName"), 17, "spec.workload.objects[0].spec.externalName",
+		"required field is missing for an ExternalName Service"},
+	{"service ExternalName with clusterIP", svcField("type: ExternalName\n          externalName: db.example.com\n          clusterIP: 10.0.0.1"), 23,
+		"spec.workload.objects[0].spec.clusterIP", "must be empty for ExternalName services"},
+	{"service externalName not a name", svcField("type: ExternalName\n          externalName: db_1"), 22, "spec.workload.objects[0].spec.externalName", "DNS-1123 subdomain"},
+	{"service headless NodePort", svcField("type: NodePort\n          clusterIP: None"), 22, "spec.workload.objects[0].spec.clusterIP",
+		"may not be set to 'None' for NodePort services"},
+	{"service clusterIP garbage", svcField("clusterIP: auto"), 21, "spec.workload.objects[0].spec.clusterIP", `must be empty, 'None', or a valid IP address, got "auto"`},
+	{"service publishNotReadyAddresses", svcField(`publishNotReadyAddresses: "true"`), 21, "spec.workload.objects[0].spec.publishNotReadyAddresses", "expected true or false"},
+	{"scale a service", serviceBase + "    actions:\n      - {at: 1m, type: scale, object: svc/web, replicas: 2}\n", 22,
+		"spec.workload.actions[0].object", "scale applies to a Deployment or a ReplicaSet, not a Service"},
+	{"update a service", serviceBase + "    actions:\n      - {at: 1m, type: update, object: service/web, image: x}\n", 22,
+		"spec.workload.actions[0].object", "update applies to a Deployment, not a Service"},
+	{"delete a service twice", serviceBase + "    actions:\n      - {at: 1m, type: delete, object: svc/web}\n      - {at: 2m, type: delete, object: services/web}\n", 23,
+		"spec.workload.actions[1].object", "no service/web exists at 2m0s"},
+
 	// actions
 	{"action type typo", act("{at: 1m, type: scael, object: deployment/web, replicas: 3}"), 27, "spec.workload.actions[0].type", `unknown action type "scael" (did you mean "scale"?)`},
 	{"action after the end", act("{at: 5m, type: delete, object: deployment/web}"), 27, "spec.workload.actions[0].at", "must be before the end of the run (spec.duration 5m0s), got 5m0s"},
@@ -774,7 +839,7 @@ var objectBadCases = []badCase{
 	{"delete twice", actionBase + "      - {at: 1m, type: delete, object: deployment/web}\n      - {at: 2m, type: delete, object: deploy/web}\n", 28,
 		"spec.workload.actions[1].object", "no deployment/web exists at 2m0s"},
 	{"object ref without kind", act("{at: 1m, type: delete, object: web}"), 27, "spec.workload.actions[0].object", `expected kind/name such as deployment/nginx, got "web"`},
-	{"object ref unknown kind", act("{at: 1m, type: delete, object: svc/web}"), 27, "spec.workload.actions[0].object", `unknown kind "svc"`},
+	{"object ref unknown kind", act("{at: 1m, type: delete, object: cm/web}"), 27, "spec.workload.actions[0].object", `unknown kind "cm"`},
 	{"node ref with namespace", act("{at: 1m, type: delete, object: node/node-0, namespace: default}"), 27, "spec.workload.actions[0].namespace", "a Node is cluster-scoped"},
 	{"create with object and manifest", act("{at: 1m, type: create, object: deployment/web, manifest: {apiVersion: v1, kind: Pod}}"), 27,
 		"spec.workload.actions[0]", "a create takes one of object, manifest and file"},

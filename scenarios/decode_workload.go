@@ -17,9 +17,11 @@ var kindNames = map[string]ObjectKind{
 	"replicaset": KindReplicaSet, "replicasets": KindReplicaSet, "rs": KindReplicaSet,
 	"deployment": KindDeployment, "deployments": KindDeployment, "deploy": KindDeployment,
 	"node": KindNode, "nodes": KindNode, "no": KindNode,
+	"service": KindService, "services": KindService, "svc": KindService,
 }
 
-var kindNameList = []string{"pod", "replicaset", "deployment", "node", "pods", "replicasets", "deployments", "nodes", "po", "rs", "deploy", "no"}
+var kindNameList = []string{"pod", "replicaset", "deployment", "node", "service", "pods", "replicasets", "deployments", "nodes", "services",
+	"po", "rs", "deploy", "no", "svc"}
 
 // objectRef reads "kind/name" as kubectl takes it ("deployment/nginx",
 // "deploy/nginx", "Deployment/nginx").
@@ -35,7 +37,7 @@ func (d *decoder) objectRef(n *yaml.Node, path string, dst *ObjectRef) bool {
 	}
 	k, ok := kindNames[strings.ToLower(kind)]
 	if !ok {
-		d.fail(n.Line, path, "unknown kind %q%s; want pod, replicaset, deployment or node (or their plural and short names)", kind, didYouMean(strings.ToLower(kind), kindNameList))
+		d.fail(n.Line, path, "unknown kind %q%s; want pod, replicaset, deployment, node or service (or their plural and short names)", kind, didYouMean(strings.ToLower(kind), kindNameList))
 		return false
 	}
 	*dst = ObjectRef{Kind: k, Name: name}

@@ -124,7 +124,7 @@
 //	        readTime: 0s                # a distribution, drawn once per watcher: its time per event
 //	        start: 0s                   # 0: watching since before the run; later: list, then watch
 //	        client: {qps: 5, burst: 10, timeout: 0s}   # client-go's defaults
-//	    objects:                        # Kubernetes objects: Deployment, ReplicaSet, Pod, Node
+//	    objects:                        # Kubernetes objects: Deployment, ReplicaSet, Pod, Node, Service
 //	      - file: testdata/manifests/app.yaml   # a manifest file (--- between documents), relative to this file
 //	      - apiVersion: apps/v1         # or inline, as kubectl takes it
 //	        kind: Deployment
@@ -136,6 +136,10 @@
 //	            metadata: {labels: {app: web}}
 //	            spec:
 //	              containers: [{name: web, image: "nginx:1.25", resources: {requests: {cpu: 250m, memory: 64Mi}}}]
+//	      - apiVersion: v1
+//	        kind: Service
+//	        metadata: {name: web}       # a DNS-1035 label
+//	        spec: {selector: {app: web}, ports: [{port: 80, targetPort: 8080}]}
 //	    actions:                        # changes at virtual times, as kubectl makes them
 //	      - {at: 1m, type: scale, object: deployment/web, replicas: 10}
 //	      - {at: 2m, type: update, object: deployment/web, container: web, image: "nginx:1.26"}
@@ -389,21 +393,23 @@
 //
 // spec.cluster.objectSizes are the serialized sizes objects are given for
 // write and watch volume: Lease ~300 B, Node 15 KB, Pod 4 KB (sources in
-// model/objects and defaults.go).
+// model/objects and defaults.go). A Service has
+// objects.DefaultServiceSize (1000 B), not yet set here.
 //
 // # Workload objects and manifests
 //
 // spec.workload.objects lists Kubernetes objects — Deployments,
-// ReplicaSets, Pods and Nodes — written inline or read from manifest files
+// ReplicaSets, Pods, Nodes and Services — written inline or read from manifest files
 // ({file: path}, relative to the scenario file; a built-in scenario's are
 // in builtin/manifests/). A file holds one object per YAML document; a v1
 // List holds several. They are read as kubectl would send them
-// (apiVersion apps/v1 for Deployments and ReplicaSets, v1 for Pods and
-// Nodes) and converted to their model/objects forms (Workload.Objects),
+// (apiVersion apps/v1 for Deployments and ReplicaSets, v1 for Pods, Nodes
+// and Services) and converted to their model/objects forms (Workload.Objects),
 // with the API server's defaults: one replica, RollingUpdate with 25%
 // surge and unavailability, 10 old ReplicaSets, a 600 s progress
-// deadline, namespace "default", terminationGracePeriodSeconds 30, and
-// requests defaulted from limits in pods. Quantities are exact.
+// deadline, namespace "default", terminationGracePeriodSeconds 30,
+// requests defaulted from limits in pods, a Service's type ClusterIP, its
+// ports' protocol TCP and targetPort the port. Quantities are exact.
 //
 // What orrery models of each kind: metadata name, namespace and labels (a
 // Deployment's or ReplicaSet's own labels are checked, not kept);
@@ -417,14 +423,22 @@
 // anti-affinity (labelSelector, namespaces, topologyKey), topology spread
 // constraints, terminationGracePeriodSeconds and, for a Pod, nodeName; for
 // Nodes the labels, spec.taints and unschedulable, status.allocatable (or
-// capacity) cpu, memory and pods, and status.images. Their values are
-// checked as the API server's validation checks them: a bad value is an
-// error with the file, line and field.
+// capacity) cpu, memory and pods, and status.images; for Services
+// (whose name must be a DNS-1035 label) spec.selector, the number of
+// spec.ports (each's name, protocol, port and targetPort are checked:
+// names required and unique when there are several, no port/protocol
+// twice), spec.type (an ExternalName Service gets no endpoints; its
+// externalName is required), clusterIP (checked: "None", a headless
+// Service, may have no ports) and publishNotReadyAddresses. Their values
+// are checked as the API server's validation checks them: a bad value is
+// an error with the file, line and field.
 //
-// Every other field — ports, env, probes, volumes, annotations, status,
-// other resources such as ephemeral-storage — is a warning
-// (Scenario.Warnings, printed by orrery on stderr) and ignored, and so is
-// an object of another kind (a Service in the same file). A key that is
+// Every other field — a container's ports, env, probes, volumes,
+// annotations, status, other resources such as ephemeral-storage, a
+// Service's session affinity, traffic policies, IP families and node
+// ports — is a warning (Scenario.Warnings, printed by orrery on stderr)
+// and ignored, and so is an object of another kind (a ConfigMap in the
+// same file). A key that is
 // no Kubernetes field but is close to a modeled one ("replica", "resourses")
 // is taken for a typo: an error.
 //
@@ -438,7 +452,8 @@
 // (in the order written at the same time), each as kubectl would:
 //
 //   - create: the object of spec.workload.objects named by object
-//     ("kind/name": deployment/web, deploy/web, rs/cache, pod/p, node/n;
+//     ("kind/name": deployment/web, deploy/web, rs/cache, pod/p, node/n,
+//     svc/web;
 //     namespace: when not "default"), or the objects of an inline manifest
 //     or of a manifest file. An object that a create names is created by
 //     that action, not at time 0; every other object of
@@ -468,18 +483,19 @@
 //
 // A scenario with objects or pod churn runs kube-scheduler
 // (spec.cluster.scheduler: replicas, percentageOfNodesToScore) and
-// kube-controller-manager's ReplicaSet and Deployment controllers
-// (spec.cluster.controllerManager: replicas, replicaSetController level
-// or edge), each under leader election on a kube-system Lease, and turns
+// kube-controller-manager's ReplicaSet, Deployment and EndpointSlice
+// controllers (spec.cluster.controllerManager: replicas,
+// replicaSetController level or edge), each under leader election on a kube-system Lease, and turns
 // on the kubelets' pod side; a scenario without them builds none of it.
 // The objects of spec.workload.objects that no create action defers exist
 // from time 0 in the state of a cluster that has been running for an hour:
 // Deployments rolled out with their ReplicaSet, every pod Running and
 // Ready on a node (pods without a nodeName placed by the scheduling
 // algorithm at build time; one that fits nowhere starts Pending), each
-// Node with its kubelet. kubectl sends each action at its time, one
-// request each, noted on the timeline with its answer. Pool nodes carry the pool's cpu, memory, pods, labels,
-// taints and images. Creating a Node by an action is not simulated (an
+// Node with its kubelet, each Service with no EndpointSlice yet (the
+// controller makes them at its start). kubectl sends each action at its
+// time, one request each, noted on the timeline with its answer. Pool
+// nodes carry the pool's cpu, memory, pods, labels, taints and images. Creating a Node by an action is not simulated (an
 // error): a node joins by its kubelet registering.
 //
 // spec.trace: true narrates every committed change of a Deployment,

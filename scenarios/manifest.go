@@ -20,8 +20,8 @@ import (
 	"github.com/orrery-sim/orrery/model/objects"
 )
 
-// This file reads Kubernetes manifests — Deployment, ReplicaSet, Pod and
-// Node YAML as kubectl accepts it — into model/objects forms. Fields orrery
+// This file reads Kubernetes manifests — Deployment, ReplicaSet, Pod, Node
+// and Service YAML as kubectl accepts it — into model/objects forms. Fields orrery
 // models are checked as the API server's validation checks them (errors
 // with file, line and field); fields it does not model are warnings, and
 // the object is read without them. A key that is no Kubernetes field but
@@ -31,10 +31,10 @@ import (
 // workload kinds since 1.16 removed extensions/v1beta1, apps/v1beta1 and
 // apps/v1beta2 (kubernetes.io/blog/2019/07/18/api-deprecations-in-1-16).
 var servedVersions = map[ObjectKind]string{
-	KindPod: "v1", KindNode: "v1", KindReplicaSet: "apps/v1", KindDeployment: "apps/v1",
+	KindPod: "v1", KindNode: "v1", KindService: "v1", KindReplicaSet: "apps/v1", KindDeployment: "apps/v1",
 }
 
-var objectKinds = []string{string(KindPod), string(KindReplicaSet), string(KindDeployment), string(KindNode)}
+var objectKinds = []string{string(KindPod), string(KindReplicaSet), string(KindDeployment), string(KindNode), string(KindService)}
 
 // MaxObjects bounds the objects a scenario's manifests may hold (an orrery
 // limit: the 150,000 pods of a large cluster come from Deployments, not
@@ -224,7 +224,7 @@ func (d *decoder) manifest(n *yaml.Node, path string, out *[]Object) {
 	}
 	switch {
 	case kind == "" && !hasKey(n, "kind"):
-		d.fail(n.Line, childPath(path, "kind"), "required field is missing: Pod, ReplicaSet, Deployment or Node")
+		d.fail(n.Line, childPath(path, "kind"), "required field is missing: Pod, ReplicaSet, Deployment, Node or Service")
 		return
 	case kind == "":
 		return // reported by str
@@ -267,6 +267,8 @@ func (d *decoder) manifest(n *yaml.Node, path string, out *[]Object) {
 		d.deploymentObject(n, path, &o)
 	case KindNode:
 		d.nodeObject(n, path, &o)
+	case KindService:
+		d.serviceObject(n, path, &o)
 	}
 	*out = append(*out, o)
 }

@@ -41,9 +41,10 @@ func warningTexts(s *Scenario) []string {
 	return out
 }
 
-// The Kubernetes documentation's nginx Deployment and its two-container
-// frontend Pod, read from a manifest file next to the scenario, convert
-// exactly; the fields orrery does not model and the Service are warnings.
+// The Kubernetes documentation's nginx Deployment, its two-container
+// frontend Pod and its Service, read from a manifest file next to the
+// scenario, convert exactly; the fields orrery does not model are
+// warnings.
 func TestDocsManifestsConvertExactly(t *testing.T) {
 	doc := base + "  workload:\n    objects:\n      - file: manifests/app.yaml\n"
 	s, err := Parse(filepath.Join("testdata", "scenario.yaml"), []byte(doc))
@@ -51,8 +52,8 @@ func TestDocsManifestsConvertExactly(t *testing.T) {
 		t.Fatal(err)
 	}
 	objs := s.Spec.Workload.Objects
-	if len(objs) != 2 {
-		t.Fatalf("%d objects, want the Deployment and the Pod: %+v", len(objs), objs)
+	if len(objs) != 3 {
+		t.Fatalf("%d objects, want the Deployment, the Pod and the Service: %+v", len(objs), objs)
 	}
 	file := filepath.Join("testdata", "manifests", "app.yaml")
 
@@ -103,9 +104,15 @@ func TestDocsManifestsConvertExactly(t *testing.T) {
 		t.Errorf("image %q", s.Interner.String(ps.Containers[1].Image))
 	}
 
+	sv := objs[2]
+	wantSvc := objects.Service{ID: 0, Namespace: objects.NamespaceDefault, Name: sym(s, "my-service"),
+		Selector: labelsOf(s, "app.kubernetes.io/name", "MyApp"), Ports: 1, Size: objects.DefaultServiceSize}
+	if sv.Kind != KindService || sv.Name != "my-service" || sv.Line != 53 || !reflect.DeepEqual(*sv.Service, wantSvc) {
+		t.Errorf("service object = %+v, service %+v", sv, sv.Service)
+	}
+
 	wantWarnings := []string{
 		file + ":23: spec.template.spec.containers[0].ports: not modeled by orrery; ignored",
-		file + ":53: kind Service is not modeled by orrery (only \"Pod\", \"ReplicaSet\", \"Deployment\" or \"Node\"); object ignored",
 	}
 	if got := warningTexts(s); !slices.Equal(got, wantWarnings) {
 		t.Errorf("warnings:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(wantWarnings, "\n"))
@@ -634,7 +641,7 @@ func TestManifestFileLimits(t *testing.T) {
 		}
 	}
 	write("empty.yaml", "# nothing yet\n---\n")
-	write("service.yaml", "apiVersion: v1\nkind: Service\nmetadata: {name: web}\n")
+	write("configmap.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web}\n")
 	write("huge.yaml", strings.Repeat("#", MaxManifestBytes+1))
 	var many strings.Builder
 	many.WriteString("apiVersion: v1\nkind: List\nitems:\n")
@@ -660,10 +667,10 @@ func TestManifestFileLimits(t *testing.T) {
 			t.Errorf("%s: %v, want line 14 %q", c.file, errs, c.want)
 		}
 	}
-	errs, s := parse("service.yaml")
+	errs, s := parse("configmap.yaml")
 	if len(errs) != 0 || len(s.Spec.Workload.Objects) != 0 || len(s.Warnings()) != 1 ||
-		!strings.Contains(s.Warnings()[0].Error(), "kind Service is not modeled by orrery") {
-		t.Errorf("service only: errors %v, warnings %v", errs, s.Warnings())
+		!strings.Contains(s.Warnings()[0].Error(), "kind ConfigMap is not modeled by orrery") {
+		t.Errorf("ConfigMap only: errors %v, warnings %v", errs, s.Warnings())
 	}
 	_, err := Parse("builtin:x", []byte(base+"  workload:\n    objects:\n      - file: manifests/none.yaml\n"))
 	if es := Errors(err); len(es) != 1 || es[0].Msg != `no built-in manifest "manifests/none.yaml"` {
@@ -694,5 +701,97 @@ func TestProblemsGroupedByFile(t *testing.T) {
 		if got[i].Error() != want[i] {
 			t.Errorf("error %d = %q, want %q", i, got[i], want[i])
 		}
+	}
+}
+
+// Services as kubectl accepts them: a LoadBalancer with named ports and
+// fields orrery does not model (warnings), a headless Service without
+// ports, an ExternalName one; each converts exactly.
+func TestServiceManifests(t *testing.T) {
+	dir := t.TempDir()
+	manifest := `apiVersion: v1
+kind: Service
+metadata:
+  name: web
+  namespace: shop
+  labels: {app: web}
+  annotations: {owner: team-a}
+spec:
+  type: LoadBalancer
+  selector:
+    app: web
+    tier: front
+  ports:
+    - name: http
+      port: 80
+      targetPort: http-web
+      nodePort: 30080
+    - name: https
+      protocol: TCP
+      port: 443
+      targetPort: 8443
+      appProtocol: https
+  publishNotReadyAddresses: true
+  sessionAffinity: ClientIP
+  externalTrafficPolicy: Local
+  ipFamilies: [IPv4]
+status:
+  loadBalancer: {}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: db}
+spec:
+  clusterIP: None
+  selector: {app: db}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: search}
+spec:
+  type: ExternalName
+  externalName: search.example.com.
+`
+	if err := os.WriteFile(filepath.Join(dir, "svc.yaml"), []byte(manifest), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	doc := base + "  workload:\n    objects:\n      - file: svc.yaml\n    actions:\n      - {at: 1m, type: delete, object: svc/db}\n"
+	s, err := Parse(filepath.Join(dir, "s.yaml"), []byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs := s.Spec.Workload.Objects
+	if len(objs) != 3 {
+		t.Fatalf("%d objects", len(objs))
+	}
+	want := []objects.Service{
+		{ID: 0, Namespace: sym(s, "shop"), Name: sym(s, "web"), Selector: labelsOf(s, "app", "web", "tier", "front"), Ports: 2,
+			PublishNotReadyAddresses: true, Size: objects.DefaultServiceSize},
+		{ID: 1, Namespace: objects.NamespaceDefault, Name: sym(s, "db"), Selector: labelsOf(s, "app", "db"), Size: objects.DefaultServiceSize},
+		{ID: 2, Namespace: objects.NamespaceDefault, Name: sym(s, "search"), ExternalName: true, Size: objects.DefaultServiceSize},
+	}
+	for i, o := range objs {
+		if o.Kind != KindService || o.Service == nil || !reflect.DeepEqual(*o.Service, want[i]) {
+			t.Errorf("object %d = %+v, service %+v, want %+v", i, o, o.Service, want[i])
+		}
+	}
+	if a := s.Spec.Workload.Actions[0]; a.Object != (ObjectRef{Kind: KindService, Namespace: "default", Name: "db"}) {
+		t.Errorf("action object %+v", a.Object)
+	}
+	file := filepath.Join(dir, "svc.yaml")
+	wantWarnings := []string{
+		file + ":7: metadata.annotations: not modeled by orrery; ignored",
+		file + ":17: spec.ports[0].nodePort: not modeled by orrery; ignored",
+		file + ":22: spec.ports[1].appProtocol: not modeled by orrery; ignored",
+		file + ":24: spec.sessionAffinity: not modeled by orrery; ignored",
+		file + ":25: spec.externalTrafficPolicy: not modeled by orrery; ignored",
+		file + ":26: spec.ipFamilies: not modeled by orrery; ignored",
+		file + ":27: status: not modeled by orrery; ignored",
+	}
+	if got := warningTexts(s); !slices.Equal(got, wantWarnings) {
+		t.Errorf("warnings:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(wantWarnings, "\n"))
+	}
+	if got := s.Spec.Workload.Namespaces(); !slices.Equal(got, []string{"default", "shop"}) {
+		t.Errorf("namespaces = %v", got)
 	}
 }

@@ -21,14 +21,16 @@ const (
 	KindReplicaSet ObjectKind = "ReplicaSet"
 	KindDeployment ObjectKind = "Deployment"
 	KindNode       ObjectKind = "Node"
+	KindService    ObjectKind = "Service"
 )
 
 // Object is one Kubernetes object of the workload, converted to its
 // model/objects form with its symbols in Scenario.Interner. Exactly one of
-// Pod, ReplicaSet, Deployment and Node is set, after Kind. Each has its ID
-// within its kind: its position among the workload's objects of that kind
-// (for a Node, after every pool node: see Scenario.PoolNode), and its
-// serialized size from spec.cluster.objectSizes. The specs are finished
+// Pod, ReplicaSet, Deployment, Node and Service is set, after Kind. Each
+// has its ID within its kind: its position among the workload's objects
+// of that kind (for a Node, after every pool node: see Scenario.PoolNode),
+// and its serialized size from spec.cluster.objectSizes (a Service's is
+// objects.DefaultServiceSize). The specs are finished
 // (objects.PodSpec.Finish) and validated; the API server's admission
 // (default tolerations) is left to the run.
 type Object struct {
@@ -41,6 +43,7 @@ type Object struct {
 	ReplicaSet *objects.ReplicaSet
 	Deployment *objects.Deployment
 	Node       *objects.Node
+	Service    *objects.Service
 
 	// NodeName is a Pod's spec.nodeName as written ("" if unbound); its
 	// Pod.NodeName holds that node's ID.
@@ -303,7 +306,7 @@ func (s *Scenario) NodeID(name string) (int32, bool) {
 func finishWorkload(s *Scenario) {
 	w := &s.Spec.Workload
 	sizes := s.Spec.Cluster.ObjectSizes
-	var pods, replicaSets, deployments int32
+	var pods, replicaSets, deployments, services int32
 	nodes := int32(s.PoolNodes())
 	for i := range w.Objects {
 		o := &w.Objects[i]
@@ -320,6 +323,9 @@ func finishWorkload(s *Scenario) {
 		case o.Node != nil:
 			o.Node.ID, o.Node.Size = nodes, int32(sizes.Node)
 			nodes++
+		case o.Service != nil:
+			o.Service.ID, o.Service.Size = services, objects.DefaultServiceSize
+			services++
 		}
 	}
 	for i := range w.Objects {

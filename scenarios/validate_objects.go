@@ -118,7 +118,7 @@ func (v *validator) workloadObjects(path string, w *Workload, sp *Spec) {
 // object checks what its manifest could not: that its body matches its
 // kind (for objects built in code), and its references to nodes.
 func (v *validator) object(o *Object, sp *Spec) {
-	bodies := btoi(o.Pod != nil) + btoi(o.ReplicaSet != nil) + btoi(o.Deployment != nil) + btoi(o.Node != nil)
+	bodies := btoi(o.Pod != nil) + btoi(o.ReplicaSet != nil) + btoi(o.Deployment != nil) + btoi(o.Node != nil) + btoi(o.Service != nil)
 	if bodies != 1 || !o.bodyMatches() {
 		v.failAt(o.File, o.Line, o.path, "a %s object needs its %s form and no other", o.Kind, o.Kind)
 		return
@@ -314,6 +314,8 @@ func (o *Object) bodyMatches() bool {
 		return o.Deployment != nil
 	case KindNode:
 		return o.Node != nil
+	case KindService:
+		return o.Service != nil
 	}
 	return false
 }

@@ -73,6 +73,8 @@ func (c *Cluster) seedWorkload(nodes []*objects.Node) error {
 			if err := seedPods(&rs, rs.ID, ns); err != nil {
 				return err
 			}
+		case o.Service != nil:
+			c.seed(api.Object{Resource: api.Services, ID: o.Service.ID, Namespace: ns, Size: o.Service.Size, Body: o.Service})
 		case o.Pod != nil:
 			p := *o.Pod
 			p.Created = created

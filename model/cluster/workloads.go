@@ -109,7 +109,8 @@ func (c *Cluster) buildPodWorkload() error {
 		ResyncPeriod:   informer.KCMResyncPeriod(c.Eng.Rand("cluster/kcm-resync")),
 		ReplicaSet: kcm.ReplicaSetConfig{LoopConfig: kcm.LoopConfig{Client: saClient("replicaset-controller")},
 			EdgeTriggered: spec.Cluster.ControllerManager.ReplicaSetController == scenarios.EdgeTriggered},
-		Deployment: kcm.LoopConfig{Client: saClient("deployment-controller")},
+		Deployment:    kcm.LoopConfig{Client: saClient("deployment-controller")},
+		EndpointSlice: kcm.EndpointSliceConfig{LoopConfig: kcm.LoopConfig{Client: saClient("endpointslice-controller")}},
 	}
 	p, err := kcm.NewProcess(c.Eng, c.Net, c.Rec, shared, sim.NoEndpoint, kcm.ProcessConfig{
 		Replicas: spec.Cluster.ControllerManager.Replicas, Manager: mcfg,
@@ -210,6 +211,8 @@ func objectKey(o *scenarios.Object) (api.Resource, int32) {
 		return api.ReplicaSets, o.ReplicaSet.ID
 	case o.Deployment != nil:
 		return api.Deployments, o.Deployment.ID
+	case o.Service != nil:
+		return api.Services, o.Service.ID
 	}
 	return api.Nodes, o.Node.ID
 }
@@ -230,6 +233,8 @@ func (c *Cluster) createStep(at sim.Time, o *scenarios.Object) workload.Step {
 		obj.Size, obj.Body = rs.Size, &rs
 	case o.Deployment != nil:
 		obj.Size, obj.Body = o.Deployment.Size, o.Deployment
+	case o.Service != nil:
+		obj.Size, obj.Body = o.Service.Size, o.Service
 	}
 	return workload.Step{At: at, Describe: "kubectl create " + o.Ref().String(),
 		Verb: api.Create, Resource: res, Name: id, Namespace: ns, Object: obj}

@@ -41,13 +41,16 @@ type WorkersConfig struct {
 	// MaxRetries drops a key after that many failures in a row (0: never),
 	// as handleErr in pkg/controller/deployment (maxRetries 15).
 	MaxRetries int
+	// RateLimiter makes the queue's rate limiter, at New and at each Stop
+	// (nil: workqueue.DefaultControllerRateLimiter).
+	RateLimiter func() workqueue.RateLimiter[int32]
 	// Sync is the sync handler: it runs once a worker's SyncTime is up and
 	// ends, at once or later, with the worker's Finish.
 	Sync func(w *Worker)
 }
 
-// Workers is a controller's work queue (client-go's RateLimitingQueue with
-// DefaultControllerRateLimiter) and its workers, each doing
+// Workers is a controller's work queue (client-go's RateLimitingQueue, by
+// default with DefaultControllerRateLimiter) and its workers, each doing
 // processNextWorkItem on virtual time: Get a key, sync it (SyncTime, then
 // Sync, which may wait for answers as upstream's worker goroutine blocks on
 // its calls), then Forget on success or AddRateLimited on failure, and
@@ -98,11 +101,16 @@ func NewWorkers(eng *sim.Engine, rec *sim.Recorder, cfg WorkersConfig) *Workers 
 	return ws
 }
 
-// newQueue makes the work queue: DefaultControllerRateLimiter, named as
-// upstream names it.
+// newQueue makes the work queue: DefaultControllerRateLimiter unless the
+// config gives another, named as upstream names it.
 func (ws *Workers) newQueue() {
-	ws.q = workqueue.NewRateLimiting[int32](ws.eng, workqueue.DefaultControllerRateLimiter[int32](ws.eng),
-		workqueue.Config{Name: ws.cfg.Name, Recorder: ws.rec})
+	var rl workqueue.RateLimiter[int32]
+	if ws.cfg.RateLimiter != nil {
+		rl = ws.cfg.RateLimiter()
+	} else {
+		rl = workqueue.DefaultControllerRateLimiter[int32](ws.eng)
+	}
+	ws.q = workqueue.NewRateLimiting[int32](ws.eng, rl, workqueue.Config{Name: ws.cfg.Name, Recorder: ws.rec})
 	ws.q.SetNotify(ws.notify)
 }
 

@@ -35,6 +35,8 @@ type env struct {
 	spec *objects.PodSpec
 	// trace records every committed change of a ReplicaSet's replicas.
 	trace []rsChange
+	// sliceTrace records every committed change of an EndpointSlice.
+	sliceTrace []string
 	// kubelet is the stand-in scheduler and kubelet's client.
 	kubelet *apitest.Actor
 }
@@ -74,6 +76,9 @@ func newEnv(t *testing.T, seed uint64, cfg Config) *env {
 	if cfg.Deployment.Client.QPS == 0 {
 		cfg.Deployment.Client = unthrottled
 	}
+	if cfg.EndpointSlice.Client.QPS == 0 {
+		cfg.EndpointSlice.Client = unthrottled
+	}
 	m, err := New(r.Eng, r.Net, r.Rec, r.Shared, r.Srv.Endpoint(), cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -90,8 +95,13 @@ func newEnv(t *testing.T, seed uint64, cfg Config) *env {
 	return e
 }
 
-// Committed records ReplicaSet size changes (storage.CommitObserver).
+// Committed records ReplicaSet size changes and EndpointSlice changes
+// (storage.CommitObserver).
 func (e *env) Committed(now sim.Time, prev api.Object, existed bool, cur api.Object) {
+	if cur.Resource == api.EndpointSlices {
+		e.noteSlice(now, existed, cur)
+		return
+	}
 	if cur.Resource != api.ReplicaSets {
 		return
 	}

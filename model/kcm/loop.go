@@ -40,14 +40,20 @@ type loop struct {
 	sync  func(t *task)
 }
 
-func newLoop(m *Manager, name string, cfg LoopConfig, sync func(t *task)) *loop {
+// newLoop makes a controller's loop; opts adjust its work queue and
+// workers (a rate limiter, a retry limit) before they are made.
+func newLoop(m *Manager, name string, cfg LoopConfig, sync func(t *task), opts ...func(*controllers.WorkersConfig)) *loop {
 	if cfg.Client.QPS == 0 {
 		cfg.Client.QPS, cfg.Client.Burst = controllers.KCMClient.QPS, controllers.KCMClient.Burst
 	}
 	l := &loop{m: m, name: name, sync: sync}
 	l.c = client.New(m.eng, m.net, m.sh, m.self, m.server, cfg.Client)
-	l.ws = controllers.NewWorkers(m.eng, m.rec, controllers.WorkersConfig{Name: name, Workers: cfg.Workers,
-		SyncTime: cfg.SyncTime, Rand: m.rng.Fork(name), Sync: l.run})
+	wc := controllers.WorkersConfig{Name: name, Workers: cfg.Workers,
+		SyncTime: cfg.SyncTime, Rand: m.rng.Fork(name), Sync: l.run}
+	for _, o := range opts {
+		o(&wc)
+	}
+	l.ws = controllers.NewWorkers(m.eng, m.rec, wc)
 	for range l.ws.Len() {
 		l.tasks = append(l.tasks, &task{l: l})
 	}

@@ -13,8 +13,8 @@ import (
 	"github.com/orrery-sim/orrery/sim"
 )
 
-// Config is a controller manager running the ReplicaSet and Deployment
-// controllers.
+// Config is a controller manager running the ReplicaSet, Deployment and
+// EndpointSlice controllers.
 type Config struct {
 	// Name is the manager's endpoint ("" : "kube-controller-manager").
 	Name string
@@ -30,16 +30,19 @@ type Config struct {
 	// cluster gives informer.KCMResyncPeriod).
 	ResyncPeriod time.Duration
 	// HandlerTime is each event handler's time per notification (nil: 0).
-	HandlerTime sim.Dist
-	ReplicaSet  ReplicaSetConfig
-	Deployment  LoopConfig
+	HandlerTime   sim.Dist
+	ReplicaSet    ReplicaSetConfig
+	Deployment    LoopConfig
+	EndpointSlice EndpointSliceConfig
 }
 
 // ErrNoInterner is returned by New without Config.In.
 var ErrNoInterner = errors.New("kcm: Config.In (the interner) is required")
 
 // Manager is kube-controller-manager's workload half: shared informers on
-// Pods, ReplicaSets and Deployments, and the controllers that use them.
+// Pods, ReplicaSets and Deployments (and, with the EndpointSlice
+// controller, Services and EndpointSlices), and the controllers that use
+// them.
 // Start and Stop are the hooks leader election drives: a manager that
 // loses its lease stops, one that gains it starts cold.
 type Manager struct {
@@ -52,15 +55,17 @@ type Manager struct {
 	self   sim.EndpointID
 	server sim.EndpointID
 
-	ic                *client.Client
-	pods, rss, deps   *informer.Informer
-	idx               index
-	ReplicaSets       *ReplicaSetController
-	Deployments       *DeploymentController
-	started, running  bool
-	syncPoll          *sim.Timer
-	starts            *sim.Counter
-	informerByStreams [3]*informer.Informer
+	ic               *client.Client
+	pods, rss, deps  *informer.Informer
+	svcs, slices     *informer.Informer // nil without the EndpointSlice controller
+	idx              index
+	ReplicaSets      *ReplicaSetController
+	Deployments      *DeploymentController
+	EndpointSlices   *EndpointSliceController
+	started, running bool
+	syncPoll         *sim.Timer
+	starts           *sim.Counter
+	informers        []*informer.Informer
 }
 
 // New returns a stopped manager registered on the network as cfg.Name.
@@ -77,6 +82,9 @@ func New(eng *sim.Engine, net *sim.Network, rec *sim.Recorder, sh *client.Shared
 	if err := cfg.Sizes.Validate(); err != nil {
 		return nil, err
 	}
+	if n := cfg.EndpointSlice.MaxEndpointsPerSlice; n < 0 || n > MaxMaxEndpointsPerSlice {
+		return nil, ErrMaxEndpointsPerSlice
+	}
 	if cfg.InformerClient.QPS == 0 {
 		cfg.InformerClient.QPS, cfg.InformerClient.Burst = controllers.KCMClient.QPS, controllers.KCMClient.Burst
 	}
@@ -90,7 +98,11 @@ func New(eng *sim.Engine, net *sim.Network, rec *sim.Recorder, sh *client.Shared
 		return inf
 	}
 	m.pods, m.rss, m.deps = mk(api.Pods, "pods"), mk(api.ReplicaSets, "replicasets"), mk(api.Deployments, "deployments")
-	m.informerByStreams = [3]*informer.Informer{m.pods, m.rss, m.deps}
+	m.informers = []*informer.Informer{m.pods, m.rss, m.deps}
+	if !cfg.EndpointSlice.Disabled {
+		m.svcs, m.slices = mk(api.Services, "services"), mk(api.EndpointSlices, "endpointslices")
+		m.informers = append(m.informers, m.svcs, m.slices)
+	}
 	// The indexers first, so that a controller's handler sees them current.
 	m.pods.AddEventHandler(&ownerIndexer{&m.idx.podsOf, podOwner}, informer.HandlerOptions{Name: "index"})
 	m.rss.AddEventHandler(&ownerIndexer{&m.idx.rssOf, rsOwner}, informer.HandlerOptions{Name: "index"})
@@ -102,6 +114,9 @@ func New(eng *sim.Engine, net *sim.Network, rec *sim.Recorder, sh *client.Shared
 	if !cfg.Deployment.Disabled {
 		m.Deployments = newDeploymentController(m, cfg.Deployment)
 	}
+	if !cfg.EndpointSlice.Disabled {
+		m.EndpointSlices = newEndpointSliceController(m, cfg.EndpointSlice)
+	}
 	return m, nil
 }
 
@@ -111,6 +126,12 @@ func (m *Manager) Endpoint() sim.EndpointID { return m.self }
 // Informers returns the shared pod, ReplicaSet and Deployment informers.
 func (m *Manager) Informers() (pods, replicaSets, deployments *informer.Informer) {
 	return m.pods, m.rss, m.deps
+}
+
+// ServiceInformers returns the shared Service and EndpointSlice informers
+// (nil without the EndpointSlice controller).
+func (m *Manager) ServiceInformers() (services, endpointSlices *informer.Informer) {
+	return m.svcs, m.slices
 }
 
 // Running reports whether the controllers' workers run (the caches have
@@ -126,7 +147,7 @@ func (m *Manager) Start() {
 	}
 	m.started = true
 	m.starts.Inc()
-	for _, inf := range m.informerByStreams {
+	for _, inf := range m.informers {
 		inf.Start()
 	}
 	m.pollSync()
@@ -147,7 +168,10 @@ func (m *Manager) Stop() {
 	if m.Deployments != nil {
 		m.Deployments.stop()
 	}
-	for _, inf := range m.informerByStreams {
+	if m.EndpointSlices != nil {
+		m.EndpointSlices.stop()
+	}
+	for _, inf := range m.informers {
 		inf.Stop()
 	}
 	m.ic.Stop()
@@ -158,7 +182,7 @@ func (m *Manager) pollSync() {
 	if !m.started {
 		return
 	}
-	for _, inf := range m.informerByStreams {
+	for _, inf := range m.informers {
 		if !inf.HasSynced() {
 			m.syncPoll.Reset(controllers.SyncedPollPeriod)
 			return
@@ -170,6 +194,9 @@ func (m *Manager) pollSync() {
 	}
 	if m.Deployments != nil {
 		m.Deployments.l.start()
+	}
+	if m.EndpointSlices != nil {
+		m.EndpointSlices.l.start()
 	}
 }
 
@@ -184,7 +211,7 @@ func (m *Manager) Handle(ev *sim.Event) {
 	case api.KindResponse:
 		ev.Data.(*api.Request).Via.HandleResponse(ev)
 	case api.KindWatchStarted, api.KindWatchEvent, sim.KindStreamClosed:
-		for _, inf := range m.informerByStreams {
+		for _, inf := range m.informers {
 			if inf.HandleStream(ev) {
 				return
 			}

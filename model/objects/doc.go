@@ -1,6 +1,7 @@
 // Package objects holds compact forms of the objects workloads are made
-// of — Pod, Node, ReplicaSet, Deployment — with the rules Kubernetes
-// applies to them before any controller or the scheduler looks: request
+// of — Pod, Node, ReplicaSet, Deployment, Service, EndpointSlice — with
+// the rules Kubernetes applies to them before any controller or the
+// scheduler looks: request
 // summation (init containers, sidecars, overhead), the scheduler's
 // non-zero request defaults, API defaulting of requests from limits, the
 // QoS class, label and node selectors, taints and tolerations, the
@@ -24,5 +25,10 @@
 //     restart policy, scheduling gates, DRA claims;
 //   - node conditions other than Ready and MemoryPressure; several names
 //     per node image;
-//   - the exact pod-template-hash value (see TemplateHash).
+//   - the exact pod-template-hash value (see TemplateHash);
+//   - of a Service, all but its selector, number of ports, type
+//     ExternalName and publishNotReadyAddresses (no ClusterIP, IP
+//     families, session affinity, traffic policies); of an
+//     EndpointSlice, addresses beyond the pod's one IP, hostnames, zones
+//     and hints; a pod's IP is only whether it has one (Pod.HasIP).
 package objects

@@ -501,6 +501,15 @@ func (p *Pod) Bound() bool { return p.NodeName != NoNode }
 // Finished reports whether the pod reached a terminal phase.
 func (p *Pod) Finished() bool { return p.Phase == PodSucceeded || p.Phase == PodFailed }
 
+// HasIP reports whether the pod's status carries its IP: it is bound and
+// Running. Upstream's kubelet reports the IP once the sandbox is up, which
+// may be while the pod is still Pending; the modeled kubelet writes no
+// status between the Pending one before the sandbox and the Running one,
+// so Running is when the model's pod IP appears. A terminal pod keeps its
+// IP upstream, but no endpoint reads it (ShouldPodBeInEndpoints skips
+// terminal pods first).
+func (p *Pod) HasIP() bool { return p.Bound() && p.Phase == PodRunning }
+
 // NormalizeImageName adds the ":latest" tag to an image reference that has
 // none, as the ImageLocality plugin and the kubelet do
 // (imagelocality/image_locality.go normalizedImageName). A reference is
