@@ -40,10 +40,10 @@ func applyDefaults(s *Scenario, set fieldSet) {
 }
 
 func defaultObjectSizes(o *ObjectSizes, set fieldSet) {
-	// Lease ~300 B: kubernetes/community
-	// sig-scalability/configs-and-limits/faq.md. Node, Pod, ReplicaSet and
-	// Deployment: model/objects DefaultSizes, which cites its sources.
-	setDefault(set, &o.Lease, 300)
+	// model/objects DefaultLeaseSize and DefaultSizes, which cite their
+	// sources (Lease ~300 B: kubernetes/community
+	// sig-scalability/configs-and-limits/faq.md).
+	setDefault(set, &o.Lease, objects.DefaultLeaseSize)
 	d := objects.DefaultSizes
 	setDefault(set, &o.Node, int64(d.Node))
 	setDefault(set, &o.Pod, int64(d.Pod))

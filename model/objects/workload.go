@@ -423,11 +423,16 @@ type Sizes struct {
 //   - Pod 4000: "~4 KB in the official scalability tests"
 //     (kubernetes/kubernetes#134375; real pods are often 10–20 KB).
 //   - Node 15000: a Node "may easily exceed 15kB"
-//     (kubernetes/enhancements keps/sig-node/589-efficient-node-heartbeats),
-//     the same figure model/cluster uses.
+//     (kubernetes/enhancements keps/sig-node/589-efficient-node-heartbeats).
 //   - ReplicaSet and Deployment 4000: unconfirmed, no source found; each
 //     embeds a pod template, so it is assumed to weigh about a Pod.
 var DefaultSizes = Sizes{Pod: 4000, Node: 15000, ReplicaSet: 4000, Deployment: 4000}
+
+// DefaultLeaseSize is a Lease's modeled serialized size: "~300 B"
+// (kubernetes/community sig-scalability/configs-and-limits/faq.md;
+// FIDELITY.md §7). The kubelets' node Leases and the leader election
+// Leases take it unless the scenario's objectSizes.lease says otherwise.
+const DefaultLeaseSize = 300
 
 // MaxSize is etcd's request limit, 1.5 MiB (etcd server/embed/config.go
 // DefaultMaxRequestBytes): a bigger object cannot be written.

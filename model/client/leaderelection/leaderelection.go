@@ -7,6 +7,7 @@ import (
 
 	"github.com/orrery-sim/orrery/model/api"
 	"github.com/orrery-sim/orrery/model/client"
+	"github.com/orrery-sim/orrery/model/objects"
 	"github.com/orrery-sim/orrery/sim"
 )
 
@@ -22,9 +23,6 @@ const (
 	// retryPeriod × (1 + rand[0,1) × 1.2), 2–4.4s by default
 	// (client-go tools/leaderelection/leaderelection.go JitterFactor).
 	JitterFactor = 1.2
-	// LeaseSize is a Lease's serialized size (FIDELITY.md: ~300 B,
-	// kubernetes/community sig-scalability configs-and-limits/faq.md).
-	LeaseSize = 300
 )
 
 // NoHolder is Record.Holder of a lease nobody holds.
@@ -54,6 +52,9 @@ type Config struct {
 	Identity int32
 	// LeaseDuration, RenewDeadline, RetryPeriod: 0 takes the defaults.
 	LeaseDuration, RenewDeadline, RetryPeriod time.Duration
+	// LeaseSize is the Lease's serialized size (0:
+	// objects.DefaultLeaseSize; a cluster gives its objectSizes.lease).
+	LeaseSize int32
 	// OnStartedLeading runs when the candidate acquires the lease;
 	// OnStoppedLeading when a leader fails to renew within RenewDeadline
 	// (kube-scheduler and kube-controller-manager then exit); OnNewLeader
@@ -73,6 +74,9 @@ func (c *Config) setDefaults() error {
 	}
 	if c.RetryPeriod == 0 {
 		c.RetryPeriod = DefaultRetryPeriod
+	}
+	if c.LeaseSize == 0 {
+		c.LeaseSize = objects.DefaultLeaseSize
 	}
 	// NewLeaderElector's checks.
 	switch {
@@ -246,7 +250,7 @@ func (e *Elector) send(s step, verb api.Verb) {
 	if verb != api.Get {
 		r := e.pending
 		req.Object = api.Object{Resource: api.Leases, ID: e.cfg.Lease, Namespace: e.cfg.Namespace,
-			Size: LeaseSize, RenewTime: r.RenewTime, Body: &r}
+			Size: e.cfg.LeaseSize, RenewTime: r.RenewTime, Body: &r}
 		if verb == api.Update {
 			req.ResourceVersion = e.leaseRV
 		}

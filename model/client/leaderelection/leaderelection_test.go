@@ -8,6 +8,7 @@ import (
 	"github.com/orrery-sim/orrery/internal/apitest"
 	"github.com/orrery-sim/orrery/model/api"
 	"github.com/orrery-sim/orrery/model/client"
+	"github.com/orrery-sim/orrery/model/objects"
 	"github.com/orrery-sim/orrery/sim"
 )
 
@@ -139,6 +140,31 @@ func TestRenewDeadlineAndTakeover(t *testing.T) {
 	}
 }
 
+// The Lease is written at Config.LeaseSize, objects.DefaultLeaseSize
+// when unset: its create and its renewals.
+func TestLeaseSize(t *testing.T) {
+	for _, size := range []int32{0, 1024} {
+		r := rig(5)
+		self := r.Net.AddEndpoint("candidate", endpoint{})
+		c := client.New(r.Eng, r.Net, r.Shared, self, r.Srv.Endpoint(), client.Config{QPS: -1, Timeout: DefaultRenewDeadline})
+		e, err := New(r.Eng, c, r.Eng.Rand("candidate"), r.Rec, Config{Name: "test", Lease: 7, Identity: 1, LeaseSize: size})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.Run()
+		r.Run(t, 10*time.Second)
+		want := size
+		if want == 0 {
+			want = objects.DefaultLeaseSize
+		}
+		lease, ok := r.St.Get(api.Leases, 7)
+		writes := r.Rec.Counter("storage_writes_total").Value
+		if !ok || lease.Size != want || writes < 4 || r.Rec.Counter("storage_write_bytes_total").Value != writes*int64(want) {
+			t.Fatalf("size %d: lease %+v, %d writes of %d bytes", size, lease, writes, r.Rec.Counter("storage_write_bytes_total").Value)
+		}
+	}
+}
+
 // A configuration NewLeaderElector would refuse is refused.
 func TestConfigChecks(t *testing.T) {
 	r := rig(1)
@@ -159,7 +185,7 @@ func writeLease(r *apitest.Rig, d time.Duration, rec func() Record) {
 	r.At(d, func() {
 		body := rec()
 		req := r.Writer.C.NewRequest(api.Update, api.Leases, 7)
-		req.Object = api.Object{Resource: api.Leases, ID: 7, Size: LeaseSize, Body: &body}
+		req.Object = api.Object{Resource: api.Leases, ID: 7, Size: objects.DefaultLeaseSize, Body: &body}
 		r.Writer.C.Do(req, r.Writer)
 	})
 }
