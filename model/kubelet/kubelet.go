@@ -209,12 +209,22 @@ func (s *nodeStore) Replace(items []api.Object) {
 	if s.ok {
 		s.obj = items[0]
 	}
-	s.k.replanStatus()
+	s.changed()
 }
 
 func (s *nodeStore) Apply(ev *api.WatchEvent) {
 	s.obj, s.ok = ev.Object, ev.Type != api.Deleted
+	s.changed()
+}
+
+// changed re-plans the status loop and, the node's memory capacity coming
+// from its allocatable, rechecks memory pressure: a restarted kubelet
+// knows its capacity only once its informer has listed the Node.
+func (s *nodeStore) changed() {
 	s.k.replanStatus()
+	if s.k.pods != nil {
+		s.k.pods.checkMemory()
+	}
 }
 
 // New returns a stopped kubelet for node id, registered on the network as name.

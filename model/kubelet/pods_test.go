@@ -645,3 +645,39 @@ func TestEvictionRanksLowerPriorityFirst(t *testing.T) {
 		t.Fatalf("%d evictions, want 1", r.m.Pods.Evictions.Value)
 	}
 }
+
+// TestEvictionRecheckedWhenARestartedKubeletListsItsNode: memory pressure
+// that arose while the kubelet was down (its pod's usage grew) is seen
+// once the restarted kubelet's informer has listed the Node, whose
+// allocatable memory gives the capacity: the pod is evicted at the
+// eviction loop's first tick after that.
+func TestEvictionRecheckedWhenARestartedKubeletListsItsNode(t *testing.T) {
+	const mi = 1 << 20
+	r := newRigNodes(t, 34, 1, podsConfig(podTestConfig()), func(id int32) *objects.Node {
+		return &objects.Node{ID: id, Allocatable: objects.Resources{Memory: 1024 * mi}}
+	})
+	r.createPod(100*ms, 0, spec(t, imgA, 0, 0))
+	r.bindPod(200*ms, 0, 0)
+	k := r.ks[0]
+	r.at(20*time.Second, k.Stop)
+	r.at(25*time.Second, func() { k.SetPodMemoryUsage(0, 1100*mi) }) // 24Mi available
+	r.at(30*time.Second, k.Start)
+	r.run(t, 60*time.Second)
+
+	p := r.pod(t, 0)
+	if p.Phase != objects.PodFailed || p.Reason != "Evicted" || r.m.Pods.Evictions.Value != 1 {
+		t.Fatalf("pod %v %q, evictions %d; want evicted", p.Phase, p.Reason, r.m.Pods.Evictions.Value)
+	}
+	// The eviction loop ticks every 10s from the restart: 40s. The pod
+	// stops (300ms), then its status goes out (GET, PATCH).
+	var failedAt sim.Time
+	for _, c := range r.obs.pods[0] {
+		if c.obj.Body.(*objects.Pod).Phase == objects.PodFailed {
+			failedAt = c.at
+			break
+		}
+	}
+	if want := at(40*time.Second + 300*ms + readRTT + toStorage); failedAt != want {
+		t.Fatalf("eviction committed at %v, want %v", failedAt, want)
+	}
+}
