@@ -15,6 +15,20 @@
 //     Ready condition changed or nodeStatusReportFrequency has passed since
 //     the last report.
 //
+// With Config.LegacyNodeStatus the kubelet runs as before KEP-589
+// (kubernetes/enhancements keps/sig-node/589-efficient-node-heartbeats),
+// the NodeLease feature gate off: no Lease at all, and every status sync
+// PATCHes the full NodeStatus, changed or not. In
+// pkg/kubelet/kubelet_node_status.go tryUpdateNodeStatus (v1.13–v1.16)
+// the skip of an unchanged status within nodeStatusReportFrequency is
+// guarded by the NodeLease gate, so with it off every computed status is
+// posted, one every nodeStatusUpdateFrequency; each post refreshes the
+// Ready condition's lastHeartbeatTime, the node lifecycle controller's
+// health signal when there is no Lease. The mode keeps the rest of the
+// version's status loop (the try-0 read from the node informer, which
+// the kubelets of that era made as a GET with resourceVersion "0" from
+// the API server's cache, and the loop's jitter).
+//
 // Both heartbeats use the heartbeat client (QPS -1: unthrottled, timeout
 // min(nodeStatusUpdateFrequency, lease duration), cmd/kubelet/app/server.go);
 // the node informer uses the main client (kubeAPIQPS/kubeAPIBurst).
@@ -55,6 +69,10 @@
 //   - Memory eviction (eviction.go).
 //   - The runtime's pods and images outlive the kubelet process: a
 //     restarted kubelet relists and finds its pods' containers running.
+//   - A kubelet that has been running its pods before time 0
+//     (StartRunningPods) holds them as it would after reporting them:
+//     containers running, images in the store, statuses written, its pod
+//     watch open; it writes nothing for them until something changes.
 //
 // What the model leaves out: volumes, probes (a running container is
 // Ready), container restarts and exits, init containers' run time (each
@@ -66,7 +84,10 @@
 // kubelet-owned statuses (container statuses, pod IPs). Also every
 // condition of the node but Ready; the reconciling PATCH registration
 // sends when labels or annotations of the existing Node differ (they
-// never do here); the fast status updates at startup.
+// never do here); the fast status updates at startup. A status PATCH
+// counts the Node's full size on the wire as in storage, where upstream's
+// patch body is small ("even though the patch send over network is
+// small, in etcd we store the whole Node object", KEP-589).
 package kubelet
 
 import (
@@ -85,7 +106,14 @@ type Config struct {
 	NodeStatusReportFrequency time.Duration
 	Jitter                    bool
 	Heartbeat, Main           client.Config
-	LeaseSize, NodeSize       int32
+	// LeaseSize and NodeSize are the serialized sizes of the Lease and
+	// the Node the kubelet writes (0: objects.DefaultLeaseSize and
+	// objects.DefaultSizes.Node).
+	LeaseSize, NodeSize int32
+	// LegacyNodeStatus turns the NodeLease feature off: no Lease, the full
+	// NodeStatus posted every NodeStatusUpdateFrequency (the mode before
+	// KEP-589; NodeLeaseDuration and NodeStatusReportFrequency unused).
+	LegacyNodeStatus bool
 	// Pods turns on the pod side (a watch on the node's pods, their
 	// lifecycle, eviction); nil: the kubelet knows no pods and costs
 	// nothing for them.
@@ -229,6 +257,12 @@ func (s *nodeStore) changed() {
 
 // New returns a stopped kubelet for node id, registered on the network as name.
 func New(eng *sim.Engine, net *sim.Network, rec *sim.Recorder, sh *client.Shared, m *Metrics, name string, id int32, server sim.EndpointID, cfg Config) *Kubelet {
+	if cfg.LeaseSize == 0 {
+		cfg.LeaseSize = objects.DefaultLeaseSize
+	}
+	if cfg.NodeSize == 0 {
+		cfg.NodeSize = objects.DefaultSizes.Node
+	}
 	k := &Kubelet{eng: eng, rng: eng.Rand("kubelet/" + name), cfg: cfg, id: id, name: name, m: m}
 	k.self = net.AddEndpoint(name, k)
 	k.heartbeat = client.New(eng, net, sh, k.self, server, cfg.Heartbeat)
@@ -256,29 +290,75 @@ func (k *Kubelet) Endpoint() sim.EndpointID { return k.self }
 // Name is the node's name.
 func (k *Kubelet) Name() string { return k.name }
 
+// PodsOn reports whether the kubelet's pod side is on (Config.Pods).
+func (k *Kubelet) PodsOn() bool { return k.pods != nil }
+
 // Running reports whether the kubelet process is up.
 func (k *Kubelet) Running() bool { return k.running }
 
 // StartRunning puts the kubelet in the state of one that has been running
-// before time 0: it holds the Lease it last wrote, its informer is synced on
-// an open watch stream, and its loops are at random phases.
+// before time 0: it holds the Lease it last wrote (lease is ignored in the
+// legacy mode, which has none), its informer is synced on an open watch
+// stream, and its loops are at random phases. With its pod side on, its
+// pod reflector lists the node's pods (a kubelet whose pods were running
+// before time 0 starts with StartRunningPods instead).
 func (k *Kubelet) StartRunning(lease, node api.Object, watch sim.StreamID) {
+	from := k.startRunning(lease, node, watch)
+	if k.pods != nil {
+		k.pods.begin(from)
+	}
+}
+
+// StartRunningPods is StartRunning for a kubelet with its pod side on
+// that has been running pods before time 0: pods are the node's pods as
+// stored (those bound elsewhere are ignored), whose containers are
+// running (and their images in the node's store); its pod watch is open
+// on podWatch at resource version rv, which the API server must serve as
+// PodWatchRequest describes, with the timeout returned. A pod stored
+// with the status the kubelet would report for it (Running, Ready: see
+// WarmPod) costs nothing: no request, no startup latency sample; one
+// stored otherwise has its status synced, a terminating one is stopped
+// and a finished one is treated as after a relist.
+func (k *Kubelet) StartRunningPods(lease, node api.Object, watch sim.StreamID, pods []api.Object, rv int64, podWatch sim.StreamID) time.Duration {
+	if k.pods == nil {
+		panic("kubelet: StartRunningPods without Config.Pods")
+	}
+	from := k.startRunning(lease, node, watch)
+	return k.pods.beginWarm(from, pods, rv, podWatch)
+}
+
+// PodWatchRequest is the watch the kubelet's pod reflector keeps: the
+// pods with spec.nodeName=<node> (pkg/kubelet/config/apiserver.go), for
+// a caller opening it before time 0 (StartRunningPods).
+func (k *Kubelet) PodWatchRequest(timeout time.Duration) *api.Request {
+	return &api.Request{Verb: api.Watch, Resource: api.Pods, Name: -1, ByNode: true, Node: k.id, AllowBookmarks: true, WatchTimeout: timeout}
+}
+
+// startRunning is the node half of StartRunning; it returns when the pod
+// loops' ticks began.
+func (k *Kubelet) startRunning(lease, node api.Object, watch sim.StreamID) sim.Time {
 	k.running = true
 	k.registered = true
-	k.latest, k.haveLatest = lease, true
 	k.node = nodeStore{obj: node, ok: true, k: k}
 	k.informer.StartWatching(node.ResourceVersion, watch)
-	k.renewTimer.Reset(time.Duration(k.rng.Float64() * float64(k.renewInterval())))
+	// The phases are drawn in both modes, so that a legacy run's status
+	// loop keeps the phase the same seed gives a Lease run.
+	renewPhase := time.Duration(k.rng.Float64() * float64(k.renewInterval()))
+	if !k.cfg.LegacyNodeStatus {
+		k.latest, k.haveLatest = lease, true
+		k.renewTimer.Reset(renewPhase)
+	}
 	k.lastReport = sim.Time(-int64(k.rng.Float64() * float64(k.cfg.NodeStatusReportFrequency)))
 	// The loop's last tick was a random fraction of a period ago.
 	k.planStatus(k.eng.Now().Add(-time.Duration(k.rng.Float64() * float64(k.cfg.NodeStatusUpdateFrequency))))
-	if k.pods != nil {
-		if n, ok := node.Body.(*objects.Node); ok {
-			k.pods.seedImages(n.Images)
-		}
-		// The pod loops run at random phases; the pod reflector lists.
-		k.pods.begin(k.eng.Now().Add(-time.Duration(k.rng.Float64() * float64(time.Second))))
+	if k.pods == nil {
+		return k.eng.Now()
 	}
+	if n, ok := node.Body.(*objects.Node); ok {
+		k.pods.seedImages(n.Images)
+	}
+	// The pod loops run at random phases.
+	return k.eng.Now().Add(-time.Duration(k.rng.Float64() * float64(time.Second)))
 }
 
 // Stop kills the kubelet process: timers stop, outstanding requests are
@@ -318,7 +398,9 @@ func (k *Kubelet) Start() {
 	if k.pods != nil {
 		k.pods.begin(k.eng.Now())
 	}
-	k.syncLease()
+	if !k.cfg.LegacyNodeStatus {
+		k.syncLease()
+	}
 	k.syncStatus()
 }
 
@@ -564,11 +646,12 @@ func (k *Kubelet) onNodeGet(req *api.Request) {
 	k.decideStatus(req.Result)
 }
 
-// decideStatus patches the Node if Ready changed or a report is due.
+// decideStatus patches the Node if Ready changed or a report is due; in
+// the legacy mode, always.
 func (k *Kubelet) decideStatus(orig api.Object) {
 	now := k.eng.Now()
 	changed := orig.Ready != api.ConditionTrue
-	if !changed && now.Sub(k.lastReport) < k.cfg.NodeStatusReportFrequency {
+	if !changed && !k.cfg.LegacyNodeStatus && now.Sub(k.lastReport) < k.cfg.NodeStatusReportFrequency {
 		k.statusDone()
 		return
 	}
@@ -609,9 +692,9 @@ func (k *Kubelet) statusDone() {
 
 // statusWouldAct reports whether a sync at tick t would do anything more
 // than compare: the informer has no Node (try 0 fails), Ready is not True,
-// or a report is due.
+// or a report is due. In the legacy mode every sync posts.
 func (k *Kubelet) statusWouldAct(t sim.Time) bool {
-	return !k.informer.Synced() || !k.node.ok || k.node.obj.Ready != api.ConditionTrue ||
+	return k.cfg.LegacyNodeStatus || !k.informer.Synced() || !k.node.ok || k.node.obj.Ready != api.ConditionTrue ||
 		t.Sub(k.lastReport) >= k.cfg.NodeStatusReportFrequency
 }
 

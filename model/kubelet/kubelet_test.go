@@ -167,6 +167,16 @@ func newRig(t *testing.T, seed uint64, n int, cfg Config) *rig {
 // images) given by body; nil: Nodes without a body.
 func newRigNodes(t *testing.T, seed uint64, n int, cfg Config, body func(id int32) *objects.Node) *rig {
 	t.Helper()
+	return newRigWarm(t, seed, n, cfg, body, nil)
+}
+
+// newRigWarm is newRigNodes with pods running before time 0: pods gives
+// each pod to store (by ID), and the kubelets start with StartRunningPods
+// once every object is stored, their pod watches open at the store's
+// revision. nil: no pods, and each kubelet starts with StartRunning as
+// soon as its Node and Lease are stored.
+func newRigWarm(t *testing.T, seed uint64, n int, cfg Config, body func(id int32) *objects.Node, pods []objects.Pod) *rig {
+	t.Helper()
 	eng := sim.NewEngine(seed)
 	net := sim.NewNetwork(eng, sim.Constant(lat))
 	rec := sim.NewRecorder(time.Second)
@@ -184,6 +194,7 @@ func newRigNodes(t *testing.T, seed uint64, n int, cfg Config, body func(id int3
 		obs: &observer{leases: map[int32][]commitRec{}, nodes: map[int32][]commitRec{}, pods: map[int32][]commitRec{}}}
 	st.SetObserver(r.obs)
 	sh := client.NewShared(rec)
+	var nodes, leases []api.Object
 	for id := range int32(n) {
 		obj := api.Object{Resource: api.Nodes, ID: id, Size: cfg.NodeSize, Ready: api.ConditionTrue}
 		if body != nil {
@@ -194,10 +205,30 @@ func newRigNodes(t *testing.T, seed uint64, n int, cfg Config, body func(id int3
 		lease := st.Seed(api.Object{Resource: api.Leases, ID: id, Size: cfg.LeaseSize})
 		srv.SeedCache(lease)
 		k := New(eng, net, rec, sh, r.m, fmt.Sprintf("node-%d", id), id, tp.self, cfg)
-		w := net.OpenStream(k.Endpoint(), srv.Endpoint())
-		srv.AttachWatch(w, api.Nodes, id)
-		k.StartRunning(lease, node, w)
 		r.ks = append(r.ks, k)
+		if pods == nil {
+			w := net.OpenStream(k.Endpoint(), srv.Endpoint())
+			srv.AttachWatch(w, api.Nodes, id)
+			k.StartRunning(lease, node, w)
+		}
+		nodes, leases = append(nodes, node), append(leases, lease)
+	}
+	if pods == nil {
+		return r
+	}
+	var stored []api.Object
+	for i := range pods {
+		p := &pods[i]
+		o := st.Seed(api.Object{Resource: api.Pods, ID: p.ID, Size: p.Size, Namespace: 1, Body: p})
+		srv.SeedCache(o)
+		stored = append(stored, o)
+	}
+	for i, k := range r.ks {
+		w := net.OpenStream(k.Endpoint(), srv.Endpoint())
+		srv.AttachWatch(w, api.Nodes, int32(i))
+		pw := net.OpenStream(k.Endpoint(), srv.Endpoint())
+		timeout := k.StartRunningPods(leases[i], nodes[i], w, stored, st.Revision(), pw)
+		srv.AttachWatchRequest(pw, k.PodWatchRequest(timeout))
 	}
 	return r
 }

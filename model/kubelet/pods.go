@@ -292,6 +292,85 @@ func (ps *podSide) begin(from sim.Time) {
 	ps.checkMemory()
 }
 
+// beginWarm starts the pod side of a kubelet that ran pods before time 0
+// with loops that began at from: each pod is adopted, then the pod
+// reflector watches from rv on stream. It returns the watch's timeout.
+func (ps *podSide) beginWarm(from sim.Time, pods []api.Object, rv int64, stream sim.StreamID) time.Duration {
+	ps.plegFrom, ps.smFrom, ps.evFrom = from, from, from
+	for _, o := range pods {
+		ps.adopt(o)
+	}
+	timeout := ps.refl.StartWatching(rv, stream)
+	ps.checkMemory()
+	return timeout
+}
+
+// adopt takes a pod the kubelet has been running: its containers run and
+// its images are in the store. Its status as the kubelet would report it
+// (reportRunning's) is the status manager's; if the stored status is that,
+// it has been written and nothing is sent. A terminating pod is stopped;
+// a finished one takes the path of a relisted pod.
+func (ps *podSide) adopt(obj api.Object) {
+	p, ok := obj.Body.(*objects.Pod)
+	if !ok || p.NodeName != ps.k.id || p.Spec == nil {
+		return
+	}
+	if p.Finished() {
+		ps.upsert(obj)
+		return
+	}
+	now := ps.k.eng.Now()
+	rp := ps.ensureRuntime(obj.ID, p.Spec)
+	if !rp.running {
+		rp.sandbox, rp.started, rp.running = true, len(p.Spec.InitContainers)+len(p.Spec.Containers), true
+		rp.usage = p.Spec.Requests().Memory
+		ps.memUsed += rp.usage
+		ps.m.addRunning(now, 1)
+	}
+	for i := range rp.started {
+		ps.addImage(containerAt(p.Spec, i).Image)
+	}
+	i, found := ps.workIndex(obj.ID)
+	if found {
+		ps.upsert(obj)
+		return
+	}
+	w := &podWork{id: obj.ID, pod: p, timer: ps.k.eng.NewTimer(ps.k, kindPodStep), state: wsRunning}
+	w.timer.SetArg(int64(obj.ID))
+	ps.work = slices.Insert(ps.work, i, w)
+	st := runningStatus(statusOf(p), now)
+	w.status, w.hasStatus = st, true
+	if st != statusOf(p) {
+		w.ver++
+		ps.syncStatus(w)
+	}
+	if p.Terminating {
+		ps.kill(w, p.DeletionGrace)
+	}
+}
+
+// runningStatus is st as the kubelet reports a pod whose containers all
+// run: Running and Ready, Ready since now unless it already was, started
+// now unless it had started.
+func runningStatus(st podStatus, now sim.Time) podStatus {
+	if !st.ready {
+		st.readySince = now
+	}
+	if st.startTime == 0 {
+		st.startTime = now
+	}
+	st.phase, st.ready = objects.PodRunning, true
+	return st
+}
+
+// WarmPod is p as a kubelet that started it at started (before time 0,
+// say) has reported it: Running and Ready since started. A pod stored so
+// costs its warm kubelet nothing (StartRunningPods).
+func WarmPod(p objects.Pod, started sim.Time) objects.Pod {
+	p.Phase, p.Ready, p.StartTime, p.ReadySince = objects.PodRunning, true, started, started
+	return p
+}
+
 // stop forgets everything but the runtime's state.
 func (ps *podSide) stop() {
 	ps.refl.Stop()
@@ -566,14 +645,7 @@ func (ps *podSide) reportRunning(w *podWork) {
 	if !w.hasStatus {
 		st = statusOf(w.pod)
 	}
-	if !st.ready {
-		st.readySince = ps.k.eng.Now()
-	}
-	if st.startTime == 0 {
-		st.startTime = ps.k.eng.Now()
-	}
-	st.phase, st.ready = objects.PodRunning, true
-	ps.setStatus(w, st)
+	ps.setStatus(w, runningStatus(st, ps.k.eng.Now()))
 }
 
 // observeStartup records the pod's startup latency when its watch shows
