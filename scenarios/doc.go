@@ -67,7 +67,7 @@
 //	      nodeStatusUpdateFrequency: 10s
 //	      nodeStatusReportFrequency: 5m # coalescing: an unchanged status is reported this often
 //	      jitter: true                  # the 4% JitterUntil of both loops
-//	      nodeLease: true               # false: legacy mode, full NodeStatus every update, no Lease (not yet simulated)
+//	      nodeLease: true               # false: legacy mode, full NodeStatus every update, no Lease
 //	    nodeLifecycle:
 //	      monitorPeriod: 5s
 //	      gracePeriod: 40s              # must exceed monitorPeriod
@@ -492,7 +492,9 @@
 // Deployments rolled out with their ReplicaSet, every pod Running and
 // Ready on a node (pods without a nodeName placed by the scheduling
 // algorithm at build time; one that fits nowhere starts Pending), each
-// Node with its kubelet, each Service with no EndpointSlice yet (the
+// Node with its kubelet, which runs its pods' containers, has their
+// images and watches its pods (it sends nothing for them until they
+// change), each Service with no EndpointSlice yet (the
 // controller makes them at its start). kubectl sends each action at its
 // time, one request each, noted on the timeline with its answer. Pool
 // nodes carry the pool's cpu, memory, pods, labels, taints and images. Creating a Node by an action is not simulated (an
@@ -502,13 +504,6 @@
 // ReplicaSet or Pod on the timeline (created, scaled, bound, accepted by
 // the kubelet, Running, Ready, terminating, deleted): the step-by-step
 // walkthrough for small scenarios.
-//
-// # Not yet simulated
-//
-// spec.cluster.objectSizes (Leases and Nodes have model/cluster's 300 B
-// and 15 kB, the defaults; pods, ReplicaSets and Deployments do use it)
-// and kubelet.nodeLease: false (the kubelet model has no legacy heartbeat
-// mode yet).
 //
 // # Built-in scenarios
 //

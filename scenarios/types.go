@@ -483,8 +483,8 @@ type Kubelet struct {
 	// NodeStatusReportFrequency. Off is the legacy mode from before
 	// KEP-589: no Lease, the full NodeStatus posted every
 	// NodeStatusUpdateFrequency (NodeStatusReportFrequency and
-	// NodeLeaseDuration unused), for comparison runs. Runs do not
-	// simulate it yet: model/kubelet always renews a Lease.
+	// NodeLeaseDuration unused), for comparison runs
+	// (kubelet.Config.LegacyNodeStatus).
 	NodeLease *bool `json:"nodeLease"`
 }
 

@@ -30,16 +30,6 @@ import (
 	"github.com/orrery-sim/orrery/sim"
 )
 
-// Serialized object sizes, for write-volume accounting.
-const (
-	// leaseSize: "Lease ~300 B" (kubernetes/community
-	// sig-scalability/configs-and-limits/faq.md).
-	leaseSize = 300
-	// nodeSize: a Node "may easily exceed 15kB" (kubernetes/enhancements
-	// keps/sig-node/589-efficient-node-heartbeats/README.md).
-	nodeSize = 15000
-)
-
 // ControllerManagerName is the controller manager's endpoint name.
 const ControllerManagerName = "kube-controller-manager"
 
@@ -94,6 +84,9 @@ type Cluster struct {
 	faults  []activeFault
 	// configMaps are the ConfigMaps seeded before time 0, as stored.
 	configMaps []api.Object
+	// podsOn are the pods seeded before time 0 by node ID, as stored:
+	// their kubelets start running them (startKubelet).
+	podsOn [][]api.Object
 }
 
 // Build makes the cluster a scenario describes.
@@ -390,16 +383,23 @@ func (c *Cluster) noClientJitter() bool {
 	return j != nil && !*j
 }
 
+// buildNodes stores the Nodes (the pools', then the workload's) and,
+// unless the kubelets run the legacy NodeStatus mode (kubelet.nodeLease:
+// false, which has none), their Leases, sized by spec.cluster.objectSizes;
+// each node's kubelet starts as one that has been running.
 func (c *Cluster) buildNodes() error {
 	spec := &c.Scenario.Spec
 	kc := spec.Cluster.Kubelet
+	sizes := spec.Cluster.ObjectSizes
+	legacy := kc.NodeLease != nil && !*kc.NodeLease
 	cfg := kubelet.Config{
 		NodeLeaseDuration:         kc.NodeLeaseDuration,
 		NodeStatusUpdateFrequency: kc.NodeStatusUpdateFrequency,
 		NodeStatusReportFrequency: kc.NodeStatusReportFrequency,
 		Jitter:                    kc.Jitter == nil || *kc.Jitter,
-		LeaseSize:                 leaseSize,
-		NodeSize:                  nodeSize,
+		LeaseSize:                 int32(sizes.Lease),
+		NodeSize:                  int32(sizes.Node),
+		LegacyNodeStatus:          legacy,
 		Pods:                      c.kubeletPodConfig(),
 	}
 	shared := client.NewShared(c.Rec)
@@ -439,22 +439,26 @@ func (c *Cluster) buildNodes() error {
 		}
 	}
 	for id, n := range c.Nodes {
-		obj := api.Object{Resource: api.Nodes, ID: int32(id), Size: nodeSize, Ready: api.ConditionTrue}
+		obj := api.Object{Resource: api.Nodes, ID: int32(id), Size: int32(sizes.Node), Ready: api.ConditionTrue}
 		if id < len(bodies) {
 			obj.Body = bodies[id]
 		}
 		node := c.seed(obj)
-		lease := c.seed(api.Object{Resource: api.Leases, ID: int32(id), Size: leaseSize})
+		var lease api.Object
+		if !legacy {
+			lease = c.seed(api.Object{Resource: api.Leases, ID: int32(id), Size: int32(sizes.Lease)})
+		}
 		// The node authorizer's identity: APF's system-node-high schema.
 		p := c.Principals.Add(api.Principal{Identity: apf.Kubelet(n.Name), Namespace: apf.NamespaceNodeLease})
 		kcfg := cfg
 		kcfg.Heartbeat = c.clientConfig(spec.Cluster.Clients.Heartbeat, p)
 		kcfg.Main = c.clientConfig(spec.Cluster.Clients.Kubelet, p)
 		k := kubelet.New(c.Eng, c.Net, c.Rec, shared, metrics, n.Name, int32(id), sim.NoEndpoint, kcfg)
-		srv := c.replica(k.Connect())
-		watch := c.Net.OpenStream(k.Endpoint(), srv.Endpoint())
-		srv.AttachWatch(watch, api.Nodes, int32(id))
-		k.StartRunning(lease, node, watch)
+		var pods []api.Object
+		if id < len(c.podsOn) {
+			pods = c.podsOn[id]
+		}
+		c.startKubelet(k, int32(id), lease, node, pods)
 		c.Kubelets = append(c.Kubelets, k)
 	}
 	return nil
@@ -465,6 +469,12 @@ func (c *Cluster) seed(obj api.Object) api.Object {
 	obj = c.Etcd.Seed(obj)
 	if obj.Resource == api.ConfigMaps {
 		c.configMaps = append(c.configMaps, obj)
+	}
+	if p, ok := obj.Body.(*objects.Pod); ok && p.Bound() {
+		for int(p.NodeName) >= len(c.podsOn) {
+			c.podsOn = append(c.podsOn, nil)
+		}
+		c.podsOn[p.NodeName] = append(c.podsOn[p.NodeName], obj)
 	}
 	for _, srv := range c.APIServers {
 		srv.SeedCache(obj)
@@ -489,8 +499,11 @@ func (c *Cluster) startNodeLifecycle() {
 	for i, n := range c.Nodes {
 		names[i] = n.Name
 		node, _ := c.Etcd.Get(api.Nodes, int32(i))
-		lease, _ := c.Etcd.Get(api.Leases, int32(i))
-		nodes, leases = append(nodes, node), append(leases, lease)
+		nodes = append(nodes, node)
+		// The legacy NodeStatus mode has no Leases.
+		if lease, ok := c.Etcd.Get(api.Leases, int32(i)); ok {
+			leases = append(leases, lease)
+		}
 	}
 	// kube-controller-manager with --use-service-account-credentials
 	// (kubeadm's default): the controller's own service account, APF's
@@ -500,7 +513,7 @@ func (c *Cluster) startNodeLifecycle() {
 		MonitorPeriod: spec.Cluster.NodeLifecycle.MonitorPeriod,
 		GracePeriod:   spec.Cluster.NodeLifecycle.GracePeriod,
 		Client:        c.clientConfig(spec.Cluster.Clients.ControllerManager, p),
-		NodeSize:      nodeSize,
+		NodeSize:      int32(spec.Cluster.ObjectSizes.Node),
 		NodeNames:     names,
 	})
 	srv := c.replica(c.NodeLife.Connect())
