@@ -13,6 +13,16 @@ import (
 	"github.com/orrery-sim/orrery/scenarios"
 )
 
+// longBuiltins are the hour-long reference runs, cut to what the tests
+// need: their whole hour is the benchmarks' job (make bench). Ten minutes
+// of nodes-5000 cover two compactions, every periodic loop and 5000
+// nodes; two of reference-5000 cover its start (150,000 pods listed by
+// the scheduler and the controller manager) and a minute of pod churn.
+var longBuiltins = map[string]time.Duration{
+	"nodes-5000":     10 * time.Minute,
+	"reference-5000": 2 * time.Minute,
+}
+
 // runJSON runs a built-in (optionally with another seed) and returns its
 // JSON report — a comparison for a built-in with variants — without the
 // wall-clock "run" section.
@@ -25,11 +35,9 @@ func runJSON(t testing.TB, name string, seed *uint64) []byte {
 	if seed != nil {
 		sc.SetSeed(*seed)
 	}
-	if name == "nodes-5000" {
-		// The whole hour is the benchmark's job (make bench); ten minutes
-		// cover two compactions, every periodic loop and 5000 nodes.
+	if d, ok := longBuiltins[name]; ok {
 		for _, run := range sc.Runs() {
-			run.Spec.Duration = min(run.Spec.Duration, 10*time.Minute)
+			run.Spec.Duration = min(run.Spec.Duration, d)
 		}
 	}
 	out, _ := runOutput(t, sc)
@@ -80,7 +88,7 @@ func runReport(t testing.TB, sc *scenarios.Scenario) *Report {
 func builtinsForDeterminism(t *testing.T) []string {
 	var names []string
 	for _, n := range scenarios.Builtins() {
-		if testing.Short() && n == "nodes-5000" {
+		if _, long := longBuiltins[n]; testing.Short() && long {
 			continue
 		}
 		names = append(names, n)
