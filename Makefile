@@ -21,7 +21,9 @@ test:
 	$(GO) test -count=1 $(PKGS)
 
 # Raw engine, the etcd model (a 3-member cluster's commit throughput, the
-# MVCC store), a scheduling cycle over 5000 nodes, then the 5000-node scenario (one virtual hour per run).
+# MVCC store), a scheduling cycle over 5000 nodes, then the 5000-node
+# scenarios (nodes-5000, and reference-5000 with 150,000 pods; one virtual
+# hour per run).
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./sim/
 	$(GO) test -run '^$$' -bench . -benchmem ./model/etcd/...
