@@ -87,8 +87,9 @@ func (c *Cluster) buildPodWorkload() error {
 	sp := c.Principals.Add(api.Principal{Identity: apf.KubeScheduler(), Namespace: kubeSystem})
 	s, err := kubescheduler.New(c.Eng, c.Net, c.Rec, shared, sim.NoEndpoint, kubescheduler.Config{
 		Replicas: spec.Cluster.Scheduler.Replicas, LeaderElect: true, Lease: schedLease, LeaseNamespace: system,
-		Client:  client.Config{QPS: kubescheduler.DefaultClient.QPS, Burst: kubescheduler.DefaultClient.Burst, Principal: sp, Balancer: c.Balancer, NoJitter: c.noClientJitter()},
-		Profile: profile, Queue: scheduler.DefaultQueueConfig(minor), Interner: sc.Interner,
+		LeaseSize: int32(spec.Cluster.ObjectSizes.Lease),
+		Client:    client.Config{QPS: kubescheduler.DefaultClient.QPS, Burst: kubescheduler.DefaultClient.Burst, Principal: sp, Balancer: c.Balancer, NoJitter: c.noClientJitter()},
+		Profile:   profile, Queue: scheduler.DefaultQueueConfig(minor), Interner: sc.Interner,
 	})
 	if err != nil {
 		return err
@@ -114,7 +115,7 @@ func (c *Cluster) buildPodWorkload() error {
 	}
 	p, err := kcm.NewProcess(c.Eng, c.Net, c.Rec, shared, sim.NoEndpoint, kcm.ProcessConfig{
 		Replicas: spec.Cluster.ControllerManager.Replicas, Manager: mcfg,
-		Lease: kcmLease, LeaseNamespace: system,
+		Lease: kcmLease, LeaseNamespace: system, LeaseSize: int32(spec.Cluster.ObjectSizes.Lease),
 		ElectionClient: c.clientConfig(spec.Cluster.Clients.ControllerManager, kp),
 	})
 	if err != nil {

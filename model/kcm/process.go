@@ -36,6 +36,8 @@ type ProcessConfig struct {
 	// LeaseDuration, RenewDeadline, RetryPeriod: 0 takes 15s, 10s, 2s
 	// (cmd/kube-controller-manager: --leader-elect-lease-duration, ...).
 	LeaseDuration, RenewDeadline, RetryPeriod time.Duration
+	// LeaseSize is the lock's serialized size (0: the default).
+	LeaseSize int32
 	// RestartDelay: a replica that lost its lease exits and its static pod
 	// comes back after this long (0: 10s, the kubelet's first
 	// CrashLoopBackOff delay, pkg/kubelet/kubelet.go backOffPeriod).
@@ -100,7 +102,7 @@ func NewProcess(eng *sim.Engine, net *sim.Network, rec *sim.Recorder, sh *client
 		r.lec = client.New(eng, net, sh, r.self, server, lcfg)
 		el, err := leaderelection.New(eng, r.lec, eng.Rand(mc.Name+"/leaderelection"), rec, leaderelection.Config{
 			Name: cfg.Name, Lease: cfg.Lease, Namespace: cfg.LeaseNamespace, Identity: int32(i),
-			LeaseDuration: cfg.LeaseDuration, RenewDeadline: cfg.RenewDeadline, RetryPeriod: cfg.RetryPeriod,
+			LeaseDuration: cfg.LeaseDuration, RenewDeadline: cfg.RenewDeadline, RetryPeriod: cfg.RetryPeriod, LeaseSize: cfg.LeaseSize,
 			OnStartedLeading: r.startedLeading,
 			OnStoppedLeading: r.stoppedLeading,
 		})

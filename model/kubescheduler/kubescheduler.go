@@ -61,6 +61,8 @@ type Config struct {
 	LeaseNamespace api.NamespaceID
 	// LeaseDuration, RenewDeadline, RetryPeriod: 0 takes 15s, 10s, 2s.
 	LeaseDuration, RenewDeadline, RetryPeriod time.Duration
+	// LeaseSize is the lock's serialized size (0: the default).
+	LeaseSize int32
 	// RestartDelay: a replica that lost its lease exits and comes back
 	// after this long (0: DefaultRestartDelay; negative: never).
 	RestartDelay time.Duration
@@ -277,7 +279,7 @@ func newReplica(s *Scheduler, eng *sim.Engine, net *sim.Network, rec *sim.Record
 		r.lec = client.New(eng, net, sh, self, server, lcfg)
 		el, err := leaderelection.New(eng, r.lec, r.rng.Fork("leaderelection"), rec, leaderelection.Config{
 			Name: cfg.Name, Lease: cfg.Lease, Namespace: cfg.LeaseNamespace, Identity: int32(i),
-			LeaseDuration: cfg.LeaseDuration, RenewDeadline: cfg.RenewDeadline, RetryPeriod: cfg.RetryPeriod,
+			LeaseDuration: cfg.LeaseDuration, RenewDeadline: cfg.RenewDeadline, RetryPeriod: cfg.RetryPeriod, LeaseSize: cfg.LeaseSize,
 			OnStartedLeading: r.startedLeading,
 			OnStoppedLeading: r.stoppedLeading,
 		})
