@@ -124,6 +124,9 @@ func Build(sc *scenarios.Scenario) (*Cluster, error) {
 	if spec.Trace {
 		c.Tracker.narrate = newNarrator(rec, sc.Interner, c.Nodes)
 	}
+	if RunsPods(sc) {
+		c.Tracker.trackPods(sc)
+	}
 	c.Etcd.SetObserver(c.Tracker)
 	c.startNodeLifecycle()
 	if err := c.buildPodWorkload(); err != nil {
