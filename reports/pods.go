@@ -748,7 +748,7 @@ func perturbationText(sc *scenarios.Scenario, pt cluster.Perturbation) string {
 	case "fault":
 		return fmt.Sprintf("fault %d: %s", pt.Index, sc.Spec.Faults[pt.Index].Type)
 	}
-	return "start: the workload's objects created"
+	return "start: the workload as seeded at time 0"
 }
 
 // podMetrics adds the pod workload's figures to the flat metrics.

@@ -128,7 +128,7 @@ func TestReportsWithoutPodsHaveNoPodSections(t *testing.T) {
 }
 
 // tightScenario: one node with 2 CPUs, a Deployment of three pods of 800m
-// each: two fit, the third stays pending.
+// each, created at 1s: two fit, the third stays pending.
 const tightScenario = `apiVersion: orrery.dev/v1alpha1
 kind: Scenario
 metadata:
@@ -154,6 +154,8 @@ spec:
             metadata: {labels: {app: web}}
             spec:
               containers: [{name: web, image: "nginx:1.25", resources: {requests: {cpu: 800m}}}]
+    actions:
+      - {at: 1s, type: create, object: deployment/web}
 `
 
 // TestUnschedulablePodsAtTheEnd: the pod that does not fit is reported
@@ -185,7 +187,7 @@ func TestUnschedulablePodsAtTheEnd(t *testing.T) {
 	if d := ps.Deployments[0]; d.Complete || d.Available != 2 || d.CompleteAt != nil {
 		t.Errorf("deployment %+v", d)
 	}
-	if cv := r.Convergence.Pods; len(cv) != 1 || cv[0].Kind != "start" || cv[0].Seconds != nil {
+	if cv := r.Convergence.Pods; len(cv) != 1 || cv[0].Kind != "action" || cv[0].Seconds != nil {
 		t.Errorf("pod convergence %+v", cv)
 	}
 	if _, ok := r.Metrics["convergence.pods.seconds"]; ok || r.Metrics["convergence.pods.allConverged"] != 0 || r.Metrics["pods.pending"] != 1 {
@@ -203,23 +205,22 @@ func TestUnschedulablePodsAtTheEnd(t *testing.T) {
 
 	// An action that does not exist is a bad input.
 	bad, err := scenarios.Parse("tight.yaml", []byte(tightScenario+`  expect:
-    - metric: action.0.podsConvergeSeconds
+    - metric: action.1.podsConvergeSeconds
       max: 1m
 `))
 	if err != nil {
 		t.Fatal(err)
 	}
 	var unknown *UnknownMetricError
-	if err := CheckExpectations(r, bad); !errors.As(err, &unknown) || unknown.Line != 27 {
-		t.Errorf("CheckExpectations = %v, want an unknown metric at line 27", err)
+	if err := CheckExpectations(r, bad); !errors.As(err, &unknown) || unknown.Line != 29 {
+		t.Errorf("CheckExpectations = %v, want an unknown metric at line 29", err)
 	}
 }
 
 // TestScaleDownConverges: scaling the Deployment to what fits deletes the
 // pending pod and the cluster converges after the action, not before.
 func TestScaleDownConverges(t *testing.T) {
-	sc, err := scenarios.Parse("tight.yaml", []byte(tightScenario+`    actions:
-      - {at: 20s, type: scale, object: deployment/web, replicas: 2}
+	sc, err := scenarios.Parse("tight.yaml", []byte(tightScenario+`      - {at: 20s, type: scale, object: deployment/web, replicas: 2}
 `))
 	if err != nil {
 		t.Fatal(err)
@@ -233,7 +234,7 @@ func TestScaleDownConverges(t *testing.T) {
 		t.Errorf("pods deleted %v (%v), deployment complete %v", m["controller.replicaset.podsDeleted"], m["pods.deleted"], m["deployment.web.complete"])
 	}
 	cv := r.Convergence.Pods
-	if len(cv) != 2 || cv[0].Kind != "start" || cv[0].Seconds != nil || cv[1].Kind != "action" || cv[1].Seconds == nil {
+	if len(cv) != 2 || cv[0].Index != 0 || cv[0].Seconds != nil || cv[1].Index != 1 || cv[1].Seconds == nil {
 		t.Fatalf("pod convergence %+v", cv)
 	}
 	// The scale's PATCH, the ReplicaSet's resize, the delete and the
@@ -241,8 +242,8 @@ func TestScaleDownConverges(t *testing.T) {
 	if s := *cv[1].Seconds; s <= 0 || s > 1 {
 		t.Errorf("converged %vs after the scale", s)
 	}
-	if r.Metrics["start.podsConverged"] != 0 || r.Metrics["action.0.podsConverged"] != 1 || r.Metrics["convergence.pods.allConverged"] != 0 {
-		t.Errorf("metrics %v %v %v", r.Metrics["start.podsConverged"], r.Metrics["action.0.podsConverged"], r.Metrics["convergence.pods.allConverged"])
+	if r.Metrics["action.0.podsConverged"] != 0 || r.Metrics["action.1.podsConverged"] != 1 || r.Metrics["convergence.pods.allConverged"] != 0 {
+		t.Errorf("metrics %v %v %v", r.Metrics["action.0.podsConverged"], r.Metrics["action.1.podsConverged"], r.Metrics["convergence.pods.allConverged"])
 	}
 }
 
@@ -380,5 +381,32 @@ func TestBottleneckRule(t *testing.T) {
 	p.Startup.SLO.Met = true
 	if got := bottlenecks(p, requests[4:], stages); len(got) != 0 {
 		t.Errorf("bottlenecks with every SLO met: %+v", got)
+	}
+}
+
+// TestSeededWorkloadIsTracked: a Deployment that exists from time 0 is
+// seeded (etcd.Seed, which no commit observer sees); the report still
+// counts its pods and Deployment, and the start converges.
+func TestSeededWorkloadIsTracked(t *testing.T) {
+	doc := strings.Replace(tightScenario, "replicas: 3", "replicas: 2", 1)
+	doc = strings.Replace(doc, "    actions:\n      - {at: 1s, type: create, object: deployment/web}\n", "", 1)
+	sc, err := scenarios.Parse("seeded.yaml", []byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := runReport(t, sc)
+	if want := (PodCountStats{Existing: 2, Running: 2}); r.Pods.AtEnd != want {
+		t.Errorf("at the end %+v, want %+v", r.Pods.AtEnd, want)
+	}
+	d := r.Pods.Deployments
+	if len(d) != 1 || d[0].Name != "web" || !d[0].Complete || d[0].CompleteAt == nil {
+		t.Fatalf("deployments %+v", d)
+	}
+	cv := r.Convergence.Pods
+	if len(cv) != 1 || cv[0].Kind != "start" || cv[0].ConvergedAt == nil || *cv[0].ConvergedAt != *d[0].CompleteAt {
+		t.Errorf("pod convergence %+v, deployment complete at %v", cv, *d[0].CompleteAt)
+	}
+	if r.Pods.Scheduling.Scheduled != 0 || r.Pods.Scheduling.ThroughputPeak != 0 {
+		t.Errorf("seeded pods were scheduled: %+v", r.Pods.Scheduling)
 	}
 }

@@ -121,7 +121,7 @@ func (p *printer) pods(ps *PodStats) {
 
 // podConvergence prints the time to converge after each perturbation.
 func (p *printer) podConvergence(rows []PodConvergence) {
-	p.f("pods — after the workload's creation, each action and each fault (from its end): when every Deployment was complete, " +
+	p.f("pods — after the workload seeded at time 0, each action and each fault (from its end): when every Deployment was complete, " +
 		"no pod Pending and every node Ready, and still so at the next perturbation (or the end):\n")
 	tw := p.table()
 	fmt.Fprintln(tw, "perturbation\tat\tconverged after\t")

@@ -48,7 +48,7 @@ type DeploymentRecord struct {
 }
 
 // Perturbation is one thing that changed the cluster's desired or actual
-// state — the workload created at time 0, an action, a fault — and how long
+// state — the workload seeded at time 0, an action, a fault — and how long
 // the cluster took to converge after it: every Deployment complete, no pod
 // pending, every node Ready.
 type Perturbation struct {
@@ -115,8 +115,9 @@ type podTracker struct {
 	next       int
 }
 
-// trackPods turns on the pod half for a scenario with pods.
-func (t *Tracker) trackPods(sc *scenarios.Scenario) {
+// trackPods turns on the pod half for a scenario with pods, starting from
+// the workload seeded before time 0.
+func (t *Tracker) trackPods(sc *scenarios.Scenario, seeded []api.Object) {
 	p := &podTracker{in: sc.Interner, bucket: t.rec.Bucket(), convergedSince: 0,
 		pendingGauge: t.rec.Gauge(PendingPodsGauge), runningGauge: t.rec.Gauge(RunningPodsGauge)}
 	w := &sc.Spec.Workload
@@ -141,6 +142,9 @@ func (t *Tracker) trackPods(sc *scenarios.Scenario) {
 	}
 	slices.Sort(p.boundaries)
 	t.pods = p
+	for i := range seeded {
+		t.podCommitted(0, &seeded[i])
+	}
 }
 
 // podCommitted is Committed for Pods, ReplicaSets and Deployments.

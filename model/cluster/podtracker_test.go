@@ -27,7 +27,7 @@ func newPodRig(t *testing.T) *podRig {
 	eng := sim.NewEngine(1)
 	rec := sim.NewRecorder(time.Second)
 	tr := newTracker(eng, rec, []Node{{Name: "node-0"}, {Name: "node-1"}}, sc.Spec.Faults)
-	tr.trackPods(sc)
+	tr.trackPods(sc, nil)
 	return &podRig{t: t, tr: tr, in: in}
 }
 
@@ -155,5 +155,45 @@ func TestPodTrackerConvergence(t *testing.T) {
 		if ps[i].Kind != w.kind || ps[i].From != w.from || ps[i].ConvergedAt != w.got {
 			t.Errorf("perturbation %d = %+v, want %s from %v converged %v", i, ps[i], w.kind, w.from, w.got)
 		}
+	}
+}
+
+// TestPodTrackerStartsFromTheSeededWorkload: objects seeded before time 0
+// reach no commit observer; the tracker starts from them, and a seeded
+// pod with a node is not a binding.
+func TestPodTrackerStartsFromTheSeededWorkload(t *testing.T) {
+	in := objects.NewInterner()
+	sc := &scenarios.Scenario{Interner: in}
+	sc.Spec.Workload.Objects = []scenarios.Object{{Kind: scenarios.KindDeployment}}
+	rec := sim.NewRecorder(time.Second)
+	tr := newTracker(sim.NewEngine(1), rec, []Node{{Name: "node-0"}}, nil)
+	d := &objects.Deployment{Replicas: 2, Template: objects.PodTemplate{Spec: specV1},
+		Status: objects.DeploymentStatus{Replicas: 2, UpdatedReplicas: 2, AvailableReplicas: 2}}
+	rs := &objects.ReplicaSet{ID: 0, Owner: objects.OwnerRef{Kind: objects.OwnedByDeployment}, Replicas: 2, Template: objects.PodTemplate{Spec: specV1},
+		Status: objects.ReplicaSetStatus{Replicas: 2, AvailableReplicas: 2}}
+	tr.trackPods(sc, []api.Object{
+		{Resource: api.Deployments, ID: 0, Body: d},
+		{Resource: api.ReplicaSets, ID: 0, Body: rs},
+		{Resource: api.Pods, ID: 0, Body: &objects.Pod{NodeName: 0, Phase: objects.PodRunning}},
+		{Resource: api.Pods, ID: 1, Body: &objects.Pod{NodeName: objects.NoNode, Phase: objects.PodPending}},
+	})
+	if got, want := tr.Pods(), (PodCounts{Existing: 2, Running: 1, Pending: 1, Unscheduled: 1}); got != want {
+		t.Errorf("pods %+v, want %+v", got, want)
+	}
+	if ds := tr.Deployments(); len(ds) != 1 || !ds[0].Complete || ds[0].CompleteSince != 0 {
+		t.Errorf("deployments %+v", ds)
+	}
+	if got := tr.UnscheduledPods(); len(got) != 1 || got[0] != 1 {
+		t.Errorf("unscheduled %v", got)
+	}
+	// The pending pod is bound and runs at 2.5s: one binding, and the
+	// start converges then.
+	tr.Committed(2500*sim.Time(time.Millisecond), true, &api.Object{Resource: api.Pods, ID: 1, Body: &objects.Pod{NodeName: 0, Phase: objects.PodRunning}})
+	tr.finish(10 * sim.Time(time.Second))
+	if b := tr.BindsPerBucket(); len(b) != 3 || b[2] != 1 || b[0] != 0 {
+		t.Errorf("binds %v", b)
+	}
+	if ps := tr.Perturbations(); len(ps) != 1 || ps[0].Kind != "start" || ps[0].ConvergedAt != 2500*sim.Time(time.Millisecond) {
+		t.Errorf("perturbations %+v", ps)
 	}
 }
