@@ -49,7 +49,7 @@ func (p *printer) pods(ps *PodStats) {
 
 	sc := &ps.Scheduling
 	p.section("SCHEDULING — kube-scheduler; SLI = first entry into the active queue → bound (scheduler_pod_scheduling_sli_duration_seconds); " +
-		"attempts by result (scheduler_scheduling_attempt_duration_seconds); throughput = pods stored bound per second")
+		"attempts by result (scheduler_scheduling_attempt_duration_seconds); throughput = pods bound per second, as etcd stores the bindings")
 	p.f("scheduled %d · unschedulable attempts %d · errors %d · bind failures %d\n", sc.Scheduled, sc.Unschedulable, sc.Errors, sc.BindFailures)
 	p.f("throughput: peak %.1f pods/s (busiest %s bucket), mean %.1f pods/s (from the first bucket with a binding to the last)\n",
 		sc.ThroughputPeak, secs(sc.BucketSeconds), sc.ThroughputMean)
