@@ -37,10 +37,14 @@ func TestKubectlApplyReport(t *testing.T) {
 	if s.ThroughputPeak != 3 || s.ThroughputMean != 3 {
 		t.Errorf("throughput peak %v mean %v, want 3 and 3", s.ThroughputPeak, s.ThroughputMean)
 	}
-	if len(ps.Controllers) != 2 || ps.Controllers[0].Name != "deployment" || ps.Controllers[1].Name != "replicaset" {
+	ctl := map[string]KCMControllerStats{}
+	for _, c := range ps.Controllers {
+		ctl[c.Name] = c
+	}
+	if _, ok := ctl["deployment"]; !ok {
 		t.Fatalf("controllers %+v", ps.Controllers)
 	}
-	if d, rs := ps.Controllers[0], ps.Controllers[1]; d.Writes["replicasets_created"] != 1 || rs.Writes["pods_created"] != 3 ||
+	if d, rs := ctl["deployment"], ctl["replicaset"]; d.Writes["replicasets_created"] != 1 || rs.Writes["pods_created"] != 3 ||
 		rs.Writes["pods_deleted"] != 0 || rs.Reconciles == 0 || rs.PeakQueueDepth < 1 || rs.QueueWait.Count == 0 || rs.Work.Count == 0 {
 		t.Errorf("deployment controller %+v, replicaset controller %+v", d, rs)
 	}
@@ -54,7 +58,7 @@ func TestKubectlApplyReport(t *testing.T) {
 	// The create at 1s is the one perturbation; the cluster converged when
 	// the Deployment became complete.
 	cv := r.Convergence.Pods
-	if len(cv) != 1 || cv[0].Kind != "action" || cv[0].At != 1 || cv[0].ConvergedAt == nil || *cv[0].ConvergedAt != *d.CompleteAt || *cv[0].Seconds != *d.CompleteAt-1 {
+	if len(cv) != 1 || cv[0].Kind != "action" || cv[0].At != 1 || cv[0].ConvergedAt == nil || *cv[0].ConvergedAt != *d.CompleteAt || math.Abs(*cv[0].Seconds-(*d.CompleteAt-1)) > 1e-9 {
 		t.Fatalf("pod convergence %+v (deployment complete at %v)", cv, *d.CompleteAt)
 	}
 	st := &ps.Startup
@@ -83,7 +87,7 @@ func TestKubectlApplyReport(t *testing.T) {
 		"controller.replicaset.podsCreated": 3, "controller.deployment.replicasetsCreated": 1, "evictions.total": 0,
 		"convergence.pods.allConverged": 1, "deployment.nginx-deployment.availableAtSeconds": *d.CompleteAt,
 		"convergence.pods.seconds": *cv[0].Seconds, "action.0.podsConvergeSeconds": *cv[0].Seconds, "pods.startup.p99": st.SLI.P99,
-		"scheduler.latency.p99": s.SLI.P99, "controller.replicaset.reconciles": float64(ps.Controllers[1].Reconciles),
+		"scheduler.latency.p99": s.SLI.P99, "controller.replicaset.reconciles": float64(ctl["replicaset"].Reconciles),
 		"leaderElection.kube-scheduler.changes": 0,
 	} {
 		if got, ok := m[name]; !ok || got != want {
@@ -385,8 +389,9 @@ func TestBottleneckRule(t *testing.T) {
 }
 
 // TestSeededWorkloadIsTracked: a Deployment that exists from time 0 is
-// seeded (etcd.Seed, which no commit observer sees); the report still
-// counts its pods and Deployment, and the start converges.
+// seeded in its steady state (etcd.Seed, which no commit observer sees);
+// the report still counts its pods and Deployment, complete and converged
+// from the start.
 func TestSeededWorkloadIsTracked(t *testing.T) {
 	doc := strings.Replace(tightScenario, "replicas: 3", "replicas: 2", 1)
 	doc = strings.Replace(doc, "    actions:\n      - {at: 1s, type: create, object: deployment/web}\n", "", 1)
@@ -403,7 +408,7 @@ func TestSeededWorkloadIsTracked(t *testing.T) {
 		t.Fatalf("deployments %+v", d)
 	}
 	cv := r.Convergence.Pods
-	if len(cv) != 1 || cv[0].Kind != "start" || cv[0].ConvergedAt == nil || *cv[0].ConvergedAt != *d[0].CompleteAt {
+	if len(cv) != 1 || cv[0].Kind != "start" || cv[0].Seconds == nil || *cv[0].Seconds != 0 || *d[0].CompleteAt != 0 {
 		t.Errorf("pod convergence %+v, deployment complete at %v", cv, *d[0].CompleteAt)
 	}
 	if r.Pods.Scheduling.Scheduled != 0 || r.Pods.Scheduling.ThroughputPeak != 0 {
