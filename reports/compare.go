@@ -124,7 +124,7 @@ func Compare(sc *scenarios.Scenario, reps []*Report) (*Comparison, error) {
 			res.RelativeValue = &vb
 		}
 		switch {
-		case !okA && !okB && !knownFamily(e.Metric, len(sc.Spec.Faults)):
+		case !okA && !okB && !knownFamily(e.Metric, sc):
 			return nil, &UnknownMetricError{File: sc.File, Line: e.Line, Index: e.Index, Metric: e.Metric, Suggestion: closest(e.Metric, a.Metrics)}
 		case !okA || !okB:
 			res.Note = "no value: a run produced no sample for this metric"

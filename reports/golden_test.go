@@ -14,7 +14,7 @@ var update = flag.Bool("update", false, "rewrite the golden reports in testdata/
 // testdata/NAME.golden.json. After an intended change in behaviour, run
 // `go test ./reports -run Golden -update` and review the diff.
 func TestGoldenReports(t *testing.T) {
-	for _, name := range []string{"quickstart"} {
+	for _, name := range []string{"quickstart", "kubectl-apply"} {
 		t.Run(name, func(t *testing.T) {
 			got := runJSON(t, name, nil)
 			path := filepath.Join("testdata", name+".golden.json")

@@ -111,6 +111,7 @@ func metrics(r *Report, c *cluster.Cluster) map[string]float64 {
 		put("churn."+ch.Name+".failed", float64(r.Counters[`churn_writes_failed_total{churn="`+ch.Name+`"}`]))
 	}
 	workloadMetrics(put, r.Workload)
+	podMetrics(put, r)
 	put("nodes.total", float64(r.Summary.Nodes))
 	put("nodes.readyAtEnd", float64(r.Summary.NodesReadyAtEnd))
 	put("nodes.notReadyTransitions", float64(c.Tracker.NotReadyTransitions()))
@@ -185,10 +186,20 @@ var metricFamilies = []*regexp.Regexp{
 	regexp.MustCompile(`^writer\.[a-z0-9-]+\.incrementDuration\.(count|mean|p50|p90|p99|max)$`),
 	regexp.MustCompile(`^controller\.[a-z0-9-]+\.((reconcileTime|queueWait)\.(count|mean|p50|p90|p99|max)|lastReconcileAt|lastSuccessAt)$`),
 	// The start window's settle time, absent while it has not settled.
-	regexp.MustCompile(`^start\.settleSeconds$`),
+	regexp.MustCompile(`^start\.(settleSeconds|podsConvergeSeconds|podsConverged)$`),
+	// Runs with pods: figures of pods, schedulers, controllers and
+	// Deployments that never came to be, and convergence never reached.
+	regexp.MustCompile(`^pods\.(startup|startupWithPulls|imagePull)\.(count|mean|p50|p90|p99|max)$`),
+	regexp.MustCompile(`^pods\.startup\.(slo\.met|phase\.[a-zA-Z]+\.mean)$`),
+	regexp.MustCompile(`^scheduler\.(latency|createdToBound|attempt\.[a-z]+)\.(count|mean|p50|p90|p99|max)$`),
+	regexp.MustCompile(`^controller\.[a-z0-9-]+\.(queueWait|work)\.(count|mean|p50|p90|p99|max)$`),
+	regexp.MustCompile(`^deployment\.[a-z0-9.-]+\.availableAtSeconds$`),
+	regexp.MustCompile(`^convergence\.pods\.seconds$`),
 }
 
-var faultMetric = regexp.MustCompile(`^fault\.(\d+)\.(detectSeconds|convergeSeconds|converged|peakRequestsPerSecond|requests|rejected|settled|settleSeconds)$`)
+var faultMetric = regexp.MustCompile(`^fault\.(\d+)\.(detectSeconds|convergeSeconds|converged|peakRequestsPerSecond|requests|rejected|settled|settleSeconds|podsConvergeSeconds|podsConverged)$`)
+
+var actionMetric = regexp.MustCompile(`^action\.(\d+)\.(podsConvergeSeconds|podsConverged)$`)
 
 // ExpectResult is one checked expectation.
 type ExpectResult struct {
@@ -230,7 +241,7 @@ func CheckExpectations(r *Report, sc *scenarios.Scenario) error {
 		res := ExpectResult{Metric: e.Metric, Min: e.Min, Max: e.Max, Line: e.Line}
 		v, ok := r.Metrics[e.Metric]
 		if !ok {
-			if !knownFamily(e.Metric, len(sc.Spec.Faults)) {
+			if !knownFamily(e.Metric, sc) {
 				return &UnknownMetricError{File: sc.File, Line: e.Line, Index: e.Index, Metric: e.Metric, Suggestion: closest(e.Metric, r.Metrics)}
 			}
 			res.Note = "no value: the run produced no sample for this metric"
@@ -255,10 +266,14 @@ func (r *Report) Failed() int {
 	return n
 }
 
-func knownFamily(name string, faults int) bool {
+func knownFamily(name string, sc *scenarios.Scenario) bool {
 	if m := faultMetric.FindStringSubmatch(name); m != nil {
 		i, err := strconv.Atoi(m[1])
-		return err == nil && i < faults
+		return err == nil && i < len(sc.Spec.Faults)
+	}
+	if m := actionMetric.FindStringSubmatch(name); m != nil {
+		i, err := strconv.Atoi(m[1])
+		return err == nil && i < len(sc.Spec.Workload.Actions)
 	}
 	for _, re := range metricFamilies {
 		if re.MatchString(name) {

@@ -54,6 +54,10 @@ func (r *Report) Text(w io.Writer) error {
 		p.workload(r.Workload)
 	}
 
+	if r.Pods != nil {
+		p.pods(r.Pods)
+	}
+
 	p.section("CONVERGENCE — detected: first affected node stored NotReady; converged: every node Ready again after the fault ended")
 	if len(r.Convergence.Faults) == 0 {
 		p.f("no faults\n")
@@ -74,8 +78,11 @@ func (r *Report) Text(w io.Writer) error {
 		verdict = "NO"
 	}
 	p.f("all faults converged: %s\n", verdict)
+	if len(r.Convergence.Pods) > 0 {
+		p.podConvergence(r.Convergence.Pods)
+	}
 
-	p.settling(r.Settling)
+	p.settling(r.Settling, r.Pods != nil)
 
 	p.section("TIMELINE")
 	for _, e := range r.Timeline.Entries {
@@ -296,9 +303,13 @@ type printer struct {
 }
 
 // settling prints the windows between faults and the herd in each.
-func (p *printer) settling(ws []SettleWindow) {
+func (p *printer) settling(ws []SettleWindow, pods bool) {
+	noPending := ""
+	if pods {
+		noPending = ", no pod Pending"
+	}
 	p.section("SETTLING — each window from a fault to the next (the first from the start of the run): requests, the busiest second, 429s, and when it settled " +
-		"(no reflector without its watch, no controller work queued or running, every node Ready, no 429 — to the end of the window)")
+		"(no reflector without its watch, no controller work queued or running, every node Ready, no 429" + noPending + " — to the end of the window)")
 	tw := p.table()
 	fmt.Fprintln(tw, "window\tfrom\tto\trequests\tpeak req/s\t429s\tsettled after\t")
 	for _, w := range ws {

@@ -1,7 +1,9 @@
 // Package reports turns a finished run into a report: it analyses what the
 // recorder collected (latency percentiles, throughput, utilization and queue
 // wait, convergence after each fault, the herd after each fault and when it
-// settled, a timeline), checks the scenario's
+// settled, a timeline; in runs with pods, pod startup against its SLO,
+// scheduling, the controllers, convergence after each perturbation and the
+// component each failed SLO's time went to), checks the scenario's
 // expectations against a flat table of named metrics, and renders the result
 // as text for a terminal or as JSON with a stable, versioned schema.
 //
@@ -40,6 +42,7 @@ type Report struct {
 	Convergence  Convergence        `json:"convergence"`
 	Settling     []SettleWindow     `json:"settling"`
 	Workload     *WorkloadStats     `json:"workload,omitempty"`
+	Pods         *PodStats          `json:"pods,omitempty"`
 	Timeline     Timeline           `json:"timeline"`
 	Series       []Series           `json:"series"`
 	Counters     map[string]int64   `json:"counters"`
@@ -148,6 +151,9 @@ type WindowReport struct {
 type Convergence struct {
 	AllConverged bool          `json:"allConverged"`
 	Faults       []FaultReport `json:"faults"`
+	// Pods, in runs with pods: the time to converge after each
+	// perturbation.
+	Pods []PodConvergence `json:"pods,omitempty"`
 }
 
 // FaultReport is one fault's story. Times are seconds of virtual time;
@@ -216,6 +222,8 @@ func Build(c *cluster.Cluster) *Report {
 	r.Convergence = convergence(c)
 	r.Settling = settling(c)
 	r.Workload = workloadStats(c)
+	r.Pods = podStats(c, r.Requests, r.APIServer.Stages)
+	r.Convergence.Pods = podConvergence(c)
 	tl, dropped := c.Rec.Timeline()
 	for _, n := range tl {
 		r.Timeline.Entries = append(r.Timeline.Entries, TimelineEntry{At: n.At.String(), Seconds: n.At.Seconds(), Component: n.Component, Event: n.Message})

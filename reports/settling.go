@@ -42,10 +42,11 @@ type SettleWindow struct {
 // settleSignals are what keeps a gauge bucket unsettled: a running
 // reflector without a watch (a client listing or backing off to relist), a
 // controller with work queued or a reconcile running, a node stored not
-// Ready, or a 429 answered. A window has settled from the end of its last
-// bucket with any of them. A scenario whose controllers are never idle
-// (steady churn on their objects) therefore never settles by this measure.
-var settleSignals = []string{"watches", "controllers", "nodes", "429s"}
+// Ready, a 429 answered, or, in a run with pods, a pod stored Pending. A
+// window has settled from the end of its last bucket with any of them. A
+// scenario whose controllers are never idle (steady churn on their
+// objects) therefore never settles by this measure.
+var settleSignals = []string{"watches", "controllers", "nodes", "429s", "pods"}
 
 // settling cuts the run into windows at the faults and measures each.
 func settling(c *cluster.Cluster) []SettleWindow {
@@ -82,6 +83,8 @@ func settling(c *cluster.Cluster) []SettleWindow {
 			mark(1, pts)
 		case cluster.NotReadyGauge:
 			mark(2, pts)
+		case cluster.PendingPodsGauge:
+			mark(4, pts)
 		}
 	}
 	for i, r := range rejected {

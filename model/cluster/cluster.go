@@ -87,6 +87,9 @@ type Cluster struct {
 	// podsOn are the pods seeded before time 0 by node ID, as stored:
 	// their kubelets start running them (startKubelet).
 	podsOn [][]api.Object
+	// seededPods are the Pods, ReplicaSets and Deployments seeded before
+	// time 0, for the Tracker (dropped once it has them).
+	seededPods []api.Object
 }
 
 // Build makes the cluster a scenario describes.
@@ -124,6 +127,10 @@ func Build(sc *scenarios.Scenario) (*Cluster, error) {
 	if spec.Trace {
 		c.Tracker.narrate = newNarrator(rec, sc.Interner, c.Nodes)
 	}
+	if RunsPods(sc) {
+		c.Tracker.trackPods(sc, c.seededPods)
+	}
+	c.seededPods = nil
 	c.Etcd.SetObserver(c.Tracker)
 	c.startNodeLifecycle()
 	if err := c.buildPodWorkload(); err != nil {
@@ -467,8 +474,11 @@ func (c *Cluster) buildNodes() error {
 // seed stores an object of the initial state in storage and the API cache.
 func (c *Cluster) seed(obj api.Object) api.Object {
 	obj = c.Etcd.Seed(obj)
-	if obj.Resource == api.ConfigMaps {
+	switch obj.Resource {
+	case api.ConfigMaps:
 		c.configMaps = append(c.configMaps, obj)
+	case api.Pods, api.ReplicaSets, api.Deployments:
+		c.seededPods = append(c.seededPods, obj)
 	}
 	if p, ok := obj.Body.(*objects.Pod); ok && p.Bound() {
 		for int(p.NodeName) >= len(c.podsOn) {

@@ -238,6 +238,8 @@ type Tracker struct {
 	readyGauge    *sim.Gauge
 	notReadyGauge *sim.Gauge // its complement, whose per-bucket max shows any dip
 	transitions   *sim.Counter
+
+	pods *podTracker // runs with pods only (podtracker.go)
 }
 
 func newTracker(eng *sim.Engine, rec *sim.Recorder, nodes []Node, faults []scenarios.Fault) *Tracker {
@@ -267,6 +269,13 @@ func (t *Tracker) Committed(now sim.Time, existed bool, cur *api.Object) {
 	if t.narrate != nil {
 		t.narrate.committed(now, cur)
 	}
+	if t.pods != nil {
+		t.advancePods(now)
+		if cur.Resource != api.Nodes {
+			t.podCommitted(now, cur)
+			return
+		}
+	}
 	if cur.Resource != api.Nodes || int(cur.ID) >= len(t.nodes) {
 		return
 	}
@@ -293,6 +302,9 @@ func (t *Tracker) Committed(now sim.Time, existed bool, cur *api.Object) {
 		t.rec.Note(now, "cluster", "all nodes Ready")
 	} else {
 		t.allReadySince = -1
+	}
+	if t.pods != nil {
+		t.podsChanged(now)
 	}
 }
 
@@ -369,5 +381,8 @@ func (t *Tracker) judge(f *FaultRecord, now sim.Time, final bool) {
 func (t *Tracker) finish(end sim.Time) {
 	for i := range t.faults {
 		t.judge(&t.faults[i], end, true)
+	}
+	if t.pods != nil {
+		t.finishPods(end)
 	}
 }

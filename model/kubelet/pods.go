@@ -123,6 +123,13 @@ type PodMetrics struct {
 	// ContainerStarts counts containers started
 	// (kubelet_started_containers_total).
 	ContainerStarts *sim.Counter
+	// Sandbox is each RunPodSandbox, ContainerStart each container's
+	// create and start (kubelet_run_podsandbox_duration_seconds and
+	// kubelet_runtime_operations_duration_seconds{operation_type=
+	// "start_container"}, pkg/kubelet/metrics/metrics.go); PLEGWait is
+	// from a pod's last container start to the relist that noticed it
+	// (orrery's), the report's breakdown of pod startup.
+	Sandbox, ContainerStart, PLEGWait *sim.LatencySeries
 }
 
 func newPodMetrics(rec *sim.Recorder) *PodMetrics {
@@ -137,6 +144,9 @@ func newPodMetrics(rec *sim.Recorder) *PodMetrics {
 		GraceExpired:         rec.Counter("kubelet_pod_grace_period_expired_total"),
 		Evictions:            rec.Counter("kubelet_evictions_total", "eviction_signal", "memory.available"),
 		ContainerStarts:      rec.Counter("kubelet_started_containers_total"),
+		Sandbox:              rec.Latency("kubelet_run_podsandbox_duration_seconds"),
+		ContainerStart:       rec.Latency("kubelet_runtime_operations_duration_seconds", "operation_type", "start_container"),
+		PLEGWait:             rec.Latency("kubelet_pod_pleg_wait_seconds"),
 	}
 }
 
@@ -208,6 +218,8 @@ type podWork struct {
 	pod   *objects.Pod // as last seen on the watch
 	timer *sim.Timer
 	state workState
+
+	stepStart sim.Time // when the runtime step in progress began
 
 	pullImg  objects.Sym
 	pulled   bool // the image of the next container was just pulled
@@ -576,7 +588,7 @@ func containerAt(s *objects.PodSpec, i int) *objects.Container {
 func (ps *podSide) advance(w *podWork, rp *runtimePod) {
 	eng := ps.k.eng
 	if !rp.sandbox {
-		w.state = wsSandbox
+		w.state, w.stepStart = wsSandbox, eng.Now()
 		w.timer.Reset(ps.cfg.SandboxCreate.Sample(ps.rng))
 		return
 	}
@@ -590,7 +602,7 @@ func (ps *podSide) advance(w *podWork, rp *runtimePod) {
 			ps.m.ImageCacheHits.Inc()
 		}
 		w.pulled = false
-		w.state = wsContainer
+		w.state, w.stepStart = wsContainer, eng.Now()
 		w.timer.Reset(ps.cfg.ContainerStart.Sample(ps.rng))
 		return
 	}
@@ -601,7 +613,7 @@ func (ps *podSide) advance(w *podWork, rp *runtimePod) {
 		ps.memUsed += rp.usage
 		ps.checkMemory()
 	}
-	w.state = wsPLEG
+	w.state, w.stepStart = wsPLEG, eng.Now()
 	w.timer.ResetAt(nextTick(ps.plegFrom, ps.cfg.PLEGRelistPeriod, eng.Now()))
 }
 
@@ -624,12 +636,15 @@ func (ps *podSide) step(id int32) {
 	switch w.state {
 	case wsSandbox:
 		rp.sandbox = true
+		ps.m.Sandbox.Observe(ps.k.eng.Now().Sub(w.stepStart))
 		ps.advance(w, rp)
 	case wsContainer:
 		rp.started++
 		ps.m.ContainerStarts.Inc()
+		ps.m.ContainerStart.Observe(ps.k.eng.Now().Sub(w.stepStart))
 		ps.advance(w, rp)
 	case wsPLEG:
+		ps.m.PLEGWait.Observe(ps.k.eng.Now().Sub(w.stepStart))
 		ps.reportRunning(w)
 	case wsKilling:
 		ps.killed(w)

@@ -173,6 +173,27 @@ func TestPodStartsThroughSandboxPullAndContainerAtExactTimes(t *testing.T) {
 	if m.running != 2 || m.RunningPods.Value() != 2 || m.ContainerStarts.Value != 2 {
 		t.Fatalf("running %d (gauge %v), containers started %d", m.running, m.RunningPods.Value(), m.ContainerStarts.Value)
 	}
+	// The runtime steps' durations, for the report's breakdown: the
+	// sandbox 500ms and the container start 100ms of each pod, and each
+	// pod's wait from its container start to the relist.
+	for _, c := range []struct {
+		name string
+		got  []int64
+		want []time.Duration
+	}{
+		{"sandbox", m.Sandbox.Samples(), []time.Duration{500 * ms, 500 * ms}},
+		{"container start", m.ContainerStart.Samples(), []time.Duration{100 * ms, 100 * ms}},
+		{"PLEG wait", m.PLEGWait.Samples(), []time.Duration{relist.Sub(started), relist1.Sub(seen1.Add(600 * ms))}},
+	} {
+		if len(c.got) != len(c.want) {
+			t.Fatalf("%s samples %v, want %v", c.name, c.got, c.want)
+		}
+		for i := range c.want {
+			if time.Duration(c.got[i]) != c.want[i] {
+				t.Fatalf("%s samples %v, want %v", c.name, c.got, c.want)
+			}
+		}
+	}
 }
 
 func TestImagePullsAreSerialized(t *testing.T) {
