@@ -525,8 +525,8 @@ func (s *Server) callStorage(at sim.Time, req *api.Request) {
 		if req.Name < 0 {
 			// generateName: the server names the object.
 			op.ID = s.cfg.IDs.Next(op.Resource)
-			op.Value = withID(op.Value, op.ID)
 		}
+		op.Value = created(op.Value, op.ID, at)
 	case req.Verb == api.Update:
 		op.Kind, op.ExpectRevision = api.OpPut, req.ResourceVersion
 	case req.Verb == api.Patch:

@@ -133,18 +133,25 @@ func markTerminating(cur *api.Object, now sim.Time, grace time.Duration) api.Obj
 	return obj
 }
 
-// withID returns obj named id: the API server fills in a generated name,
-// in the object and in its body.
-func withID(obj api.Object, id int32) api.Object {
+// created returns obj as the API server stores a create: named id (a
+// generated name, in the object and in its body) and with its
+// metadata.creationTimestamp set to now (BeforeCreate's
+// FillObjectMetaSystemFields, k8s.io/apiserver pkg/registry/rest/create.go):
+// a client's clock, or the time it waited for its rate limiter, never
+// counts.
+func created(obj api.Object, id int32, now sim.Time) api.Object {
+	if obj.ID == id && obj.Body == nil {
+		return obj
+	}
 	obj.ID = id
 	switch b := obj.Body.(type) {
 	case *objects.Pod:
 		nb := *b
-		nb.ID = id
+		nb.ID, nb.Created = id, now
 		obj.Body = &nb
 	case *objects.ReplicaSet:
 		nb := *b
-		nb.ID = id
+		nb.ID, nb.Created = id, now
 		obj.Body = &nb
 	case *objects.Deployment:
 		nb := *b
