@@ -100,7 +100,7 @@ func Compare(sc *scenarios.Scenario, reps []*Report) (*Comparison, error) {
 		row := ComparisonRow{Metric: m, Values: make([]*float64, len(reps))}
 		any := false
 		for i, r := range reps {
-			if v, ok := r.Metrics[m]; ok {
+			if v, ok := r.metric(m); ok {
 				row.Values[i], any = &v, true
 			}
 		}
@@ -115,8 +115,8 @@ func Compare(sc *scenarios.Scenario, reps []*Report) (*Comparison, error) {
 		}
 		a, b := reps[index[e.Variant]], reps[index[e.RelativeTo]]
 		res := ExpectResult{Metric: e.Metric, Min: e.Min, Max: e.Max, Line: e.Line, Variant: e.Variant, RelativeTo: e.RelativeTo}
-		va, okA := a.Metrics[e.Metric]
-		vb, okB := b.Metrics[e.Metric]
+		va, okA := a.metric(e.Metric)
+		vb, okB := b.metric(e.Metric)
 		if okA {
 			res.VariantValue = &va
 		}
@@ -125,7 +125,7 @@ func Compare(sc *scenarios.Scenario, reps []*Report) (*Comparison, error) {
 		}
 		switch {
 		case !okA && !okB && !knownFamily(e.Metric, sc):
-			return nil, &UnknownMetricError{File: sc.File, Line: e.Line, Index: e.Index, Metric: e.Metric, Suggestion: closest(e.Metric, a.Metrics)}
+			return nil, &UnknownMetricError{File: sc.File, Line: e.Line, Index: e.Index, Metric: e.Metric, Suggestion: a.closestMetric(e.Metric)}
 		case !okA || !okB:
 			res.Note = "no value: a run produced no sample for this metric"
 		case vb == 0:

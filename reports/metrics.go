@@ -112,6 +112,7 @@ func metrics(r *Report, c *cluster.Cluster) map[string]float64 {
 	}
 	workloadMetrics(put, r.Workload)
 	podMetrics(put, r)
+	objectMetrics(put, c)
 	put("nodes.total", float64(r.Summary.Nodes))
 	put("nodes.readyAtEnd", float64(r.Summary.NodesReadyAtEnd))
 	put("nodes.notReadyTransitions", float64(c.Tracker.NotReadyTransitions()))
@@ -239,10 +240,10 @@ func CheckExpectations(r *Report, sc *scenarios.Scenario) error {
 	r.Expectations = []ExpectResult{}
 	for _, e := range sc.Spec.Expect {
 		res := ExpectResult{Metric: e.Metric, Min: e.Min, Max: e.Max, Line: e.Line}
-		v, ok := r.Metrics[e.Metric]
+		v, ok := r.metric(e.Metric)
 		if !ok {
 			if !knownFamily(e.Metric, sc) {
-				return &UnknownMetricError{File: sc.File, Line: e.Line, Index: e.Index, Metric: e.Metric, Suggestion: closest(e.Metric, r.Metrics)}
+				return &UnknownMetricError{File: sc.File, Line: e.Line, Index: e.Index, Metric: e.Metric, Suggestion: r.closestMetric(e.Metric)}
 			}
 			res.Note = "no value: the run produced no sample for this metric"
 			r.Expectations = append(r.Expectations, res)
@@ -275,7 +276,7 @@ func knownFamily(name string, sc *scenarios.Scenario) bool {
 		i, err := strconv.Atoi(m[1])
 		return err == nil && i < len(sc.Spec.Workload.Actions)
 	}
-	for _, re := range metricFamilies {
+	for _, re := range slices.Concat(metricFamilies, objectMetricFamilies) {
 		if re.MatchString(name) {
 			return true
 		}

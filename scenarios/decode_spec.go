@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/orrery-sim/orrery/model/objects"
 )
 
 // This file is the schema: one function per mapping, listing its keys (the
@@ -524,7 +526,8 @@ func (d *decoder) dist(n *yaml.Node, path string, dst *Dist) bool {
 
 func (d *decoder) fault(n *yaml.Node, path string, dst *Fault) bool {
 	dst.Line = d.lines[path]
-	m, ok := d.mapping(n, path, "at", "type", "nodes", "members", "groups", "servers", "controllers", "walFsync", "watchers", "readTime", "duration")
+	m, ok := d.mapping(n, path, "at", "type", "nodes", "members", "groups", "servers", "controllers", "walFsync", "watchers", "readTime",
+		"instances", "pods", "duration")
 	if !ok {
 		return false
 	}
@@ -540,7 +543,22 @@ func (d *decoder) fault(n *yaml.Node, path string, dst *Fault) bool {
 	optional(m, "controllers", d.stringList, &dst.Controllers)
 	optional(m, "watchers", d.stringList, &dst.Watchers)
 	optional(m, "readTime", d.duration, &dst.ReadTime)
+	optional(m, "instances", d.memberSelector, &dst.Instances)
+	optional(m, "pods", list(d, d.podMemory), &dst.Pods)
 	optional(m, "duration", d.duration, &dst.Duration)
+	return true
+}
+
+// podMemory reads one pod's working set of a memoryPressure fault.
+func (d *decoder) podMemory(n *yaml.Node, path string, dst *PodMemory) bool {
+	dst.Line = d.lines[path]
+	m, ok := d.mapping(n, path, "name", "namespace", "memory")
+	if !ok {
+		return false
+	}
+	required(m, "name", d.str, &dst.Name)
+	optional(m, "namespace", d.str, &dst.Namespace)
+	required(m, "memory", d.quantity(objects.ParseMemory), &dst.MemoryBytes)
 	return true
 }
 

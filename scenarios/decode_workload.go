@@ -47,7 +47,7 @@ func (d *decoder) objectRef(n *yaml.Node, path string, dst *ObjectRef) bool {
 func (d *decoder) action(n *yaml.Node, path string, dst *Action) bool {
 	dst.Line = d.lines[path]
 	m, ok := d.mapping(n, path, "at", "type", "object", "namespace", "manifest", "file",
-		"replicas", "container", "image", "requests", "limits", "gracePeriod")
+		"replicas", "container", "image", "requests", "limits", "gracePeriod", "selector", "count")
 	if !ok {
 		return false
 	}
@@ -74,8 +74,16 @@ func (d *decoder) action(n *yaml.Node, path string, dst *Action) bool {
 	case given("file"):
 		d.manifestFile(m.values["file"], m.child("file"), &dst.created)
 	}
-	if given("namespace") && !given("object") {
-		d.fail(d.lines[m.child("namespace")], m.child("namespace"), "goes with object: the namespace of the object named (a manifest says its own)")
+	if optional(m, "selector", d.poolLabels, &dst.Selector) && !given("object") {
+		// kubectl delete pods -l: the pods of a namespace.
+		dst.Object.Kind = KindPod
+		if dst.Object.Namespace == "" {
+			dst.Object.Namespace = SharedNamespace
+		}
+	}
+	optional(m, "count", d.int, &dst.Count)
+	if given("namespace") && !given("object") && !given("selector") {
+		d.fail(d.lines[m.child("namespace")], m.child("namespace"), "goes with object or selector: the namespace of the object named or of the pods selected (a manifest says its own)")
 	}
 	optional(m, "replicas", d.int32, &dst.Replicas)
 	optional(m, "container", d.str, &dst.Container)

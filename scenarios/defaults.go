@@ -37,6 +37,12 @@ func applyDefaults(s *Scenario, set fieldSet) {
 	defaultClients(&c.Clients, &c.Kubelet, set, v)
 	defaultObjectSizes(&c.ObjectSizes, set)
 	defaultWorkload(&s.Spec.Workload, &c.Clients, set)
+	for i := range s.Spec.Faults {
+		for j := range s.Spec.Faults[i].Pods {
+			// kubectl's namespace when none is given.
+			setDefault(set, &s.Spec.Faults[i].Pods[j].Namespace, SharedNamespace)
+		}
+	}
 }
 
 func defaultObjectSizes(o *ObjectSizes, set fieldSet) {

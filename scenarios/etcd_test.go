@@ -256,7 +256,8 @@ func TestFullEtcdScenario(t *testing.T) {
 		seen[f.Type] = true
 	}
 	for _, typ := range faultTypes {
-		if typ != FaultRestartKubelet && typ != FaultPartition && typ != FaultRestartAPIServer && typ != FaultSlowWatcher && typ != FaultRestartControllers && !seen[typ] { // slowWatcher: watchers_test.go; restartControllers: workload_test.go
+		if typ != FaultRestartKubelet && typ != FaultPartition && typ != FaultRestartAPIServer && typ != FaultSlowWatcher && typ != FaultRestartControllers &&
+			typ != FaultStopControllerManager && typ != FaultMemoryPressure && !seen[typ] { // slowWatcher: watchers_test.go; restartControllers: workload_test.go; the pod faults: podfaults_test.go
 			t.Errorf("fault type %s is not exercised", typ)
 		}
 	}

@@ -508,6 +508,16 @@ type ControllerManager struct {
 	ReplicaSetController string `json:"replicaSetController"`
 }
 
+// InstanceName is instance i's name: "kube-controller-manager" when there
+// is one, "kube-controller-manager-<i>" when there are several (as
+// APIServer.ReplicaName).
+func (c *ControllerManager) InstanceName(i int) string {
+	if c.Replicas <= 1 {
+		return "kube-controller-manager"
+	}
+	return fmt.Sprintf("kube-controller-manager-%d", i)
+}
+
 // ReplicaSet controller kinds.
 const (
 	LevelTriggered = "level"
@@ -591,6 +601,15 @@ const (
 	// FaultSlowWatcher makes the watchers of the groups in Watchers take
 	// ReadTime per event, for Duration (0: to the end of the run).
 	FaultSlowWatcher = "slowWatcher"
+
+	// FaultStopControllerManager kills kube-controller-manager instances
+	// (Instances: names, or the leader at the time; every instance if
+	// empty); with a Duration they start again after it.
+	FaultStopControllerManager = "stopControllerManager"
+	// FaultMemoryPressure sets the memory working sets of running pods
+	// (Pods); with a Duration each goes back to the pod's memory request
+	// after it.
+	FaultMemoryPressure = "memoryPressure"
 )
 
 // Fault is something that happens at a virtual time.
@@ -619,6 +638,12 @@ type Fault struct {
 	// their time per event during the fault.
 	Watchers []string      `json:"watchers,omitempty"`
 	ReadTime time.Duration `json:"readTime,omitempty"`
+	// Instances, for stopControllerManager: kube-controller-manager
+	// instances by name (ControllerManager.InstanceName), or the leader at
+	// the time; empty for all.
+	Instances MemberSelector `json:"instances,omitzero"`
+	// Pods, for memoryPressure: each pod's working set during the fault.
+	Pods []PodMemory `json:"pods,omitempty"`
 	// Duration, for partition, etcdPartition, etcdIsolateLeader and
 	// etcdSlowDisk: how long until it heals (required > 0). For stopKubelet
 	// and etcdCrash: if set, the kubelet or member restarts after it.
@@ -628,7 +653,18 @@ type Fault struct {
 	Line int `json:"-"`
 }
 
-// MemberSelector picks etcd members: by name, or the leader at the time
+// PodMemory is one pod's memory working set in a memoryPressure fault:
+// a Pod of spec.workload.objects by namespace and name.
+type PodMemory struct {
+	Name      string `json:"name"`
+	Namespace string `json:"namespace"`
+	// MemoryBytes is the working set, in bytes.
+	MemoryBytes int64 `json:"memoryBytes"`
+	Line        int   `json:"-"`
+}
+
+// MemberSelector picks etcd members (or, for stopControllerManager,
+// kube-controller-manager instances): by name, or the leader at the time
 // of the fault. Empty means every member (for etcdDefrag).
 type MemberSelector struct {
 	Names  []string `json:"names,omitempty"`

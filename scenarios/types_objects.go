@@ -130,6 +130,13 @@ type Action struct {
 	GracePeriod time.Duration `json:"gracePeriod,omitempty"`
 	GraceSet    bool          `json:"-"`
 
+	// Selector, for delete instead of Object: the pods (in
+	// Object.Namespace) whose labels include these, as kubectl delete pods
+	// -l; Count, if not 0, limits it to the first Count of them, oldest
+	// first. Object.Kind is then KindPod and Object.Name empty.
+	Selector []KeyValue `json:"selector,omitempty"`
+	Count    int        `json:"count,omitempty"`
+
 	Line int `json:"-"`
 	// created, while decoding: the objects of a create's manifest, before
 	// they join Workload.Objects.

@@ -355,7 +355,8 @@ var (
 	nodeFaultTypes = []string{FaultStopKubelet, FaultRestartKubelet, FaultPartition}
 	etcdFaultTypes = []string{FaultEtcdCrash, FaultEtcdRestart, FaultEtcdPartition, FaultEtcdIsolateLeader,
 		FaultEtcdSlowDisk, FaultEtcdCompact, FaultEtcdDefrag, FaultEtcdAlarmDisarm}
-	faultTypes = slices.Concat(nodeFaultTypes, etcdFaultTypes, []string{FaultRestartAPIServer, FaultSlowWatcher, FaultRestartControllers})
+	faultTypes = slices.Concat(nodeFaultTypes, etcdFaultTypes, []string{FaultRestartAPIServer, FaultSlowWatcher, FaultRestartControllers,
+		FaultStopControllerManager, FaultMemoryPressure})
 )
 
 func (v *validator) fault(path string, f *Fault, sp *Spec) {
@@ -369,6 +370,8 @@ func (v *validator) fault(path string, f *Fault, sp *Spec) {
 		v.onlyFor(path, f, FaultSlowWatcher, "watchers", v.given(&f.Watchers, f.Watchers != nil))
 		v.onlyFor(path, f, FaultSlowWatcher, "readTime", v.given(&f.ReadTime, f.ReadTime != 0))
 		v.onlyFor(path, f, FaultRestartControllers, "controllers", v.given(&f.Controllers, f.Controllers != nil))
+		v.onlyFor(path, f, FaultStopControllerManager, "instances", v.given(&f.Instances, !f.Instances.isZero()))
+		v.onlyFor(path, f, FaultMemoryPressure, "pods", v.given(&f.Pods, f.Pods != nil))
 	}
 	switch {
 	case slices.Contains(nodeFaultTypes, f.Type):
@@ -381,6 +384,10 @@ func (v *validator) fault(path string, f *Fault, sp *Spec) {
 		v.slowWatcherFault(path, f, &sp.Workload)
 	case f.Type == FaultRestartControllers:
 		v.controllersFault(path, f, sp.Workload.Controllers)
+	case f.Type == FaultStopControllerManager:
+		v.controllerManagerFault(path, f, sp)
+	case f.Type == FaultMemoryPressure:
+		v.memoryPressureFault(path, f, sp)
 	default:
 		v.fail(path+".type", "unknown fault type %q%s; want %s", f.Type, didYouMean(f.Type, faultTypes), quoteList(faultTypes))
 	}

@@ -163,6 +163,8 @@ func (v *validator) action(path string, a *Action, w *Workload, sp *Spec) {
 	only("requests", ActionUpdate, v.given(&a.Requests, a.Requests.Set != 0))
 	only("limits", ActionUpdate, v.given(&a.Limits, a.Limits.Set != 0))
 	only("gracePeriod", ActionDelete, v.given(&a.GracePeriod, a.GraceSet))
+	only("selector", ActionDelete, v.given(&a.Selector, a.Selector != nil))
+	only("count", ActionDelete, v.given(&a.Count, a.Count != 0))
 	if a.Object.Namespace != "" {
 		v.dnsLabel(path+".namespace", a.Object.Namespace)
 	}
@@ -197,9 +199,39 @@ func (v *validator) action(path string, a *Action, w *Workload, sp *Spec) {
 		case a.GracePeriod%time.Second != 0:
 			v.fail(path+".gracePeriod", "must be whole seconds (gracePeriodSeconds), got %v", a.GracePeriod)
 		}
+		v.deleteSelector(path, a)
+		if v.given(&a.Selector, a.Selector != nil) {
+			return
+		}
 	}
 	if a.Type != ActionCreate && a.Object.Name == "" {
 		v.fail(path+".object", "required field is missing: the %s's target, such as deployment/nginx", a.Type)
+	}
+}
+
+// deleteSelector checks a delete's selector and count: a selector of
+// valid labels instead of an object; a count only with a selector.
+func (v *validator) deleteSelector(path string, a *Action) {
+	sel := v.given(&a.Selector, a.Selector != nil)
+	switch {
+	case sel && a.Object.Name != "":
+		v.fail(path+".selector", "give object or selector, not both")
+	case sel && len(a.Selector) == 0:
+		v.fail(path+".selector", "must have at least one label (kubectl delete pods -l app=web); to delete one object, give object")
+	case !sel && v.given(&a.Count, a.Count != 0):
+		v.fail(path+".count", "goes with selector: how many of the pods selected to delete")
+	case a.Count < 0:
+		v.fail(path+".count", "must be at least 1, got %d (leave count out to delete every pod selected)", a.Count)
+	case a.Count == 0 && v.set[&a.Count]:
+		v.fail(path+".count", "must be at least 1, got 0 (leave count out to delete every pod selected)")
+	}
+	for _, l := range a.Selector {
+		lp := path + ".selector." + l.Key
+		if why := qualifiedNameProblem(l.Key); why != "" {
+			v.fail(lp, "%s", why)
+		} else if why := labelValueProblem(l.Value); why != "" {
+			v.fail(lp, "%s", why)
+		}
 	}
 }
 

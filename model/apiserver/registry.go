@@ -37,6 +37,10 @@ func (ids *IDs) Reserve(r api.Resource, id int32) {
 	}
 }
 
+// Issued is one past the highest ID of r handed out or reserved: every
+// object of r has an ID below it.
+func (ids *IDs) Issued(r api.Resource) int32 { return ids.next[r] }
+
 // nodeIndex is the watch cache's spec.nodeName index of pods: the pods on
 // each node, in ID order.
 type nodeIndex struct {

@@ -81,7 +81,9 @@ type Cluster struct {
 	Watchers []*workload.WatcherGroup
 
 	Tracker *Tracker
-	faults  []activeFault
+	// PodLog is the pod workload's bookkeeping (podlog.go); nil without pods.
+	PodLog *PodLog
+	faults []activeFault
 	// configMaps are the ConfigMaps seeded before time 0, as stored.
 	configMaps []api.Object
 	// podsOn are the pods seeded before time 0 by node ID, as stored:
@@ -131,7 +133,7 @@ func Build(sc *scenarios.Scenario) (*Cluster, error) {
 		c.Tracker.trackPods(sc, c.seededPods)
 	}
 	c.seededPods = nil
-	c.Etcd.SetObserver(c.Tracker)
+	c.Etcd.SetObserver(c.commitObserver())
 	c.startNodeLifecycle()
 	if err := c.buildPodWorkload(); err != nil {
 		return nil, err

@@ -20,6 +20,7 @@ type activeFault struct {
 	nodes       []int32
 	servers     []int // API server replicas
 	controllers []int // workload controllers
+	managers    []int // kube-controller-manager instances
 	partition   sim.PartitionID
 	members     []int             // etcd members the fault acts on
 	partitions  []sim.PartitionID // etcd partitions to heal
@@ -141,6 +142,8 @@ func (c *Cluster) startFault(i int) {
 		}
 		c.Rec.Note(now, "fault", fmt.Sprintf("fault %d: restart controllers %s", i, strings.Join(names, ", ")))
 		c.Tracker.faultEnded(now, i)
+	case scenarios.FaultStopControllerManager, scenarios.FaultMemoryPressure:
+		c.startPodFault(i, f)
 	case scenarios.FaultPartition:
 		eps := make([]sim.EndpointID, len(f.nodes))
 		for j, id := range f.nodes {
@@ -172,6 +175,8 @@ func (c *Cluster) endFault(i int) {
 	case scenarios.FaultSlowWatcher:
 		c.SlowWatchers(f.spec.Watchers, 0, true)
 		c.Rec.Note(now, "fault", fmt.Sprintf("fault %d ends: watchers of %s read at their own speed again", i, strings.Join(f.spec.Watchers, ", ")))
+	case scenarios.FaultStopControllerManager, scenarios.FaultMemoryPressure:
+		c.endPodFault(i, f)
 	default:
 		c.endEtcdFault(i, f)
 	}

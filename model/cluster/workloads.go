@@ -31,6 +31,10 @@ func RunsPods(sc *scenarios.Scenario) bool {
 	return len(w.Objects) > 0 || len(w.PodChurn) > 0
 }
 
+// notedSchedulingNodes: in a cluster of at most this many nodes, every
+// scheduling decision is a timeline note with each node's scores.
+const notedSchedulingNodes = 10
+
 // kubeSystem is the namespace of the control plane's Leases.
 const kubeSystem = "kube-system"
 
@@ -90,6 +94,7 @@ func (c *Cluster) buildPodWorkload() error {
 		LeaseSize: int32(spec.Cluster.ObjectSizes.Lease),
 		Client:    client.Config{QPS: kubescheduler.DefaultClient.QPS, Burst: kubescheduler.DefaultClient.Burst, Principal: sp, Balancer: c.Balancer, NoJitter: c.noClientJitter()},
 		Profile:   profile, Queue: scheduler.DefaultQueueConfig(minor), Interner: sc.Interner,
+		Notes: len(c.Nodes) <= notedSchedulingNodes,
 	})
 	if err != nil {
 		return err
@@ -173,6 +178,10 @@ func (c *Cluster) kubectlSteps() ([]workload.Step, error) {
 				steps = append(steps, c.createStep(at, o))
 			}
 		case scenarios.ActionScale, scenarios.ActionUpdate, scenarios.ActionDelete:
+			if len(a.Selector) > 0 {
+				steps = append(steps, c.selectorDeleteStep(at, a)) // actions.go
+				continue
+			}
 			o := c.findObject(a.Object)
 			if o == nil {
 				return nil, fmt.Errorf("spec.workload.actions[%d]: no object %s", ai, a.Object)

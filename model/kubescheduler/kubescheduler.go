@@ -75,6 +75,9 @@ type Config struct {
 	Interner *objects.Interner
 	// Trace keeps every attempt for Attempts.
 	Trace bool
+	// Notes puts each decision on the timeline with the feasible nodes'
+	// scores by plugin, or the FitError's message (notes.go).
+	Notes bool
 }
 
 // Result is an attempt's outcome, as the
@@ -524,6 +527,9 @@ func (r *Replica) cycleDone() {
 		r.fail(qp, err, r.curStart, true)
 		return
 	}
+	if r.s.cfg.Notes {
+		r.noteDecision(qp.Pod, res)
+	}
 	r.bind(qp, res.Node, r.curStart)
 	r.cur = nil
 	r.kick()
@@ -663,6 +669,9 @@ func (r *Replica) fail(qp *scheduler.QueuedPod, err error, start sim.Time, inCyc
 	m.attemptDur[result].Observe(now.Sub(start))
 	msg := err.Error()
 	r.trace(qp.Pod.ID, objects.NoNode, start, result, msg)
+	if r.s.cfg.Notes {
+		r.noteFailure(qp.Pod, msg)
+	}
 	latest, ok := r.pods.Get(qp.Pod.ID)
 	var cur *objects.Pod
 	if ok {

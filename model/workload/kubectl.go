@@ -2,6 +2,7 @@ package workload
 
 import (
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/orrery-sim/orrery/model/api"
@@ -27,6 +28,10 @@ type Step struct {
 	// GracePeriod, GraceSet: a delete's --grace-period.
 	GracePeriod time.Duration
 	GraceSet    bool
+	// Select, for a delete by label selector (kubectl delete pods -l):
+	// the objects to delete, looked up when the step is due; one delete
+	// is sent for each (Name is not used).
+	Select func() []int32
 }
 
 const kindStep int32 = api.KindPrivate + 1
@@ -85,12 +90,34 @@ func (k *Kubectl) Handle(ev *sim.Event) {
 
 func (k *Kubectl) send(i int) {
 	s := &k.steps[i]
+	if s.Select != nil {
+		k.sendSelected(i)
+		return
+	}
 	req := k.cl.NewRequest(s.Verb, s.Resource, s.Name)
 	req.Namespace, req.Object, req.Mutate = s.Namespace, s.Object, s.Mutate
 	req.GracePeriod, req.GraceSet = s.GracePeriod, s.GraceSet
 	k.sent.Inc()
 	k.rec.Note(k.eng.Now(), "kubectl", s.Describe)
 	k.cl.Do(req, stepCall{k, i})
+}
+
+// sendSelected sends step i's delete for each object it selects now.
+func (k *Kubectl) sendSelected(i int) {
+	s := &k.steps[i]
+	ids := s.Select()
+	if len(ids) == 0 {
+		k.rec.Note(k.eng.Now(), "kubectl", s.Describe+": no resources found")
+		return
+	}
+	for _, id := range ids {
+		req := k.cl.NewRequest(s.Verb, s.Resource, id)
+		req.Namespace = s.Namespace
+		req.GracePeriod, req.GraceSet = s.GracePeriod, s.GraceSet
+		k.sent.Inc()
+		k.rec.Note(k.eng.Now(), "kubectl", s.Describe+": deletes "+strings.TrimSuffix(s.Resource.String(), "s")+" #"+strconv.Itoa(int(id)))
+		k.cl.Do(req, stepCall{k, i})
+	}
 }
 
 // stepCall answers for step i.
