@@ -17,14 +17,15 @@ import (
 //   - deployment.<ref>.pods, replicaset.<ref>.pods: the active pods (not
 //     finished, not terminating) the object controls at the end, through
 //     its ReplicaSets for a Deployment; ….lastPodCreatedSeconds: the
-//     newest of those pods' creation times (absent without pods);
+//     newest of those pods' creation times (absent without pods; negative
+//     for pods seeded at time 0, which the cluster has run a while);
 //   - pod.<ref>.bound, .running, .evicted (0 or 1) at the end, and
 //     .boundAtSeconds, .runningAtSeconds, .evictedAtSeconds: when it was
 //     first stored so (absent if never), for the workload's bare pods;
 //   - node.<name>.pods: the active pods bound to each node at the end;
-//   - leaderElection.<lock>.transitions (changes of holder after the
-//     first) and .lastChangeSeconds, for kube-scheduler and
-//     kube-controller-manager.
+//   - leaderElection.<lock>.lastChangeSeconds: when the Lease of
+//     kube-scheduler or kube-controller-manager last changed holder in
+//     storage (absent: never held); .changes (pods.go) counts them.
 //
 // <ref> is the object's name, or namespace/name outside "default".
 func objectMetrics(put func(string, float64), c *cluster.Cluster) {
@@ -53,8 +54,11 @@ func objectMetrics(put func(string, float64), c *cluster.Cluster) {
 			onNode[p.NodeName]++
 		}
 		if p.Owner.Kind == objects.OwnedByReplicaSet {
-			podsOf[p.Owner.ID]++
-			newestOf[p.Owner.ID] = max(newestOf[p.Owner.ID], p.Created.Seconds())
+			rs, at := p.Owner.ID, p.Created.Seconds()
+			if podsOf[rs] == 0 || at > newestOf[rs] {
+				newestOf[rs] = at
+			}
+			podsOf[rs]++
 		}
 	})
 	rsOf := map[int32][]int32{} // Deployment → its ReplicaSets
@@ -64,15 +68,17 @@ func objectMetrics(put func(string, float64), c *cluster.Cluster) {
 		}
 	})
 	owned := func(prefix string, rss []int32) {
-		n, newest := 0, -1.0
+		n, newest := 0, 0.0
 		for _, rs := range rss {
-			if podsOf[rs] > 0 {
-				n += podsOf[rs]
-				newest = max(newest, newestOf[rs])
+			if k := podsOf[rs]; k > 0 {
+				if n == 0 || newestOf[rs] > newest {
+					newest = newestOf[rs]
+				}
+				n += k
 			}
 		}
 		put(prefix+".pods", float64(n))
-		if newest >= 0 {
+		if n > 0 {
 			put(prefix+".lastPodCreatedSeconds", newest)
 		}
 	}
@@ -105,10 +111,8 @@ func objectMetrics(put func(string, float64), c *cluster.Cluster) {
 		put("node."+n.Name+".pods", float64(onNode[id]))
 	}
 	for _, l := range c.PodLog.Leases {
-		p := "leaderElection." + l.Name
-		put(p+".transitions", float64(l.Transitions))
 		if l.LastChange >= 0 {
-			put(p+".lastChangeSeconds", l.LastChange.Seconds())
+			put("leaderElection."+l.Name+".lastChangeSeconds", l.LastChange.Seconds())
 		}
 	}
 }

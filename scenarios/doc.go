@@ -144,6 +144,7 @@
 //	      - {at: 1m, type: scale, object: deployment/web, replicas: 10}
 //	      - {at: 2m, type: update, object: deployment/web, container: web, image: "nginx:1.26"}
 //	      - {at: 3m, type: delete, object: pod/frontend, namespace: default, gracePeriod: 0s}
+//	      - {at: 3m, type: delete, selector: {app: web}, count: 1}   # kubectl delete pods -l app=web, the oldest
 //	      - at: 4m                      # or file: path, or object: kind/name
 //	        type: create
 //	        manifest: {apiVersion: v1, kind: Pod, metadata: {name: once}, spec: {containers: [{name: c, image: busybox}]}}
@@ -171,6 +172,8 @@
 //	      type: etcdPartition
 //	      groups: [[etcd-0]]            # etcd-1 and etcd-2 form the other side
 //	      duration: 30s
+//	    - {at: 3m, type: stopControllerManager, instances: {leader: true}, duration: 1m}
+//	    - {at: 4m, type: memoryPressure, pods: [{name: hog, memory: 3Gi}]}
 //	  expect:
 //	    - metric: fault.0.detectSeconds # required
 //	      min: 40                       # numbers, or durations in seconds
@@ -289,6 +292,24 @@
 //     progress, then lists, waits for the sync and reconciles every one of
 //     its objects (no duration). The node lifecycle controller is not
 //     restarted.
+//
+// or one of the faults on the pod workload, which need spec.workload.objects
+// or podChurn and take neither nodes nor members:
+//
+//   - stopControllerManager: kube-controller-manager instances die, as a
+//     crash does (the Lease they hold is not released): instances: {names:
+//     [...]} ("kube-controller-manager" with one replica,
+//     "kube-controller-manager-<i>" with several), or {leader: true} for
+//     whichever leads at the time (none: the fault does nothing, and the
+//     timeline says so), every instance if omitted. With a duration they
+//     start again after it, cold, and campaign for the Lease.
+//   - memoryPressure: pods (required), each {name, namespace (default
+//     "default"), memory}, sets the memory working set of bare pods of
+//     spec.workload.objects on the kubelet running them — what the
+//     eviction manager's memory.available signal counts. A pod not
+//     running at the time is left alone (a timeline note). With a
+//     duration each working set goes back to the pod's memory request,
+//     its usage until then.
 //
 // etcd member i is named "etcd-i", counting from 0; member names must
 // exist and appear once in a list.
@@ -466,7 +487,11 @@
 //     the update.
 //   - delete: any object, pool nodes included; gracePeriod (whole
 //     seconds) is the delete's gracePeriodSeconds, the pod's own when
-//     unset.
+//     unset. Or, with selector instead of object, as kubectl delete pods
+//     -l: the active pods of the namespace (namespace:, default
+//     "default") whose labels include the selector's (a mapping of
+//     labels), looked up at the action's time — a controller's pods,
+//     whose names are generated; count: N deletes only the N oldest.
 //
 // Each action's target must exist at its time, and a create's objects
 // must not.
@@ -502,7 +527,9 @@
 //
 // spec.trace: true narrates every committed change of a Deployment,
 // ReplicaSet or Pod on the timeline (created, scaled, bound, accepted by
-// the kubelet, Running, Ready, terminating, deleted): the step-by-step
+// the kubelet, Running, Ready, terminating, deleted), and kube-scheduler
+// notes each decision with every feasible node's score by plugin (or the
+// "0/N nodes are available: …" of a failure): the step-by-step
 // walkthrough for small scenarios.
 //
 // # Built-in scenarios

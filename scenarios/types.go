@@ -641,7 +641,7 @@ type Fault struct {
 	// Instances, for stopControllerManager: kube-controller-manager
 	// instances by name (ControllerManager.InstanceName), or the leader at
 	// the time; empty for all.
-	Instances MemberSelector `json:"instances,omitzero"`
+	Instances MemberSelector `json:"instances,omitempty"`
 	// Pods, for memoryPressure: each pod's working set during the fault.
 	Pods []PodMemory `json:"pods,omitempty"`
 	// Duration, for partition, etcdPartition, etcdIsolateLeader and

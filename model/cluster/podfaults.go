@@ -32,9 +32,11 @@ func (c *Cluster) startPodFault(i int, f *activeFault) {
 		var parts []string
 		for _, pm := range f.spec.Pods {
 			parts = append(parts, fmt.Sprintf("%s %s", pm.Name, memString(pm.MemoryBytes)))
-			c.setPodMemory(i, pm, pm.MemoryBytes, false)
 		}
 		c.Rec.Note(now, "fault", fmt.Sprintf("fault %d: memory working sets: %s", i, strings.Join(parts, ", ")))
+		for _, pm := range f.spec.Pods {
+			c.setPodMemory(i, pm, pm.MemoryBytes, false)
+		}
 	}
 }
 

@@ -1,9 +1,6 @@
 package cluster
 
 import (
-	"fmt"
-	"strings"
-
 	"github.com/orrery-sim/orrery/model/api"
 	"github.com/orrery-sim/orrery/model/client/leaderelection"
 	"github.com/orrery-sim/orrery/model/etcd"
@@ -19,7 +16,6 @@ import (
 // resource check per commit, and a map lookup per pod commit while the
 // workload names pods.
 type PodLog struct {
-	rec   *sim.Recorder
 	named map[int32]int // pod ID → index in Pods
 	// Pods are the workload's bare pods, in spec.workload.objects order.
 	Pods []PodRecord
@@ -32,7 +28,8 @@ type PodRecord struct {
 	Ref scenarios.ObjectRef
 	ID  int32
 	// BoundAt: first stored with a node; RunningAt: first stored Running;
-	// EvictedAt: first stored Failed with reason Evicted.
+	// EvictedAt: first stored Failed with reason Evicted. A pod that exists
+	// from time 0, seeded in its steady state, was bound and running at 0.
 	BoundAt, RunningAt, EvictedAt sim.Time
 }
 
@@ -50,12 +47,18 @@ type LeaseRecord struct {
 }
 
 func newPodLog(c *Cluster) *PodLog {
-	l := &PodLog{rec: c.Rec, named: map[int32]int{}}
+	l := &PodLog{named: map[int32]int{}}
 	for i := range c.Scenario.Spec.Workload.Objects {
 		o := &c.Scenario.Spec.Workload.Objects[i]
 		if o.Pod != nil {
 			l.named[o.Pod.ID] = len(l.Pods)
 			l.Pods = append(l.Pods, PodRecord{Ref: o.Ref(), ID: o.Pod.ID, BoundAt: -1, RunningAt: -1, EvictedAt: -1})
+		}
+	}
+	// Pods seeded in their steady state (seedpods.go) count from time 0.
+	for _, r := range l.Pods {
+		if o, ok := c.Etcd.Get(api.Pods, r.ID); ok {
+			l.Committed(0, true, &o)
 		}
 	}
 	sched, kcm := c.controlPlaneLeases()
@@ -87,7 +90,6 @@ func (l *PodLog) Committed(now sim.Time, _ bool, cur *api.Object) {
 		}
 		if r.EvictedAt < 0 && p.Phase == objects.PodFailed && p.Reason == "Evicted" {
 			r.EvictedAt = now
-			l.rec.Note(now, "cluster", fmt.Sprintf("pod %s is Failed, reason Evicted: %s", r.Ref.Name, strings.TrimSpace(p.Message)))
 		}
 	case api.Leases:
 		for i := range l.Leases {

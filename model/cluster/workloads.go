@@ -31,10 +31,6 @@ func RunsPods(sc *scenarios.Scenario) bool {
 	return len(w.Objects) > 0 || len(w.PodChurn) > 0
 }
 
-// notedSchedulingNodes: in a cluster of at most this many nodes, every
-// scheduling decision is a timeline note with each node's scores.
-const notedSchedulingNodes = 10
-
 // kubeSystem is the namespace of the control plane's Leases.
 const kubeSystem = "kube-system"
 
@@ -94,7 +90,7 @@ func (c *Cluster) buildPodWorkload() error {
 		LeaseSize: int32(spec.Cluster.ObjectSizes.Lease),
 		Client:    client.Config{QPS: kubescheduler.DefaultClient.QPS, Burst: kubescheduler.DefaultClient.Burst, Principal: sp, Balancer: c.Balancer, NoJitter: c.noClientJitter()},
 		Profile:   profile, Queue: scheduler.DefaultQueueConfig(minor), Interner: sc.Interner,
-		Notes: len(c.Nodes) <= notedSchedulingNodes,
+		Notes: spec.Trace, // each decision and its scores on the timeline
 	})
 	if err != nil {
 		return err

@@ -9,7 +9,8 @@
 // and queue warm, as kube-scheduler does, and only the leader runs the
 // loop and the queue's flushes. The informer handlers follow
 // pkg/scheduler/eventhandlers.go: bound pods feed the cache (replacing the
-// assumed copy when our binding comes back), unbound pods of the
+// assumed copy when our binding comes back; one whose node the cache does
+// not know yet waits for the node), unbound pods of the
 // profile's schedulerName feed the queue, and node adds and changes,
 // bound pods added, relabelled or deleted move unschedulable pods
 // (scheduler.Queue). Finished pods count as deleted, as kube-scheduler's
@@ -48,6 +49,10 @@
 // scheduler_queue_incoming_pods_total{queue,event}; and the leader
 // election's leader_election_acquired_total{name} (leader changes) and
 // leader_election_master_status.
+//
+// With Config.Notes (a scenario's spec.trace), each decision is a
+// timeline note with every feasible node's weighted score by plugin, and
+// each failure one with its message (notes.go).
 //
 // What the model leaves out: several profiles, extenders, preemption
 // (the message only), nominated node names, Permit and the other

@@ -1,6 +1,7 @@
 package kubescheduler
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -248,6 +249,12 @@ type Replica struct {
 	// assumed ones.
 	cached  []*objects.Pod
 	assumed []bool
+	// waiting holds, by node, bound pods the informer delivered before
+	// their node: upstream's cache keeps such a pod on an empty NodeInfo
+	// until the node arrives (pkg/scheduler/backend/cache/cache.go addPod,
+	// AddNode); the snapshot takes them when it does. Looked up by node,
+	// never iterated.
+	waiting map[int32][]*objects.Pod
 
 	// The cycle in progress (cur nil: the loop is idle): from the pop
 	// until the binding is sent, or the failure's status patch answered.
@@ -319,6 +326,7 @@ func (r *Replica) reset() error {
 	}
 	r.queue = q
 	r.cached, r.assumed = r.cached[:0], r.assumed[:0]
+	r.waiting = map[int32][]*objects.Pod{}
 	r.cur = nil
 	return nil
 }
@@ -764,6 +772,12 @@ func (h nodeHandler) OnAdd(o api.Object, _ bool) {
 	if n == nil || r.snap.AddNode(n) != nil {
 		return
 	}
+	if early := r.waiting[n.ID]; len(early) > 0 {
+		delete(r.waiting, n.ID)
+		for _, p := range early {
+			r.cache(p)
+		}
+	}
 	r.queue.MoveAllToActiveOrBackoffQueue(scheduler.EventNodeAdd, scheduler.PreCheckForNode(r.snap.NodeInfo(n.ID), r.s.cfg.Interner), r.eng.Now())
 	r.kick()
 }
@@ -905,12 +919,24 @@ func (r *Replica) cache(p *objects.Pod) bool {
 	if old := r.cachedPod(p.ID); old != nil {
 		_ = r.snap.RemovePod(old)
 	}
-	if r.snap.AddPod(p) != nil {
+	r.unwait(p)
+	if err := r.snap.AddPod(p); err != nil {
 		r.setCached(p.ID, nil, false)
+		if errors.Is(err, scheduler.ErrNoSuchNode) {
+			r.waiting[p.NodeName] = append(r.waiting[p.NodeName], p)
+		}
 		return false
 	}
 	r.setCached(p.ID, p, false)
 	return true
+}
+
+// unwait forgets pod p if it waits for its node (a bound pod's node
+// never changes, so it waits under p.NodeName).
+func (r *Replica) unwait(p *objects.Pod) {
+	if w := r.waiting[p.NodeName]; len(w) > 0 {
+		r.waiting[p.NodeName] = slices.DeleteFunc(w, func(q *objects.Pod) bool { return q.ID == p.ID })
+	}
 }
 
 // addAssigned is addPodToCache: a bound pod joins the cache, replacing
@@ -944,6 +970,7 @@ func (h podHandler) deleteAssigned(p *objects.Pod) {
 		_ = r.snap.RemovePod(cur)
 		r.setCached(p.ID, nil, false)
 	}
+	r.unwait(p)
 	r.queue.MoveAllToActiveOrBackoffQueue(scheduler.EventAssignedPodDelete, nil, r.eng.Now())
 	r.kick()
 }

@@ -13,7 +13,7 @@ import (
 // normalised score times the plugin's weight, when it is not 1), or the
 // FitError's "0/N nodes are available: …". This is what
 // kube-scheduler's verbose logs show (schedule_one.go logs each node's
-// plugin scores at -v=10); it is for small clusters, where each note is
+// plugin scores at -v=10); it is for small clusters (spec.trace), where each note is
 // short and the decisions few.
 
 // noteDecision notes a successful scheduling cycle.
@@ -56,13 +56,18 @@ func (r *Replica) noteFailure(p *objects.Pod, msg string) {
 	r.rec.Note(r.eng.Now(), r.s.cfg.Name, fmt.Sprintf("%s not scheduled: %s", r.podName(p), msg))
 }
 
+// podName is "pod/<name>", or "pod #<ID>" for a generated name, with
+// the namespace when it is not "default".
 func (r *Replica) podName(p *objects.Pod) string {
 	in := r.s.cfg.Interner
-	ns := in.String(p.Namespace)
-	if p.Name == objects.None {
-		return fmt.Sprintf("%s/pod #%d", ns, p.ID)
+	name := fmt.Sprintf("pod #%d", p.ID)
+	if p.Name != objects.None {
+		name = "pod/" + in.String(p.Name)
 	}
-	return ns + "/" + in.String(p.Name)
+	if ns := in.String(p.Namespace); ns != "default" && ns != "" {
+		name += " in " + ns
+	}
+	return name
 }
 
 func (r *Replica) nodeName(id int32) string {
