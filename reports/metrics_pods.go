@@ -22,7 +22,8 @@ import (
 //   - pod.<ref>.bound, .running, .evicted (0 or 1) at the end, and
 //     .boundAtSeconds, .runningAtSeconds, .evictedAtSeconds: when it was
 //     first stored so (absent if never), for the workload's bare pods;
-//   - node.<name>.pods: the active pods bound to each node at the end;
+//   - node.<name>.pods: the active pods bound to each node at the end, in
+//     clusters of at most maxNodeMetrics nodes;
 //   - leaderElection.<lock>.lastChangeSeconds: when the Lease of
 //     kube-scheduler or kube-controller-manager last changed holder in
 //     storage (absent: never held); .changes (pods.go) counts them.
@@ -107,8 +108,10 @@ func objectMetrics(put func(string, float64), c *cluster.Cluster) {
 			}
 		}
 	}
-	for id, n := range c.Nodes {
-		put("node."+n.Name+".pods", float64(onNode[id]))
+	if len(c.Nodes) <= maxNodeMetrics {
+		for id, n := range c.Nodes {
+			put("node."+n.Name+".pods", float64(onNode[id]))
+		}
 	}
 	for _, l := range c.PodLog.Leases {
 		if l.LastChange >= 0 {
@@ -116,6 +119,10 @@ func objectMetrics(put func(string, float64), c *cluster.Cluster) {
 		}
 	}
 }
+
+// maxNodeMetrics bounds the clusters whose nodes get a metric each: a
+// small scenario's story, not a 5000-node table.
+const maxNodeMetrics = 100
 
 // metricRef is an object's name in metric names: namespace/name outside
 // "default".
@@ -132,6 +139,8 @@ var objectMetricFamilies = []*regexp.Regexp{
 	regexp.MustCompile(`^(deployment|replicaset)\.[a-z0-9./-]+\.lastPodCreatedSeconds$`),
 	regexp.MustCompile(`^pod\.[a-z0-9./-]+\.(boundAtSeconds|runningAtSeconds|evictedAtSeconds)$`),
 	regexp.MustCompile(`^leaderElection\.(kube-scheduler|kube-controller-manager)\.lastChangeSeconds$`),
+	regexp.MustCompile(`^node\.[a-z0-9.-]+\.pods$`), // a large cluster's
+
 }
 
 // counterPrefix: "counter.<key>" is the counter <key> of the report's

@@ -173,7 +173,7 @@
 //	      groups: [[etcd-0]]            # etcd-1 and etcd-2 form the other side
 //	      duration: 30s
 //	    - {at: 3m, type: stopControllerManager, instances: {leader: true}, duration: 1m}
-//	    - {at: 4m, type: memoryPressure, pods: [{name: hog, memory: 3Gi}]}
+//	    - {at: 150s, type: memoryPressure, pods: [{name: frontend, memory: 3Gi}]}   # bare pods only
 //	  expect:
 //	    - metric: fault.0.detectSeconds # required
 //	      min: 40                       # numbers, or durations in seconds
