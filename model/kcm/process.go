@@ -70,6 +70,9 @@ type ProcessReplica struct {
 	leading bool
 	restart *sim.Timer
 	leads   *sim.Counter
+	rec     *sim.Recorder
+	rng     *sim.Rand
+	starts  int // process starts so far
 }
 
 const kindRestart int32 = api.KindPrivate + 60
@@ -100,16 +103,10 @@ func NewProcess(eng *sim.Engine, net *sim.Network, rec *sim.Recorder, sh *client
 			lcfg.Timeout = leaderelection.DefaultRenewDeadline
 		}
 		r.lec = client.New(eng, net, sh, r.self, server, lcfg)
-		el, err := leaderelection.New(eng, r.lec, eng.Rand(mc.Name+"/leaderelection"), rec, leaderelection.Config{
-			Name: cfg.Name, Lease: cfg.Lease, Namespace: cfg.LeaseNamespace, Identity: int32(i),
-			LeaseDuration: cfg.LeaseDuration, RenewDeadline: cfg.RenewDeadline, RetryPeriod: cfg.RetryPeriod, LeaseSize: cfg.LeaseSize,
-			OnStartedLeading: r.startedLeading,
-			OnStoppedLeading: r.stoppedLeading,
-		})
-		if err != nil {
+		r.rec, r.rng = rec, eng.Rand(mc.Name+"/leaderelection")
+		if err := r.newElector(); err != nil {
 			return nil, err
 		}
-		r.el = el
 		if cfg.Extra != nil {
 			r.extra = cfg.Extra(i)
 		}
@@ -118,6 +115,24 @@ func NewProcess(eng *sim.Engine, net *sim.Network, rec *sim.Recorder, sh *client
 		p.replicas = append(p.replicas, r)
 	}
 	return p, nil
+}
+
+// newElector makes the replica's elector for its current start. Each
+// start of kube-controller-manager has a new identity, its hostname and a
+// fresh UUID (cmd/kube-controller-manager/app/controllermanager.go: id :=
+// hostname + "_" + string(uuid.NewUUID())), so a restarted instance does
+// not find itself holding the Lease: it waits for it to expire like any
+// other candidate. Identities are index + starts·replicas.
+func (r *ProcessReplica) newElector() error {
+	cfg := &r.p.cfg
+	el, err := leaderelection.New(r.eng, r.lec, r.rng.Fork(fmt.Sprintf("start-%d", r.starts)), r.rec, leaderelection.Config{
+		Name: cfg.Name, Lease: cfg.Lease, Namespace: cfg.LeaseNamespace, Identity: int32(r.index + r.starts*cfg.Replicas),
+		LeaseDuration: cfg.LeaseDuration, RenewDeadline: cfg.RenewDeadline, RetryPeriod: cfg.RetryPeriod, LeaseSize: cfg.LeaseSize,
+		OnStartedLeading: r.startedLeading,
+		OnStoppedLeading: r.stoppedLeading,
+	})
+	r.el = el
+	return err
 }
 
 // Replicas are the instances, in order.
@@ -158,6 +173,12 @@ func (r *ProcessReplica) Start() {
 		return
 	}
 	r.up = true
+	if r.starts > 0 {
+		// A new process: a new identity (newElector). Its config was valid
+		// at the first start.
+		_ = r.newElector()
+	}
+	r.starts++
 	r.el.Run()
 }
 

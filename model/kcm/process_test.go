@@ -18,9 +18,12 @@ func (s *stopper) Stop()  { s.stops++ }
 // Two replicas: one leads and runs its controllers, the other waits
 // without informers. When the leader's process dies, the standby takes
 // the lease once the last renewal it saw is a lease duration (15s) old,
-// and starts its controllers cold. Over seeds, takeover comes between
-// 15s − 2s (the renewal it saw may be up to a retry period before the
-// death) and 15s + 2s·1.2 (its own retry tick, jittered) after the death.
+// and starts its controllers cold. Retries come every 2s to 4.4s
+// (RetryPeriod jittered by 1.2). The last renewal came up to 4.4s before
+// the death, and the standby noticed it up to 4.4s after it was made;
+// the standby's first retry after expiry is up to 4.4s later. So
+// takeover lands between 15 − 4.4 = 10.6s and 15 + 4.4 + 4.4 = 23.8s
+// after the death.
 func TestProcessFailsOverToTheStandby(t *testing.T) {
 	const death = 30 * time.Second
 	for seed := uint64(1); seed <= 8; seed++ {
@@ -59,12 +62,39 @@ func TestProcessFailsOverToTheStandby(t *testing.T) {
 			t.Fatalf("seed %d: the standby never took over", seed)
 		}
 		gap := took.Sub(sim.Time(death))
-		if gap < 13*time.Second || gap > 17400*ms+100*ms {
-			t.Errorf("seed %d: takeover %v after the death, want 13s..17.5s", seed, gap)
+		if gap < 10600*ms || gap > 23900*ms {
+			t.Errorf("seed %d: takeover %v after the death, want 10.6s..23.8s", seed, gap)
 		}
 		if first.Manager.started || extras[first.index].stops != 1 || extras[other.index].starts != 1 {
 			t.Errorf("seed %d: dead replica's manager started %v, its extra stops %d, standby extra starts %d", seed,
 				first.Manager.started, extras[first.index].stops, extras[other.index].starts)
 		}
+	}
+}
+
+// A restarted instance is a new candidate: it does not find itself
+// holding the Lease it held before it died, so it waits for the Lease to
+// expire (15s) instead of taking it back at once.
+func TestRestartedInstanceWaitsForItsOldLease(t *testing.T) {
+	r := apitest.New(1, apitest.Latencies{Network: ms, Service: ms, Commit: 2 * ms, Read: ms}, "w")
+	p, err := NewProcess(r.Eng, r.Net, r.Rec, r.Shared, r.Srv.Endpoint(), ProcessConfig{
+		Replicas: 1, Lease: 100, LeaseNamespace: 1,
+		Manager:        Config{In: objects.NewInterner(), InformerClient: unthrottled},
+		ElectionClient: unthrottled,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Start()
+	only := p.Replicas()[0]
+	r.At(10*time.Second, only.Stop)
+	r.At(11*time.Second, only.Start)
+	r.Run(t, 20*time.Second)
+	if only.Leading() {
+		t.Fatalf("the restarted instance leads at 20s, 10s after its old self's last renewal")
+	}
+	r.Run(t, 40*time.Second)
+	if !only.Leading() {
+		t.Fatalf("the restarted instance does not lead at 40s")
 	}
 }
